@@ -1,0 +1,158 @@
+"""Partner credentials (HTTP Basic key:secret) and the scopes they carry.
+
+Secrets are 32 random bytes made by the hub, so a single SHA-256 digest is as
+hard to reverse as the secret is to guess: no slow hash is needed, and a request
+costs one indexed lookup and one constant-time comparison.  The lookup is not
+cached, so a revocation takes effect at once on every worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+
+from hub.errors import BadRequest, Forbidden, Unauthorized
+from hub.storage import current_storage
+from hub.storage.contract import Credential, CredentialStore
+
+XAPI_SCOPES = frozenset(
+    {"statements/write", "statements/read", "statements/read/mine", "all/read", "all",
+     "state", "define", "profile"}
+)
+HUB_ROLES = frozenset({"auditor", "admin"})
+ALL_SCOPES = XAPI_SCOPES | HUB_ROLES
+
+# What each scope also grants (xAPI 1.0.3 Communication 4.2 "OAuth Scope").
+_IMPLIED = {
+    "all": {"all/read", "statements/write", "statements/read", "statements/read/mine",
+            "state", "define", "profile"},
+    "all/read": {"statements/read", "statements/read/mine", "state/read", "profile/read"},
+    "statements/read": {"statements/read/mine"},
+    "state": {"state/read"},
+    "profile": {"profile/read"},
+}
+
+REALM = 'Basic realm="Berpijar Learning Hub", charset="UTF-8"'
+
+
+def effective_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    granted = set(scopes)
+    for scope in list(granted):
+        granted |= _IMPLIED.get(scope, set())
+    return frozenset(granted)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    credential: Credential
+    secret: str  # shown once, never stored
+
+
+def issue_credential(
+    store: CredentialStore,
+    *,
+    name: str,
+    owner: str,
+    scopes: Iterable[str],
+    authority_home_page: str,
+    authority: dict[str, Any] | None = None,
+) -> IssuedCredential:
+    scopes = frozenset(scopes)
+    unknown = scopes - ALL_SCOPES
+    if unknown:
+        raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+    if not scopes:
+        raise ValueError("a credential needs at least one scope")
+    if not name.strip() or not owner.strip():
+        raise ValueError("a credential needs a name and an owner")
+    key = secrets.token_hex(16)
+    secret = secrets.token_urlsafe(32)
+    credential = Credential(
+        key=key,
+        secret_digest=digest(secret),
+        name=name,
+        owner=owner,
+        authority=authority
+        or {"objectType": "Agent", "name": name,
+            "account": {"homePage": authority_home_page, "name": key}},
+        scopes=scopes,
+        created_at=datetime.now(UTC),
+    )
+    store.insert_credential(credential)
+    return IssuedCredential(credential, secret)
+
+
+def verify(store: CredentialStore, key: str, secret: str) -> Credential | None:
+    credential = store.find_credential(key)
+    # Compare against a dummy digest when the key is unknown, so timing does not
+    # tell an attacker which keys exist.
+    expected = credential.secret_digest if credential else digest(secrets.token_hex(8))
+    matches = hmac.compare_digest(expected, digest(secret))
+    if credential is None or not matches or credential.is_revoked:
+        return None
+    return credential
+
+
+def _basic_credentials() -> tuple[str, str]:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        raise Unauthorized("HTTP Basic credentials are required",
+                           header="Authorization", headers={"WWW-Authenticate": REALM})
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise BadRequest("the Authorization header is not valid Basic credentials",
+                         header="Authorization") from None
+    key, sep, secret = decoded.partition(":")
+    if not sep:
+        raise BadRequest("Basic credentials must be key:secret", header="Authorization")
+    return key, secret
+
+
+def authenticate() -> Credential:
+    """The request's credential, cached on `g` for the rest of the request."""
+    if "credential" in g:
+        return g.credential
+    key, secret = _basic_credentials()
+    credential = verify(current_storage().credentials, key, secret)
+    if credential is None:
+        raise Unauthorized("unknown, wrong or revoked credentials",
+                           header="Authorization", headers={"WWW-Authenticate": REALM})
+    g.credential = credential
+    return credential
+
+
+def require_scope(*accepted: str) -> Credential:
+    """Authenticate and demand one of `accepted` (after implication); 403 otherwise."""
+    credential = authenticate()
+    if not effective_scopes(credential.scopes) & set(accepted):
+        raise Forbidden(f"this credential lacks the scope for this request "
+                        f"(one of: {', '.join(accepted)})")
+    return credential
+
+
+def scope_required(*accepted: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            require_scope(*accepted)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,125 @@
+"""Settings read from `HUB_*` environment variables and validated once at start-up.
+
+Every setting is documented in docs/configuration.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("production", "development", "test")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the hub refuses to start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "production"
+    secret_key: str | None = None
+    database_url: str | None = None  # None: SQLite file in the instance folder
+    public_url: str = "http://localhost:5000"
+    cors_origins: tuple[str, ...] = ("*",)
+    log_format: str = "json"
+    log_level: str = "INFO"
+    proxy_hops: int = 0
+    statement_page_size: int = 100
+    statement_page_max: int = 1000
+    max_attachment_bytes: int = 64 * 1024 * 1024
+    max_document_bytes: int = 1024 * 1024
+    max_request_bytes: int = 128 * 1024 * 1024
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def authority_home_page(self) -> str:
+        return self.public_url.rstrip("/") + "/partners"
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"HUB_{name.upper()} must be true or false, not {raw!r}")
+
+
+def _coerce(name: str, kind: Any, raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    if kind in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"HUB_{name.upper()} must be a whole number, not {raw!r}") from None
+    if kind in ("bool", bool):
+        return _parse_bool(name, raw)
+    if "tuple" in str(kind):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build settings from `HUB_*` variables, then `overrides` (used by tests and the CLI)."""
+    environ = os.environ if environ is None else environ
+    known = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    values: dict[str, Any] = {}
+    for name, kind in known.items():
+        raw = environ.get(f"HUB_{name.upper()}")
+        if raw is not None:
+            values[name] = _coerce(name, kind, raw)
+    extra: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        if key in known:
+            values[key] = _coerce(key, known[key], value)
+        else:
+            extra[key] = value
+    settings = replace(Settings(), **values, extra=extra)
+    validate(settings)
+    return settings
+
+
+def validate(settings: Settings) -> None:
+    if settings.env not in ENVIRONMENTS:
+        raise ConfigError(f"HUB_ENV must be one of {', '.join(ENVIRONMENTS)}, not {settings.env!r}")
+    if settings.is_production and not settings.secret_key:
+        raise ConfigError("HUB_SECRET_KEY is required in production (HUB_ENV=production)")
+    if settings.secret_key is not None and settings.is_production and len(settings.secret_key) < 32:
+        raise ConfigError("HUB_SECRET_KEY must be at least 32 characters in production")
+    if settings.database_url is not None and not settings.database_url.startswith(
+        ("sqlite:///", "sqlite+pysqlite:///", "postgresql+psycopg://", "postgresql://")
+    ):
+        raise ConfigError(
+            "HUB_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, "
+            f"not {settings.database_url!r}"
+        )
+    if not settings.public_url.startswith(("http://", "https://")):
+        raise ConfigError("HUB_PUBLIC_URL must be an http(s) URL")
+    if settings.log_format not in ("json", "text"):
+        raise ConfigError("HUB_LOG_FORMAT must be json or text")
+    for name in ("statement_page_size", "statement_page_max", "max_attachment_bytes",
+                 "max_document_bytes", "max_request_bytes"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"HUB_{name.upper()} must be positive")
+    if settings.statement_page_size > settings.statement_page_max:
+        raise ConfigError("HUB_STATEMENT_PAGE_SIZE must not exceed HUB_STATEMENT_PAGE_MAX")
+    if settings.proxy_hops < 0:
+        raise ConfigError("HUB_PROXY_HOPS must be zero or more")
+
+
+def database_url(settings: Settings, instance_path: str) -> str:
+    if settings.database_url:
+        return settings.database_url
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'hub.sqlite3'}"

@@ -1,0 +1,126 @@
+"""Domain errors and the one JSON error shape the whole service answers with.
+
+Operations raise these; `register_error_handlers` maps them (and Werkzeug's own
+HTTP errors, and anything unexpected) to `{"error": {...}}` in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class HubError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pointer: str | None = None,
+        parameter: str | None = None,
+        header: str | None = None,
+        rule: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+        self.parameter = parameter
+        self.header = header
+        self.rule = rule
+        self.headers = headers or {}
+
+    def at(self, prefix: str) -> HubError:
+        """Prefix the JSON pointer, e.g. with the statement's index in a batch."""
+        self.pointer = prefix + (self.pointer or "")
+        return self
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"status": self.status, "code": self.code, "message": self.message}
+        for key in ("pointer", "parameter", "header", "rule"):
+            value = getattr(self, key)
+            if value is not None:
+                error[key] = value
+        return {"error": error}
+
+
+class BadRequest(HubError):
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(HubError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(HubError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(HubError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(HubError):
+    status = 409
+    code = "conflict"
+
+
+class PreconditionFailed(HubError):
+    status = 412
+    code = "precondition_failed"
+
+
+class PayloadTooLarge(HubError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(HubError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ServiceUnavailable(HubError):
+    status = 503
+    code = "service_unavailable"
+
+
+def error_response(error: HubError):
+    body = error.body()
+    request_id = g.get("request_id")
+    if request_id:
+        body["error"]["request_id"] = request_id
+    response = jsonify(body)
+    response.status_code = error.status
+    response.headers.update(error.headers)
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HubError, error_response)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        error = HubError(exc.description or exc.name)
+        error.status = exc.code or 500
+        error.code = exc.name.lower().replace(" ", "_")
+        response = error_response(error)
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(HubError("internal error; the request id identifies it in the logs"))

@@ -1,0 +1,25 @@
+"""The storage contract: one `typing.Protocol` per resource family, several engines.
+
+Operations above this package see only the protocols in `hub.storage.contract`;
+SQL lives in `hub.storage.sql` (SQLite and PostgreSQL through SQLAlchemy Core).
+A further engine (MongoDB is planned) implements the same protocols and is
+selected by the URL scheme in `open_storage`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from hub.storage.contract import Storage
+
+
+def open_storage(url: str) -> Storage:
+    if url.startswith(("sqlite", "postgresql")):
+        from hub.storage.sql import SqlStorage
+
+        return SqlStorage(url)
+    raise ValueError(f"no storage engine for {url!r}")
+
+
+def current_storage() -> Storage:
+    return current_app.extensions["hub.storage"]

@@ -1,0 +1,45 @@
+"""SQL engine of the storage contract: SQLite and PostgreSQL via SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from hub.storage.contract import HealthReport
+from hub.storage.sql.credentials import SqlCredentialStore
+from hub.storage.sql.engine import make_engine
+from hub.storage.sql.statements import SqlStatementStore
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class SqlStorage:
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.credentials = SqlCredentialStore(self.engine)
+        self.statements = SqlStatementStore(self.engine)
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.dialect.name
+
+    def health(self) -> HealthReport:
+        try:
+            with self.engine.connect() as conn:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception as exc:  # any driver error means "not healthy"
+            return HealthReport(ok=False, engine=self.engine_name, detail={"error": str(exc)})
+        return HealthReport(ok=True, engine=self.engine_name, detail={"schema": revision})
+
+    def upgrade(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

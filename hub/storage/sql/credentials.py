@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, insert, select, update
+
+from hub.storage.contract import Credential
+from hub.storage.sql.tables import credentials
+
+
+class SqlCredentialStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def insert_credential(self, credential: Credential) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                insert(credentials).values(
+                    key=credential.key,
+                    secret_digest=credential.secret_digest,
+                    name=credential.name,
+                    owner=credential.owner,
+                    authority=credential.authority,
+                    scopes=" ".join(sorted(credential.scopes)),
+                    created_at=credential.created_at,
+                    revoked_at=credential.revoked_at,
+                )
+            )
+
+    def find_credential(self, key: str) -> Credential | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(credentials).where(credentials.c.key == key)).first()
+        return _credential(row) if row else None
+
+    def list_credentials(self) -> list[Credential]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(credentials).order_by(credentials.c.created_at)).all()
+        return [_credential(row) for row in rows]
+
+    def revoke_credential(self, key: str, when: datetime) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(credentials)
+                .where(credentials.c.key == key, credentials.c.revoked_at.is_(None))
+                .values(revoked_at=when)
+            )
+        return result.rowcount == 1
+
+
+def _credential(row) -> Credential:
+    return Credential(
+        key=row.key,
+        secret_digest=row.secret_digest,
+        name=row.name,
+        owner=row.owner,
+        authority=row.authority,
+        scopes=frozenset(row.scopes.split()),
+        created_at=_aware(row.created_at),
+        revoked_at=_aware(row.revoked_at),
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything the hub stores is UTC."""
+    from datetime import UTC
+
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

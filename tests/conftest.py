@@ -1,0 +1,172 @@
+"""Fixtures shared by the whole suite.
+
+Every storage-touching test runs once per engine: `engine` is parametrized over
+SQLite (a fresh file per test, copied from a migrated template) and PostgreSQL
+(a database created for this test session — one per xdist worker — migrated
+once, and truncated before each test).  Set HUB_TEST_POSTGRES_URL to point at
+another server; without one the PostgreSQL half is skipped, except under CI=true
+where a skipped engine fails the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hub.app import create_app
+from hub.auth import issue_credential
+from hub.storage import open_storage
+from hub.storage.sql.tables import metadata
+
+POSTGRES_URL = os.environ.get(
+    "HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+ENGINES = ["sqlite", "postgresql"]
+TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    storage = open_storage(f"sqlite:///{path}")
+    storage.upgrade()
+    storage.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of our own on the server, dropped at the end; others are never touched."""
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        server.dispose()
+        message = (f"PostgreSQL not answering at {POSTGRES_URL} ({type(exc).__name__}); "
+                   "start it or set HUB_TEST_POSTGRES_URL to run the PostgreSQL half")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " — CI=true requires every engine")
+        pytest.skip(message)
+    name = f"hub_test_{_worker()}_{uuid.uuid4().hex[:10]}"
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    storage = open_storage(url)
+    storage.upgrade()
+    storage.dispose()
+    try:
+        yield url
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(engine, request, tmp_path) -> str:
+    if engine == "sqlite":
+        path = tmp_path / "hub.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_database")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    return {
+        "env": "test",
+        "secret_key": TEST_SECRET,
+        "database_url": database_url,
+        "instance_path": str(tmp_path / "instance"),
+        "log_format": "text",
+        "log_level": "WARNING",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    app.extensions["hub.storage"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def storage(app):
+    return app.extensions["hub.storage"]
+
+
+def basic_auth(key: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
+@pytest.fixture
+def make_credential(app):
+    """Factory: a credential with the given scopes; returns its Authorization header value."""
+
+    def make(*scopes: str, name: str = "Test partner", owner: str = "Test org",
+             authority: dict | None = None) -> dict:
+        issued = issue_credential(
+            app.extensions["hub.storage"].credentials, name=name, owner=owner,
+            scopes=scopes or ("all",), authority=authority,
+            authority_home_page=app.extensions["hub.settings"].authority_home_page,
+        )
+        return {
+            "key": issued.credential.key,
+            "secret": issued.secret,
+            "authority": issued.credential.authority,
+            "Authorization": basic_auth(issued.credential.key, issued.secret),
+        }
+
+    return make
+
+
+@pytest.fixture
+def xapi(make_credential):
+    """`xapi()` → headers of an `all`-scoped credential for xAPI 1.0.3; `version=` for 2.0.0."""
+    default = make_credential("all")
+
+    def headers(version: str = "1.0.3", credential: dict | None = None, **extra: str) -> dict:
+        credential = credential or default
+        return {"Authorization": credential["Authorization"],
+                "X-Experience-API-Version": version, **extra}
+
+    headers.credential = default
+    return headers
