@@ -15,6 +15,14 @@ XAPI_EXPOSED_HEADERS = [
 
 
 def blueprints() -> list[Blueprint]:
-    from lrs import about, statements
+    from lrs import about, activities, activity_profile, agent_profile, agents, state, statements
 
-    return [about.blueprint, statements.blueprint]
+    return [
+        about.blueprint,
+        statements.blueprint,
+        state.blueprint,
+        activity_profile.blueprint,
+        agent_profile.blueprint,
+        activities.blueprint,
+        agents.blueprint,
+    ]
