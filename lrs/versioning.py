@@ -40,21 +40,16 @@ def init_versioning(app: Flask) -> None:
         if request.path.rstrip("/") == "/xapi/about":
             g.xapi_version = LATEST
             return
-        g.xapi_version = negotiate(xapi_header("X-Experience-API-Version"))
+        g.xapi_version = negotiate(request.headers.get("X-Experience-API-Version"))
+        if g.xapi_version == "2.0.0" and request.environ.get("xapi.alternate"):
+            raise BadRequest("xAPI 2.0 has no alternate request syntax (?method=)",
+                             parameter="method", rule="xAPI 2.0 Part 3 §1.3")
 
     @app.after_request
     def version_header(response):
         if _xapi_path():
             response.headers["X-Experience-API-Version"] = g.get("xapi_version", LATEST)
         return response
-
-
-def xapi_header(name: str) -> str | None:
-    """A request header, or its form field under the 1.0.3 alternate request syntax."""
-    alternate = g.get("alternate_headers")
-    if alternate is not None and name.lower() in alternate:
-        return alternate[name.lower()]
-    return request.headers.get(name)
 
 
 def current_version() -> str:

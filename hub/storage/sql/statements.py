@@ -1,8 +1,264 @@
+"""Statements on SQLite and PostgreSQL: one implementation, SQLAlchemy Core."""
+
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC
+
+from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from hub.storage.contract import (
+    Attachment,
+    StatementConflict,
+    StatementPage,
+    StatementQuery,
+    StatementRecord,
+    StoredStatement,
+)
+from hub.storage.sql.tables import attachments, statement_index, statements
+
+_COLUMNS = (statements.c.seq, statements.c.id, statements.c.document, statements.c.stored,
+            statements.c.voided, statements.c.comparison_digest, statements.c.voiding_target,
+            statements.c.attachment_hashes)
 
 
 class SqlStatementStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, define_activities=None) -> None:
         self._engine = engine
+        # Called inside the insert transaction with the definitions to learn.
+        self._define_activities = define_activities
+
+    # --- writes ------------------------------------------------------------
+    def insert_statements(
+        self, records: Sequence[StatementRecord], attachments_: Iterable[Attachment] = ()
+    ) -> list[str]:
+        attachments_ = list(attachments_)
+        try:
+            return self._insert_once(records, attachments_)
+        except IntegrityError:
+            # A concurrent writer stored one of these ids first: compare against it.
+            return self._insert_once(records, attachments_)
+
+    def _insert_once(self, records: Sequence[StatementRecord],
+                     attachments_: list[Attachment]) -> list[str]:
+        with self._write() as conn:
+            known = self._digests(conn, [r.id for r in records])
+            for record in records:
+                if record.id in known and known[record.id] != record.comparison_digest:
+                    raise StatementConflict(record.id)
+            fresh = [r for r in records if r.id not in known]
+            if not fresh:
+                return []
+            seqs = self._insert_rows(conn, fresh)
+            self._insert_index(conn, fresh, seqs)
+            self._insert_attachments(conn, attachments_)
+            self._apply_voiding(conn, fresh)
+            self._inherit_statement_ref_index(conn, fresh, seqs)
+            if self._define_activities:
+                definitions: dict[str, dict] = {}
+                for record in fresh:
+                    definitions.update(record.activity_definitions)
+                if definitions:
+                    self._define_activities(conn, definitions)
+        return [r.id for r in fresh]
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                # Take the write lock up front: no deadlock upgrading a read lock.
+                conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @staticmethod
+    def _digests(conn: Connection, ids: list[str]) -> dict[str, str]:
+        rows = conn.execute(
+            select(statements.c.id, statements.c.comparison_digest).where(statements.c.id.in_(ids))
+        )
+        return {row.id: row.comparison_digest for row in rows}
+
+    @staticmethod
+    def _insert_rows(conn: Connection, records: list[StatementRecord]) -> dict[str, int]:
+        rows = [
+            {
+                "id": r.id,
+                "document": r.document,
+                "stored": r.stored,
+                "comparison_digest": r.comparison_digest,
+                "authority_key": r.authority_key,
+                "object_statement_id": r.object_statement_id,
+                "voiding_target": r.voiding_target,
+                "voided": False,
+                "attachment_hashes": " ".join(r.attachment_hashes) or None,
+            }
+            for r in records
+        ]
+        result = conn.execute(
+            insert(statements).returning(statements.c.seq, statements.c.id,
+                                         sort_by_parameter_order=True),
+            rows,
+        )
+        return {row.id: row.seq for row in result}
+
+    @staticmethod
+    def _insert_index(conn: Connection, records: list[StatementRecord],
+                      seqs: dict[str, int]) -> None:
+        rows = [
+            {"statement_seq": seqs[r.id], "kind": kind, "value": value}
+            for r in records
+            for kind, value in r.index
+        ]
+        if rows:
+            conn.execute(insert(statement_index), rows)
+
+    @staticmethod
+    def _insert_attachments(conn: Connection, items: Iterable[Attachment]) -> None:
+        items = {a.sha2: a for a in items}
+        if not items:
+            return
+        present = set(conn.scalars(select(attachments.c.sha2)
+                                   .where(attachments.c.sha2.in_(list(items)))))
+        rows = [{"sha2": a.sha2, "content_type": a.content_type, "content": a.content}
+                for sha2, a in items.items() if sha2 not in present]
+        if rows:
+            conn.execute(insert(attachments), rows)
+
+    @staticmethod
+    def _apply_voiding(conn: Connection, records: list[StatementRecord]) -> None:
+        # xAPI Data 2.3.2: a voiding statement cannot itself be voided.
+        targets = [r.voiding_target for r in records if r.voiding_target]
+        if targets:
+            conn.execute(update(statements)
+                         .where(statements.c.id.in_(targets), statements.c.voiding_target.is_(None))
+                         .values(voided=True))
+        # A target that arrives after its voiding statement is voided on arrival.
+        fresh_ids = [r.id for r in records if r.voiding_target is None]
+        voiders = select(statements.c.voiding_target).where(
+            statements.c.voiding_target.in_(fresh_ids))
+        conn.execute(update(statements)
+                     .where(statements.c.id.in_(voiders.scalar_subquery()),
+                            statements.c.voiding_target.is_(None))
+                     .values(voided=True))
+
+    @staticmethod
+    def _inherit_statement_ref_index(conn: Connection, records: list[StatementRecord],
+                                     seqs: dict[str, int]) -> None:
+        """xAPI Communication 2.1.3.s3: a statement targeting another (StatementRef)
+        matches every filter its target matches, recursively."""
+        # Pairs (referrer seq, target seq) whose index must flow target → referrer.
+        pending: list[tuple[int, int]] = []
+        refs = {r.object_statement_id: seqs[r.id] for r in records if r.object_statement_id}
+        if refs:
+            targets = conn.execute(select(statements.c.id, statements.c.seq)
+                                   .where(statements.c.id.in_(list(refs))))
+            pending += [(refs[row.id], row.seq) for row in targets]
+        pending += [(row.seq, seqs[row.object_statement_id]) for row in conn.execute(
+            select(statements.c.seq, statements.c.object_statement_id)
+            .where(statements.c.object_statement_id.in_(list(seqs))))]
+        seen: set[tuple[int, int]] = set()
+        while pending:
+            referrer, target = pending.pop()
+            if (referrer, target) in seen or referrer == target:
+                continue
+            seen.add((referrer, target))
+            _copy_index(conn, source=target, destination=referrer)
+            # Whoever targets the referrer inherits through it as well.
+            referrer_id = select(statements.c.id).where(statements.c.seq == referrer)
+            pending += [(row.seq, referrer) for row in conn.execute(
+                select(statements.c.seq).where(
+                    statements.c.object_statement_id == referrer_id.scalar_subquery()))]
+
+    # --- reads -------------------------------------------------------------
+    def find_statements(self, ids: Iterable[str]) -> dict[str, StoredStatement]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(*_COLUMNS).where(statements.c.id.in_(ids))).all()
+        return {row.id: _stored(row) for row in rows}
+
+    def query_statements(self, query: StatementQuery) -> StatementPage:
+        with self._engine.connect() as conn:
+            ceiling = query.ceiling_seq
+            if ceiling is None:
+                ceiling = conn.execute(select(func.max(statements.c.seq))).scalar()
+            if ceiling is None:
+                return StatementPage([], None, None)
+            rows = conn.execute(_page_select(query, ceiling)).all()
+        more = None
+        if len(rows) > query.limit:
+            rows = rows[: query.limit]
+            more = rows[-1].seq
+        return StatementPage([_stored(row) for row in rows], more, ceiling)
+
+    def max_statement_seq(self) -> int | None:
+        with self._engine.connect() as conn:
+            return conn.execute(select(func.max(statements.c.seq))).scalar()
+
+    def get_attachments(self, hashes: Iterable[str]) -> dict[str, Attachment]:
+        hashes = list(set(hashes))
+        if not hashes:
+            return {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(attachments).where(attachments.c.sha2.in_(hashes)))
+            return {row.sha2: Attachment(row.sha2, row.content_type, row.content)
+                    for row in rows}
+
+
+def _page_select(query: StatementQuery, ceiling: int):
+    """Newest (or oldest) first; the first filter drives the scan of `statement_index`,
+    further filters are EXISTS probes on the same index."""
+    order = statements.c.seq.asc() if query.ascending else statements.c.seq.desc()
+    conditions = [statements.c.voided.is_(False), statements.c.seq <= ceiling]
+    if query.after_seq is not None:
+        conditions.append(statements.c.seq > query.after_seq if query.ascending
+                          else statements.c.seq < query.after_seq)
+    if query.since is not None:
+        conditions.append(statements.c.stored > query.since)
+    if query.until is not None:
+        conditions.append(statements.c.stored <= query.until)
+    if query.authority_key is not None:
+        conditions.append(statements.c.authority_key == query.authority_key)
+    source = statements
+    filters = list(query.filters)
+    if filters:
+        kind, value = filters.pop(0)
+        driver = statement_index.alias("driver")
+        source = statements.join(driver, and_(driver.c.statement_seq == statements.c.seq,
+                                              driver.c.kind == kind, driver.c.value == value))
+        order = driver.c.statement_seq.asc() if query.ascending else driver.c.statement_seq.desc()
+    for kind, value in filters:
+        probe = statement_index.alias()
+        conditions.append(exists().where(probe.c.statement_seq == statements.c.seq,
+                                         probe.c.kind == kind, probe.c.value == value))
+    return (select(*_COLUMNS).select_from(source).where(*conditions)
+            .order_by(order).limit(query.limit + 1))
+
+
+def _copy_index(conn: Connection, *, source: int, destination: int) -> None:
+    rows = select(statement_index.c.kind, statement_index.c.value).where(
+        statement_index.c.statement_seq == source)
+    values = [{"statement_seq": destination, "kind": r.kind, "value": r.value}
+              for r in conn.execute(rows)]
+    if not values:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(statement_index).on_conflict_do_nothing(), values)
+
+
+def _stored(row) -> StoredStatement:
+    stored = row.stored if row.stored.tzinfo else row.stored.replace(tzinfo=UTC)
+    return StoredStatement(
+        seq=row.seq,
+        id=row.id,
+        document=row.document,
+        stored=stored,
+        voided=row.voided,
+        comparison_digest=row.comparison_digest,
+        voiding_target=row.voiding_target,
+        attachment_hashes=tuple((row.attachment_hashes or "").split()),
+    )

@@ -43,34 +43,21 @@ statements = Table(
     Column("id", String(36), nullable=False, unique=True),
     Column("document", JSON, nullable=False),
     Column("stored", DateTime(timezone=True), nullable=False),
-    Column("timestamp", DateTime(timezone=True), nullable=False),
-    Column("version", String(16), nullable=False),
-    Column("verb_id", Text, nullable=False),
-    Column("actor_key", Text),
-    Column("object_agent_key", Text),
-    Column("object_activity_id", Text),
-    Column("object_statement_id", String(36)),
-    Column("registration", String(36)),
+    Column("comparison_digest", String(64), nullable=False),
     Column("authority_key", Text, nullable=False),
+    Column("object_statement_id", String(36)),
     Column("voiding_target", String(36)),
     Column("voided", Boolean, nullable=False, default=False),
     Column("attachment_hashes", Text),
 )
 
-statement_agents = Table(
-    "statement_agents",
+statement_index = Table(
+    "statement_index",
     metadata,
-    Column("statement_seq", Seq, ForeignKey("statements.seq", ondelete="CASCADE"), nullable=False),
-    Column("agent_key", Text, nullable=False),
-    Column("relation", String(16), nullable=False),  # "direct" (actor/object) or "related"
-)
-
-statement_activities = Table(
-    "statement_activities",
-    metadata,
-    Column("statement_seq", Seq, ForeignKey("statements.seq", ondelete="CASCADE"), nullable=False),
-    Column("activity_id", Text, nullable=False),
-    Column("relation", String(16), nullable=False),  # "direct" (object) or "related"
+    Column("statement_seq", Seq, ForeignKey("statements.seq", ondelete="CASCADE"),
+           primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("value", Text, primary_key=True),
 )
 
 attachments = Table(
@@ -79,4 +66,32 @@ attachments = Table(
     Column("sha2", String(128), primary_key=True),
     Column("content_type", String(255), nullable=False),
     Column("content", LargeBinary, nullable=False),
+)
+
+# --- documents (migration 0003) ----------------------------------------------
+# Keys are SHA-256 digests of the canonical scope (and document id): IRIs, agent keys
+# and document ids are unbounded text, longer than a PostgreSQL btree entry may be.
+documents = Table(
+    "documents",
+    metadata,
+    Column("key", String(64), primary_key=True),  # scope + document id
+    Column("scope_key", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("activity_id", Text),
+    Column("agent_key", Text),
+    Column("registration", String(36)),
+    Column("document_id", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("key", String(64), primary_key=True),  # SHA-256 of the activity id
+    Column("activity_id", Text, nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
 )

@@ -1,3 +1,0 @@
-from flask import Blueprint
-
-blueprint = Blueprint("xapi_statements", __name__, url_prefix="/xapi")

@@ -1,0 +1,135 @@
+"""Statement operations: the xAPI rules between the HTTP inputs and the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hub.auth import effective_scopes
+from hub.errors import BadRequest, Conflict, Forbidden, NotFound
+from hub.storage.contract import (
+    Attachment,
+    Credential,
+    StatementConflict,
+    StatementPage,
+    StatementQuery,
+    StatementStore,
+    StoredStatement,
+)
+from lrs.identifiers import agent_key
+from lrs.statements.attachments import check_attachments
+from lrs.statements.records import build_record, complete_statement
+from lrs.statements.signatures import verify_signatures
+
+# How far behind "now" the hub promises completeness (X-Experience-API-Consistent-Through):
+# a PostgreSQL writer may commit a statement whose `stored` was taken a moment earlier.
+CONSISTENCY_MARGIN = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Submission:
+    statements: list[Any]
+    version: str
+    attachments: dict[str, Attachment]  # by sha2, from multipart/mixed parts
+    statement_id: str | None = None  # PUT ?statementId=
+
+
+def store_statements(
+    store: StatementStore, validator, submission: Submission, credential: Credential
+) -> list[str]:
+    """Validate all, then store all or nothing; returns every id in request order."""
+    received = submission.statements
+    for position, statement in enumerate(received):
+        try:
+            validator.validate_statement(statement, submission.version)
+        except BadRequest as error:
+            raise (error.at(f"/{position}") if len(received) > 1 else error) from None
+    if submission.statement_id is not None:
+        _match_put_id(received[0], submission.statement_id)
+    _reject_duplicate_ids(received)
+    used_hashes = check_attachments(received, submission.attachments)
+    verify_signatures(received, submission.attachments)
+
+    stored = datetime.now(UTC)
+    can_define = "define" in effective_scopes(credential.scopes)
+    records = []
+    for statement in received:
+        full = complete_statement(statement, version=submission.version, stored=stored,
+                                  authority=credential.authority)
+        hashes = tuple(a["sha2"] for a in full.get("attachments") or () if a["sha2"] in used_hashes)
+        records.append(build_record(full, received=statement, stored=stored,
+                                    attachment_hashes=hashes, learn_definitions=can_define))
+    _check_voiding(store, records)
+    try:
+        store.insert_statements(records, [submission.attachments[h] for h in used_hashes])
+    except StatementConflict as conflict:
+        raise Conflict(f"statement {conflict.statement_id} is already stored with "
+                       "different content", rule="xAPI 1.0.3 Communication 2.1.2.s2.b5") from None
+    return [r.id for r in records]
+
+
+def _match_put_id(statement: Any, statement_id: str) -> None:
+    if isinstance(statement, dict) and "id" in statement \
+            and statement["id"].lower() != statement_id.lower():
+        raise BadRequest("the statement id differs from the statementId parameter",
+                         pointer="/id", rule="xAPI 1.0.3 Communication 2.1.1.s3.b3")
+    statement.setdefault("id", statement_id.lower())
+
+
+def _reject_duplicate_ids(statements: Sequence[dict[str, Any]]) -> None:
+    seen: set[str] = set()
+    for position, statement in enumerate(statements):
+        statement_id = str(statement.get("id", "")).lower()
+        if statement_id and statement_id in seen:
+            raise BadRequest(f"statement id {statement_id} appears twice in the batch",
+                             pointer=f"/{position}/id", rule="xAPI 1.0.3 Communication 2.1.2.s2.b6")
+        seen.add(statement_id)
+
+
+def _check_voiding(store: StatementStore, records) -> None:
+    """xAPI 1.0.3 Data 2.3.2: a voiding statement's target cannot be a voiding statement."""
+    targets = {r.voiding_target: position for position, r in enumerate(records) if r.voiding_target}
+    if not targets:
+        return
+    in_batch = {r.id: r for r in records}
+    known = store.find_statements(t for t in targets if t not in in_batch)
+    for target, position in targets.items():
+        found = in_batch.get(target) or known.get(target)
+        if found is not None and found.voiding_target:
+            raise BadRequest("a voiding statement cannot void another voiding statement",
+                             pointer=f"/{position}/object/id" if len(records) > 1 else "/object/id",
+                             rule="xAPI 1.0.3 Data 2.3.2")
+
+
+# --- reads -------------------------------------------------------------------
+def readable_authority(credential: Credential) -> str | None:
+    """None: every statement; a key: only statements this authority stored."""
+    scopes = effective_scopes(credential.scopes)
+    if "statements/read" in scopes:
+        return None
+    if "statements/read/mine" in scopes:
+        return agent_key(credential.authority)
+    raise Forbidden("this credential cannot read statements (statements/read, "
+                    "statements/read/mine, all/read or all)")
+
+
+def get_statement(store: StatementStore, statement_id: str, *, voided: bool,
+                  credential: Credential) -> StoredStatement:
+    """xAPI Communication 2.1.4: voided statements only by voidedStatementId."""
+    authority = readable_authority(credential)
+    found = store.find_statements([statement_id.lower()]).get(statement_id.lower())
+    if found is None or found.voided != voided:
+        raise NotFound(f"no {'voided ' if voided else ''}statement with id {statement_id}")
+    if authority is not None and agent_key(found.document["authority"]) != authority:
+        raise NotFound(f"no statement with id {statement_id}")
+    return found
+
+
+def query_statements(store: StatementStore, query: StatementQuery) -> StatementPage:
+    return store.query_statements(query)
+
+
+def consistent_through() -> datetime:
+    return datetime.now(UTC) - CONSISTENCY_MARGIN

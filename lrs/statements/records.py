@@ -1,0 +1,195 @@
+"""From a validated statement to what the store keeps: filled-in properties,
+index entries for queries, and the digest that decides "same statement"."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.storage.contract import IndexEntry, StatementRecord
+from lrs.identifiers import agent_key
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
+
+
+def parse_timestamp(value: str) -> datetime:
+    """ISO 8601 → aware UTC datetime (a missing offset is read as UTC)."""
+    parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def complete_statement(
+    statement: dict[str, Any], *, version: str, stored: datetime, authority: dict[str, Any]
+) -> dict[str, Any]:
+    """Fill what the LRS sets (xAPI 1.0.3 Data 2.4: id, stored, authority, version, timestamp)."""
+    full = copy.deepcopy(statement)
+    full["id"] = (full.get("id") or str(uuid.uuid4())).lower()
+    full["stored"] = format_timestamp(stored)
+    full["authority"] = authority
+    full.setdefault("version", "1.0.0" if version == "1.0.3" else "2.0.0")
+    if "timestamp" not in full:
+        full["timestamp"] = full["stored"]
+    elif version == "2.0.0":
+        # xAPI 2.0 Part 2 §4.2.7: timestamps are stored in UTC.
+        full["timestamp"] = _utc_preserving_precision(full["timestamp"])
+    return full
+
+
+def _utc_preserving_precision(value: str) -> str:
+    moment = parse_timestamp(value)
+    spec = "microseconds" if moment.microsecond % 1000 else "milliseconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def comparison_digest(statement: dict[str, Any]) -> str:
+    """Equal for statements the spec calls the same (xAPI 1.0.3 Data 2.3.1 comparison):
+    LRS-set properties, key order, UUID case, member order and timestamp form ignored."""
+    form = {k: v for k, v in statement.items()
+            if k not in ("id", "authority", "stored", "version")}
+    if "timestamp" in form:
+        form["timestamp"] = parse_timestamp(form["timestamp"]).isoformat()
+    form = _normalise(form)
+    return hashlib.sha256(
+        json.dumps(form, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _normalise(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, dict):
+        return {k: _normalise(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_normalise(v) for v in value]
+        if key == "member":
+            items.sort(key=lambda m: json.dumps(m, sort_keys=True))
+        return items
+    if key in ("registration", "id") and isinstance(value, str) and _is_uuid(value):
+        return value.lower()
+    return value
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36
+
+
+def index_entries(statement: dict[str, Any]) -> frozenset[IndexEntry]:
+    """What the statement can be queried by (xAPI Communication 2.1.3 filters)."""
+    entries: set[IndexEntry] = {("verb", statement["verb"]["id"])}
+    context = statement.get("context") or {}
+    if "registration" in context:
+        entries.add(("registration", context["registration"].lower()))
+    for key in _actor_keys(statement["actor"]):
+        entries |= {("agent", key), ("related_agent", key)}
+    target = statement["object"]
+    target_type = target.get("objectType", "Activity")
+    if target_type in ("Agent", "Group"):
+        for key in _actor_keys(target):
+            entries |= {("agent", key), ("related_agent", key)}
+    elif target_type == "Activity":
+        entries |= {("activity", target["id"]), ("related_activity", target["id"])}
+    elif target_type == "SubStatement":
+        entries |= {("related_agent", k) for k in _related_agent_keys(target)}
+        entries |= {("related_activity", a) for a in _related_activity_ids(target)}
+    entries |= {("related_agent", k) for k in _related_agent_keys(statement)}
+    entries |= {("related_activity", a) for a in _related_activity_ids(statement)}
+    return frozenset(entries)
+
+
+def _actor_keys(actor: dict[str, Any]) -> set[str]:
+    """The actor's own key, plus its members' for a Group (they match the agent filter)."""
+    keys = {agent_key(actor)} - {None}
+    for member in actor.get("member") or ():
+        keys |= {agent_key(member)} - {None}
+    return keys
+
+
+def _related_agent_keys(statement: dict[str, Any]) -> set[str]:
+    keys = _actor_keys(statement["actor"])
+    target = statement["object"]
+    if target.get("objectType") in ("Agent", "Group"):
+        keys |= _actor_keys(target)
+    if statement.get("authority"):
+        keys |= _actor_keys(statement["authority"])
+    context = statement.get("context") or {}
+    for role in ("instructor", "team"):
+        if role in context:
+            keys |= _actor_keys(context[role])
+    for entry in context.get("contextAgents") or ():  # xAPI 2.0
+        keys |= _actor_keys(entry["agent"])
+    for entry in context.get("contextGroups") or ():
+        keys |= _actor_keys(entry["group"])
+    return keys
+
+
+def _related_activity_ids(statement: dict[str, Any]) -> set[str]:
+    ids: set[str] = set()
+    target = statement["object"]
+    if target.get("objectType", "Activity") == "Activity":
+        ids.add(target["id"])
+    context_activities = (statement.get("context") or {}).get("contextActivities") or {}
+    for kind in CONTEXT_ACTIVITY_KINDS:
+        value = context_activities.get(kind)
+        for activity in [value] if isinstance(value, dict) else value or ():
+            ids.add(activity["id"])
+    return ids
+
+
+def activity_definitions(statement: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every Activity the statement carries (object, context, sub-statement), by id."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def visit(activity: dict[str, Any]) -> None:
+        found[activity["id"]] = activity.get("definition") or {}
+
+    def walk(stmt: dict[str, Any]) -> None:
+        target = stmt["object"]
+        if target.get("objectType", "Activity") == "Activity":
+            visit(target)
+        elif target.get("objectType") == "SubStatement":
+            walk(target)
+        context_activities = (stmt.get("context") or {}).get("contextActivities") or {}
+        for kind in CONTEXT_ACTIVITY_KINDS:
+            value = context_activities.get(kind)
+            for activity in [value] if isinstance(value, dict) else value or ():
+                visit(activity)
+
+    walk(statement)
+    return found
+
+
+def build_record(
+    statement: dict[str, Any], *, received: dict[str, Any], stored: datetime,
+    attachment_hashes: tuple[str, ...], learn_definitions: bool,
+) -> StatementRecord:
+    target = statement["object"]
+    ref = target["id"].lower() if target.get("objectType") == "StatementRef" else None
+    return StatementRecord(
+        id=statement["id"],
+        document=statement,
+        stored=stored,
+        comparison_digest=comparison_digest(received),
+        authority_key=agent_key(statement["authority"]) or "",
+        index=index_entries(statement),
+        object_statement_id=ref,
+        voiding_target=ref if statement["verb"]["id"] == VOIDED_VERB else None,
+        attachment_hashes=attachment_hashes,
+        # xAPI 1.0.3 Communication 4.2 `define`: without it ids are learned, definitions not.
+        activity_definitions={
+            activity_id: definition if learn_definitions else {}
+            for activity_id, definition in activity_definitions(statement).items()
+        },
+    )

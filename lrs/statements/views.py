@@ -1,0 +1,132 @@
+"""HTTP for /xapi/statements: parse → one operation → render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.http import http_date
+
+from hub.auth import require_scope
+from hub.settings import current_settings
+from hub.storage import current_storage
+from hub.storage.contract import StatementQuery, StoredStatement
+from lrs.statements import ops
+from lrs.statements.attachments import render_multipart
+from lrs.statements.formats import format_statement
+from lrs.statements.inputs import (
+    QueryRequest,
+    SingleRequest,
+    parse_body,
+    parse_get,
+    reject_post_params,
+    statement_id_param,
+    to_datetime,
+)
+from lrs.versioning import current_version
+
+blueprint = Blueprint("xapi_statements", __name__, url_prefix="/xapi")
+
+
+@blueprint.after_request
+def consistent_through(response: Response) -> Response:
+    # xAPI 1.0.3 Communication 2.1.3.s2.b5: on every Statement resource response.
+    response.headers["X-Experience-API-Consistent-Through"] = (
+        ops.consistent_through().isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+    return response
+
+
+def _validator():
+    return current_app.extensions["lrs.validator"]
+
+
+def _submission(statement_id: str | None = None) -> ops.Submission:
+    body, parts = parse_body(request.content_type, request.get_data(),
+                             current_settings().max_attachment_bytes)
+    if statement_id is not None and not isinstance(body, dict):
+        from hub.errors import BadRequest
+
+        raise BadRequest("PUT takes a single statement object", pointer="")
+    statements = body if isinstance(body, list) else [body]
+    if not statements:
+        from hub.errors import BadRequest
+
+        raise BadRequest("an empty batch stores nothing; send at least one statement",
+                         pointer="")
+    return ops.Submission(statements=statements, version=current_version(),
+                          attachments=parts, statement_id=statement_id)
+
+
+@blueprint.put("/statements", strict_slashes=False)
+def put_statement():
+    credential = require_scope("statements/write")
+    statement_id = statement_id_param(request.args)
+    ops.store_statements(current_storage().statements, _validator(),
+                         _submission(statement_id), credential)
+    return Response(status=204)
+
+
+@blueprint.post("/statements", strict_slashes=False)
+def post_statements():
+    credential = require_scope("statements/write")
+    reject_post_params(request.args)
+    ids = ops.store_statements(current_storage().statements, _validator(), _submission(),
+                               credential)
+    return jsonify(ids)
+
+
+@blueprint.route("/statements", methods=["GET", "HEAD"], strict_slashes=False)
+def get_statements():
+    credential = require_scope("statements/read/mine")
+    parsed = parse_get(request.args, _validator(), current_version())
+    if isinstance(parsed, SingleRequest):
+        found = ops.get_statement(current_storage().statements, parsed.statement_id,
+                                  voided=parsed.voided, credential=credential)
+        response = _render(found.document and _formatted(found, parsed.format), [found],
+                           parsed.attachments)
+        response.headers["Last-Modified"] = http_date(found.stored)
+        return response
+    page = ops.query_statements(current_storage().statements,
+                                _statement_query(parsed, ops.readable_authority(credential)))
+    body = {"statements": [_formatted(s, parsed.format) for s in page.statements],
+            "more": ""}
+    if page.more_after_seq is not None:
+        body["more"] = f"{blueprint.url_prefix}/statements?more=" + parsed.next_page(
+            page.more_after_seq, page.ceiling_seq)
+    return _render(body, page.statements, parsed.attachments)
+
+
+def _statement_query(parsed: QueryRequest, authority_key: str | None) -> StatementQuery:
+    settings = current_settings()
+    limit = parsed.limit or settings.statement_page_max
+    return StatementQuery(
+        filters=parsed.filters,
+        since=to_datetime(parsed.since),
+        until=to_datetime(parsed.until),
+        authority_key=authority_key,
+        ascending=parsed.ascending,
+        limit=min(limit, settings.statement_page_max),
+        after_seq=parsed.after_seq,
+        ceiling_seq=parsed.ceiling_seq,
+    )
+
+
+def _formatted(stored: StoredStatement, fmt: str) -> dict:
+    return format_statement(stored.document, fmt,
+                            pick_language=request.accept_languages.best_match,
+                            canonical=_canonical_definition)
+
+
+def _canonical_definition(activity_id: str) -> dict | None:
+    activities = getattr(current_storage(), "activities", None)
+    if activities is None:
+        return None
+    return activities.get_activity_definition(activity_id)
+
+
+def _render(body, statements: list[StoredStatement], with_attachments: bool) -> Response:
+    if not with_attachments:
+        return jsonify(body)
+    hashes = [h for s in statements for h in s.attachment_hashes]
+    found = current_storage().statements.get_attachments(hashes)
+    content, content_type = render_multipart(body, (found[h] for h in dict.fromkeys(hashes)
+                                                    if h in found))
+    return Response(content, content_type=content_type)

@@ -1,0 +1,164 @@
+"""The statement storage contract, run on every engine (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from factories import make_agent, make_statement, voiding
+
+from hub.storage.contract import Attachment, StatementConflict, StatementQuery
+from lrs.identifiers import agent_key
+from lrs.statements.records import build_record, complete_statement
+
+AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://hub.test", "name": "p1"}}
+OTHER_AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://hub.test",
+                                                      "name": "p2"}}
+
+
+def record(statement, *, stored=None, authority=AUTHORITY, hashes=()):
+    stored = stored or datetime.now(UTC)
+    statement.setdefault("id", str(uuid.uuid4()))
+    full = complete_statement(statement, version="1.0.3", stored=stored, authority=authority)
+    return build_record(full, received=statement, stored=stored, attachment_hashes=hashes,
+                        learn_definitions=True)
+
+
+def query(**kwargs):
+    return StatementQuery(**{"limit": 100, **kwargs})
+
+
+def ids(page):
+    return [s.id for s in page.statements]
+
+
+def test_inserted_statement_is_found_with_its_document(storage):
+    r = record(make_statement())
+    assert storage.statements.insert_statements([r]) == [r.id]
+    found = storage.statements.find_statements([r.id])[r.id]
+    assert found.document == r.document
+    assert found.voided is False
+
+
+def test_same_id_and_content_is_stored_once(storage):
+    statement = make_statement()
+    first = record(dict(statement))
+    again = record(dict(statement, id=first.id))
+    storage.statements.insert_statements([first])
+    assert storage.statements.insert_statements([again]) == []
+    assert ids(storage.statements.query_statements(query())) == [first.id]
+
+
+def test_same_id_with_other_content_conflicts_and_stores_nothing_of_the_batch(storage):
+    first = record(make_statement())
+    storage.statements.insert_statements([first])
+    innocent = record(make_statement())
+    clash = record(make_statement(verb="failed", id=first.id))
+    with pytest.raises(StatementConflict):
+        storage.statements.insert_statements([innocent, clash])
+    assert storage.statements.find_statements([innocent.id]) == {}
+
+
+def test_voiding_hides_the_target_from_queries(storage):
+    target = record(make_statement())
+    storage.statements.insert_statements([target])
+    void = record(voiding(target.id))
+    storage.statements.insert_statements([void])
+    assert ids(storage.statements.query_statements(query())) == [void.id]
+    assert storage.statements.find_statements([target.id])[target.id].voided is True
+
+
+def test_target_arriving_after_its_voiding_statement_is_voided(storage):
+    target_id = str(uuid.uuid4())
+    storage.statements.insert_statements([record(voiding(target_id))])
+    storage.statements.insert_statements([record(make_statement(id=target_id))])
+    assert storage.statements.find_statements([target_id])[target_id].voided is True
+
+
+def test_a_voiding_statement_is_never_voided(storage):
+    first = record(voiding(str(uuid.uuid4())))
+    storage.statements.insert_statements([first])
+    storage.statements.insert_statements([record(voiding(first.id))])
+    assert storage.statements.find_statements([first.id])[first.id].voided is False
+
+
+def test_filters_are_combined(storage):
+    siti, budi = make_agent(name="Siti"), make_agent(name="Budi")
+    a = record(make_statement(actor=siti))
+    b = record(make_statement(verb="failed", actor=siti))
+    c = record(make_statement(actor=budi))
+    storage.statements.insert_statements([a, b, c])
+    completed = ("verb", "http://adlnet.gov/expapi/verbs/completed")
+    by_siti = ("agent", agent_key(siti))
+    assert ids(storage.statements.query_statements(query(filters=(by_siti,)))) == [b.id, a.id]
+    assert ids(storage.statements.query_statements(query(filters=(by_siti, completed)))) == [a.id]
+    assert ids(storage.statements.query_statements(query(filters=(completed,)))) == [c.id, a.id]
+
+
+def test_pages_follow_the_cursor_and_ignore_newer_statements(storage):
+    batch = [record(make_statement()) for _ in range(5)]
+    storage.statements.insert_statements(batch)
+    first = storage.statements.query_statements(query(limit=2))
+    assert ids(first) == [batch[4].id, batch[3].id]
+    storage.statements.insert_statements([record(make_statement())])
+    second = storage.statements.query_statements(
+        query(limit=2, after_seq=first.more_after_seq, ceiling_seq=first.ceiling_seq))
+    third = storage.statements.query_statements(
+        query(limit=2, after_seq=second.more_after_seq, ceiling_seq=second.ceiling_seq))
+    assert ids(second) == [batch[2].id, batch[1].id]
+    assert ids(third) == [batch[0].id]
+    assert third.more_after_seq is None
+
+
+def test_ascending_order_pages_oldest_first(storage):
+    batch = [record(make_statement()) for _ in range(3)]
+    storage.statements.insert_statements(batch)
+    first = storage.statements.query_statements(query(limit=2, ascending=True))
+    rest = storage.statements.query_statements(
+        query(limit=2, ascending=True, after_seq=first.more_after_seq,
+              ceiling_seq=first.ceiling_seq))
+    assert ids(first) + ids(rest) == [r.id for r in batch]
+
+
+def test_since_is_exclusive_and_until_inclusive(storage):
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    old, mid, new = (record(make_statement(), stored=t0 + timedelta(hours=h)) for h in (0, 1, 2))
+    storage.statements.insert_statements([old, mid, new])
+    page = storage.statements.query_statements(
+        query(since=t0, until=t0 + timedelta(hours=1)))
+    assert ids(page) == [mid.id]
+
+
+def test_authority_filter_returns_only_that_authoritys_statements(storage):
+    mine = record(make_statement())
+    theirs = record(make_statement(), authority=OTHER_AUTHORITY)
+    storage.statements.insert_statements([mine, theirs])
+    page = storage.statements.query_statements(query(authority_key=agent_key(AUTHORITY)))
+    assert ids(page) == [mine.id]
+
+
+def test_statement_ref_matches_the_filters_of_its_target_recursively(storage):
+    ben = make_agent(name="Ben")
+    target = record(make_statement(actor=ben))
+    ref = record(make_statement(verb="experienced", actor=make_agent(name="Andrew"),
+                                object={"objectType": "StatementRef", "id": target.id}))
+    ref_of_ref = record(make_statement(verb="experienced", actor=make_agent(name="Cici"),
+                                       object={"objectType": "StatementRef", "id": ref.id}))
+    # The referrers arrive first: the target's index must still reach them.
+    storage.statements.insert_statements([ref_of_ref, ref])
+    storage.statements.insert_statements([target])
+    page = storage.statements.query_statements(query(filters=(("agent", agent_key(ben)),)))
+    assert ids(page) == [target.id, ref.id, ref_of_ref.id]
+
+
+def test_attachments_are_stored_once_by_hash(storage):
+    content = b"sertifikat"
+    attachment = Attachment("a" * 64, "application/pdf", content)
+    first = record(make_statement(), hashes=(attachment.sha2,))
+    second = record(make_statement(), hashes=(attachment.sha2,))
+    storage.statements.insert_statements([first], [attachment])
+    storage.statements.insert_statements([second], [attachment])
+    assert storage.statements.get_attachments([attachment.sha2]) == {attachment.sha2: attachment}
+    assert storage.statements.find_statements([second.id])[second.id].attachment_hashes == (
+        attachment.sha2,)
