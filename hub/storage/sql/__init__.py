@@ -9,7 +9,9 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from hub.storage.contract import HealthReport
+from hub.storage.sql.activities import SqlActivityStore
 from hub.storage.sql.credentials import SqlCredentialStore
+from hub.storage.sql.documents import SqlDocumentStore
 from hub.storage.sql.engine import make_engine
 from hub.storage.sql.statements import SqlStatementStore
 
@@ -21,6 +23,8 @@ class SqlStorage:
         self.engine = make_engine(url)
         self.credentials = SqlCredentialStore(self.engine)
         self.statements = SqlStatementStore(self.engine)
+        self.documents = SqlDocumentStore(self.engine)
+        self.activities = SqlActivityStore(self.engine)
 
     @property
     def engine_name(self) -> str:

@@ -1,0 +1,153 @@
+"""State, Activity Profile and Agent Profile documents on SQLite and PostgreSQL.
+
+Every write runs in one transaction that first locks the document's scope: on
+PostgreSQL a transaction-scoped advisory lock on the scope key, on SQLite the
+database write lock (BEGIN IMMEDIATE).  The caller's callback then sees the current
+document under that lock, so a precondition it checks still holds when the write
+lands and two writers holding the same ETag can never both succeed.  The scope (not
+the row) is locked so that creating a document and clearing a whole scope serialize
+too, which a row lock cannot do for rows that do not exist yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from hub.storage.contract import (
+    DocumentContent,
+    DocumentListing,
+    DocumentScope,
+    StoredDocument,
+)
+from hub.storage.sql.tables import documents
+
+
+class SqlDocumentStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # --- reads -------------------------------------------------------------
+    def get_document(self, scope: DocumentScope, document_id: str) -> StoredDocument | None:
+        with self._engine.connect() as conn:
+            return _select_document(conn, scope, document_id)
+
+    def list_document_ids(
+        self, scope: DocumentScope, since: datetime | None = None
+    ) -> list[DocumentListing]:
+        with self._engine.connect() as conn:
+            return _select_listing(conn, scope, since)
+
+    # --- writes ------------------------------------------------------------
+    def save_document(
+        self, scope: DocumentScope, document_id: str,
+        write: Callable[[StoredDocument | None], DocumentContent],
+    ) -> StoredDocument:
+        with write_transaction(self._engine, lock=scope_key(scope)) as conn:
+            current = _select_document(conn, scope, document_id)
+            new = write(current)
+            values = {"content": new.content, "content_type": new.content_type,
+                      "etag": new.etag, "updated": new.updated.astimezone(UTC)}
+            if current is None:
+                conn.execute(insert(documents).values(
+                    key=document_key(scope, document_id), scope_key=scope_key(scope),
+                    kind=scope.kind, activity_id=scope.activity_id, agent_key=scope.agent_key,
+                    registration=scope.registration, document_id=document_id, **values))
+            else:
+                conn.execute(update(documents)
+                             .where(documents.c.key == document_key(scope, document_id))
+                             .values(**values))
+        return StoredDocument(document_id=document_id, **values)
+
+    def delete_document(
+        self, scope: DocumentScope, document_id: str,
+        check: Callable[[StoredDocument | None], None] | None = None,
+    ) -> bool:
+        with write_transaction(self._engine, lock=scope_key(scope)) as conn:
+            if check is not None:
+                check(_select_document(conn, scope, document_id))
+            result = conn.execute(
+                delete(documents).where(documents.c.key == document_key(scope, document_id)))
+        return result.rowcount > 0
+
+    def delete_documents(
+        self, scope: DocumentScope,
+        check: Callable[[list[DocumentListing]], None] | None = None,
+    ) -> int:
+        with write_transaction(self._engine, lock=scope_key(scope)) as conn:
+            if check is not None:
+                check(_select_listing(conn, scope, None))
+            result = conn.execute(
+                delete(documents).where(documents.c.scope_key == scope_key(scope)))
+        return result.rowcount
+
+
+# --- keys and locking ----------------------------------------------------------
+def scope_key(scope: DocumentScope) -> str:
+    return _digest([scope.kind, scope.activity_id, scope.agent_key, scope.registration])
+
+
+def document_key(scope: DocumentScope, document_id: str) -> str:
+    return _digest([scope.kind, scope.activity_id, scope.agent_key, scope.registration,
+                    document_id])
+
+
+def _digest(parts: list[str | None]) -> str:
+    canonical = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def write_transaction(engine: Engine, *, lock: str | None = None) -> Iterator[Connection]:
+    """A transaction that holds the SQLite write lock from its first statement, or on
+    PostgreSQL the advisory lock named by `lock` (a hex digest) until it ends."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # Take the write lock up front: no deadlock upgrading a read lock.
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            if lock is not None and conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(_lock_id(lock))))
+            yield conn
+
+
+def _lock_id(digest: str) -> int:
+    """The signed 64-bit integer PostgreSQL advisory locks are named by."""
+    return int.from_bytes(bytes.fromhex(digest)[:8], "big", signed=True)
+
+
+# --- rows ----------------------------------------------------------------------
+def _select_document(conn: Connection, scope: DocumentScope,
+                     document_id: str) -> StoredDocument | None:
+    row = conn.execute(
+        select(documents.c.document_id, documents.c.content, documents.c.content_type,
+               documents.c.etag, documents.c.updated)
+        .where(documents.c.key == document_key(scope, document_id))
+    ).first()
+    if row is None:
+        return None
+    return StoredDocument(document_id=row.document_id, content=bytes(row.content),
+                          content_type=row.content_type, etag=row.etag,
+                          updated=_aware(row.updated))
+
+
+def _select_listing(conn: Connection, scope: DocumentScope,
+                    since: datetime | None) -> list[DocumentListing]:
+    query = (select(documents.c.document_id, documents.c.updated)
+             .where(documents.c.scope_key == scope_key(scope)))
+    if since is not None:
+        # SQLite compares the stored UTC wall-clock text, so compare in UTC.
+        query = query.where(documents.c.updated > since.astimezone(UTC))
+    # Ordered here, by code point, so both engines agree whatever the collation.
+    return sorted((DocumentListing(document_id=row.document_id, updated=_aware(row.updated))
+                   for row in conn.execute(query)), key=lambda listing: listing.document_id)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything the hub stores is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -1,0 +1,234 @@
+"""Requests to the Document Resources, parsed into the typed inputs of lrs.documents.
+
+Parameters are a strict model: a name the resource does not know in this context, a
+name in the wrong case, or a name given twice is a 400 naming it (xAPI 1.0.3
+Communication 3.2.s3.b7-b8).  `parse_agent_param` is shared with the Agents resource.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc3987
+from flask import current_app, request
+
+from hub.errors import BadRequest, PayloadTooLarge
+from hub.settings import current_settings
+from hub.storage.contract import DocumentScope
+from lrs.documents import (
+    DocumentDeletion,
+    DocumentRead,
+    DocumentResource,
+    DocumentWrite,
+    IdsRead,
+    Preconditions,
+    ScopeDeletion,
+    Upload,
+)
+from lrs.identifiers import agent_key
+from lrs.versioning import current_version
+
+IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
+DEFAULT_CONTENT_TYPE = "application/octet-stream"  # RFC 9110 §8.3: what a missing type means
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_SHA1_HEX = re.compile(r"^[0-9a-fA-F]{40}$")
+
+
+# --- one function per method -------------------------------------------------------
+def parse_get(resource: DocumentResource) -> DocumentRead | IdsRead:
+    # `since` is read on single-document GETs too, and ignored there: clients send it.
+    args = _query(resource, extra=("since",))
+    scope = _scope(resource, args)
+    since = parse_since(args.get("since"))
+    document_id = _document_id(resource, args)
+    if document_id is None:
+        return IdsRead(scope=scope, since=since)
+    return DocumentRead(scope=scope, document_id=document_id)
+
+
+def parse_write(resource: DocumentResource) -> DocumentWrite:
+    args = _query(resource)
+    scope = _scope(resource, args)
+    document_id = _required_document_id(resource, args)
+    return DocumentWrite(scope=scope, document_id=document_id, upload=parse_upload(),
+                         preconditions=parse_preconditions(), version=current_version())
+
+
+def parse_delete(resource: DocumentResource) -> DocumentDeletion | ScopeDeletion:
+    args = _query(resource)
+    scope = _scope(resource, args)
+    document_id = (_document_id(resource, args) if resource.can_delete_all
+                   else _required_document_id(resource, args))
+    if document_id is None:
+        return ScopeDeletion(scope=scope, preconditions=parse_preconditions())
+    return DocumentDeletion(scope=scope, document_id=document_id,
+                            preconditions=parse_preconditions())
+
+
+# --- query parameters ----------------------------------------------------------------
+def _query(resource: DocumentResource, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    known = {resource.id_param, *resource.scope_params, *extra}
+    return strict_query(known)
+
+
+def strict_query(known: set[str]) -> dict[str, str]:
+    """The query string as a dict, after rejecting unknown and repeated parameters."""
+    for name in request.args:
+        if name not in known:
+            near = next((k for k in known if k.lower() == name.lower()), None)
+            hint = f" (did you mean {near!r}? names are case-sensitive)" if near else ""
+            raise BadRequest(f"unknown parameter {name!r} for this request{hint}",
+                             parameter=name, rule="xAPI 1.0.3 Communication 3.2.s3.b7")
+        if len(request.args.getlist(name)) > 1:
+            raise BadRequest(f"parameter {name!r} is given more than once", parameter=name)
+    return request.args.to_dict()
+
+
+def _scope(resource: DocumentResource, args: dict[str, str]) -> DocumentScope:
+    activity_id = agent = registration = None
+    if "activityId" in resource.scope_params:
+        activity_id = parse_activity_id(args.get("activityId"))
+    if "agent" in resource.scope_params:
+        agent = agent_key(parse_agent_param(args.get("agent"), "agent"))
+    if "registration" in resource.scope_params:
+        registration = parse_registration(args.get("registration"))
+    return DocumentScope(kind=resource.kind, activity_id=activity_id, agent_key=agent,
+                         registration=registration)
+
+
+def _document_id(resource: DocumentResource, args: dict[str, str]) -> str | None:
+    value = args.get(resource.id_param)
+    if value == "":
+        raise BadRequest(f"{resource.id_param} must not be empty", parameter=resource.id_param)
+    return value
+
+
+def _required_document_id(resource: DocumentResource, args: dict[str, str]) -> str:
+    value = _document_id(resource, args)
+    if value is None:
+        raise BadRequest(f"the {resource.id_param} parameter is required for this request",
+                         parameter=resource.id_param)
+    return value
+
+
+def parse_activity_id(raw: str | None, parameter: str = "activityId") -> str:
+    if raw is None:
+        raise BadRequest(f"the {parameter} parameter is required", parameter=parameter)
+    if not rfc3987.match(raw, rule="IRI"):
+        raise BadRequest(f"{parameter} must be an absolute IRI", parameter=parameter)
+    return raw
+
+
+def parse_registration(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not _UUID.match(raw):
+        raise BadRequest("registration must be a UUID", parameter="registration")
+    return raw.lower()
+
+
+def parse_since(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise BadRequest("since must be an ISO 8601 timestamp", parameter="since") from None
+    # A timestamp without an offset is read as UTC, as the Statement resource reads it.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def parse_agent_param(raw: str | None, parameter: str) -> dict[str, Any]:
+    """An Agent given as a JSON parameter: an object with exactly one identifier."""
+    if raw is None:
+        raise BadRequest(f"the {parameter} parameter is required", parameter=parameter)
+    try:
+        agent = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"the {parameter} parameter is not JSON ({exc})",
+                         parameter=parameter) from None
+    if not isinstance(agent, dict):
+        raise BadRequest(f"the {parameter} parameter must be a JSON object (an Agent)",
+                         parameter=parameter)
+    if agent.get("objectType", "Agent") != "Agent":
+        # xAPI 1.0.3 Communication 2.6: an Agent, not a Group; a Group's identifier
+        # can be sent inside an Agent object instead.
+        raise BadRequest(f"the {parameter} parameter must be an Agent (objectType Agent)",
+                         parameter=parameter)
+    identifiers = [prop for prop in IFI_PROPERTIES if prop in agent]
+    if len(identifiers) != 1:
+        raise BadRequest(f"the {parameter} parameter must carry exactly one of "
+                         f"{', '.join(IFI_PROPERTIES)}", parameter=parameter,
+                         rule="xAPI 1.0.3 Data 2.4.2.1")
+    _check_identifier(identifiers[0], agent[identifiers[0]], parameter)
+    if "name" in agent and not isinstance(agent["name"], str):
+        raise BadRequest(f"{parameter}.name must be a string", parameter=parameter)
+    validator = current_app.extensions.get("lrs.validator")
+    if validator is not None:
+        validator.validate_agent(agent, current_version(), parameter=parameter)
+    return agent
+
+
+def _check_identifier(prop: str, value: Any, parameter: str) -> None:
+    problem = None
+    if prop == "mbox":
+        if not (isinstance(value, str) and value.startswith("mailto:") and "@" in value):
+            problem = "mbox must be a mailto: IRI"
+    elif prop == "mbox_sha1sum":
+        if not (isinstance(value, str) and _SHA1_HEX.match(value)):
+            problem = "mbox_sha1sum must be 40 hexadecimal digits"
+    elif prop == "openid":
+        if not (isinstance(value, str) and rfc3987.match(value, rule="URI")):
+            problem = "openid must be an absolute URI"
+    elif not (isinstance(value, dict) and set(value) == {"homePage", "name"}
+              and isinstance(value["name"], str) and value["name"]
+              and isinstance(value["homePage"], str)
+              and rfc3987.match(value["homePage"], rule="IRI")):
+        problem = "account must be an object with exactly homePage (an IRL) and name"
+    if problem:
+        raise BadRequest(f"{parameter}: {problem}", parameter=parameter)
+
+
+# --- headers and body ----------------------------------------------------------------
+def parse_preconditions() -> Preconditions:
+    return Preconditions(if_match=_entity_tags(request.headers.get("If-Match")),
+                         if_none_match=_entity_tags(request.headers.get("If-None-Match")))
+
+
+def _entity_tags(raw: str | None) -> tuple[str, ...] | None:
+    """RFC 7232 entity-tag lists, compared strongly: a weak tag (W/"…") never matches.
+    Bare tags are accepted too, as some xAPI clients send the SHA-1 unquoted."""
+    if raw is None:
+        return None
+    tags = []
+    for part in raw.split(","):
+        tag = part.strip()
+        if not tag:
+            continue
+        if tag.startswith("W/"):
+            tags.append("W/")  # a placeholder no ETag equals
+        else:
+            tags.append(tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else tag)
+    return tuple(tags)
+
+
+def parse_upload() -> Upload:
+    limit = current_settings().max_document_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(limit)
+    content = request.get_data(cache=False)
+    if len(content) > limit:
+        raise _too_large(limit)
+    content_type = request.headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
+    if len(content_type) > 255:
+        raise BadRequest("the Content-Type header is longer than 255 characters",
+                         header="Content-Type")
+    return Upload(content=content, content_type=content_type)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"documents are limited to {limit} bytes on this hub",
+                           rule="xAPI 1.0.3 Communication 3.2.s3.b11")

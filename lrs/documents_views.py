@@ -1,0 +1,80 @@
+"""HTTP for the Document Resources: one blueprint per resource, each view parse → one
+operation → render.  HEAD is Flask's: a GET without the body (xAPI 1.0.3
+Communication 1.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response
+
+from hub.auth import require_scope
+from hub.storage import current_storage
+from hub.storage.contract import StoredDocument
+from lrs import documents
+from lrs.documents import DocumentIds, DocumentRead, DocumentResource, ScopeDeletion
+from lrs.documents_input import parse_delete, parse_get, parse_write
+
+
+def document_blueprint(resource: DocumentResource, name: str, rule: str) -> Blueprint:
+    blueprint = Blueprint(name, __name__, url_prefix="/xapi")
+
+    @blueprint.get(rule, strict_slashes=False)
+    def read() -> Response:
+        # The write scope reads too: `state` and `profile` are read/write (Communication 4.2).
+        require_scope(resource.read_scope, resource.write_scope)
+        wanted = parse_get(resource)
+        store = current_storage().documents
+        if isinstance(wanted, DocumentRead):
+            return render_document(documents.read_document(store, resource, wanted))
+        return render_ids(documents.list_document_ids(store, wanted))
+
+    @blueprint.put(rule, strict_slashes=False)
+    def replace() -> Response:
+        require_scope(resource.write_scope)
+        write = parse_write(resource)
+        return render_written(documents.put_document(current_storage().documents, resource,
+                                                     write))
+
+    @blueprint.post(rule, strict_slashes=False)
+    def merge() -> Response:
+        require_scope(resource.write_scope)
+        write = parse_write(resource)
+        return render_written(documents.post_document(current_storage().documents, write))
+
+    @blueprint.delete(rule, strict_slashes=False)
+    def remove() -> Response:
+        require_scope(resource.write_scope)
+        deletion = parse_delete(resource)
+        store = current_storage().documents
+        if isinstance(deletion, ScopeDeletion):
+            documents.delete_documents(store, deletion)
+        else:
+            documents.delete_document(store, deletion)
+        return Response(status=204)
+
+    return blueprint
+
+
+def render_document(document: StoredDocument) -> Response:
+    # The bytes and the Content-Type exactly as they were stored.
+    response = Response(document.content, status=200, content_type=document.content_type)
+    return _stamp(response, document.etag, document.updated)
+
+
+def render_ids(ids: DocumentIds) -> Response:
+    response = Response(ids.body, status=200, content_type="application/json")
+    return _stamp(response, ids.etag, ids.last_modified)
+
+
+def render_written(document: StoredDocument) -> Response:
+    # 204, with the new version's ETag so the client can chain its next write.
+    return _stamp(Response(status=204), document.etag, document.updated)
+
+
+def _stamp(response: Response, etag: str, last_modified: datetime | None) -> Response:
+    response.set_etag(etag)  # quoted, as RFC 7232 and xAPI 1.0.3 Communication 3.1.s4.b4 want
+    if last_modified is not None:
+        # xAPI 1.0.3 Communication 2.2.s6; a SHALL for single documents in 2.0.
+        response.last_modified = last_modified
+    return response
