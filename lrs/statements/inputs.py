@@ -148,8 +148,21 @@ def reject_post_params(args: MultiDict) -> None:
         raise BadRequest(f"POST of statements takes no parameter {name!r}", parameter=name)
 
 
-def parse_body(content_type: str | None, body: bytes, max_attachment_bytes: int
-               ) -> tuple[Any, dict[str, Attachment]]:
+def parse_statements(content_type: str | None, body: bytes, max_attachment_bytes: int, *,
+                     single: bool) -> tuple[list[Any], dict[str, Attachment]]:
+    """The statement(s) of a PUT (`single`) or POST body, and its attachment parts."""
+    content, parts = _parse_body(content_type, body, max_attachment_bytes)
+    if single and not isinstance(content, dict):
+        raise BadRequest("PUT takes a single statement object", pointer="")
+    statements = content if isinstance(content, list) else [content]
+    if not statements:
+        raise BadRequest("an empty batch stores nothing; send at least one statement",
+                         pointer="")
+    return statements, parts
+
+
+def _parse_body(content_type: str | None, body: bytes, max_attachment_bytes: int
+                ) -> tuple[Any, dict[str, Attachment]]:
     mimetype = (content_type or "").split(";")[0].strip().lower()
     if mimetype == "application/json":
         if not body.strip():

@@ -52,7 +52,10 @@ def store_statements(
     used_hashes = check_attachments(received, submission.attachments)
     verify_signatures(received, submission.attachments)
 
-    stored = datetime.now(UTC)
+    now = datetime.now(UTC)
+    # `stored` is served with millisecond precision; keep the column equal to what
+    # clients see so that since/until with a served value are exact.
+    stored = now.replace(microsecond=now.microsecond // 1000 * 1000)
     can_define = "define" in effective_scopes(credential.scopes)
     records = []
     for statement in received:

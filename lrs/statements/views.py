@@ -15,12 +15,13 @@ from lrs.statements.formats import format_statement
 from lrs.statements.inputs import (
     QueryRequest,
     SingleRequest,
-    parse_body,
     parse_get,
+    parse_statements,
     reject_post_params,
     statement_id_param,
     to_datetime,
 )
+from lrs.statements.records import activity_definitions
 from lrs.versioning import current_version
 
 blueprint = Blueprint("xapi_statements", __name__, url_prefix="/xapi")
@@ -39,18 +40,9 @@ def _validator():
 
 
 def _submission(statement_id: str | None = None) -> ops.Submission:
-    body, parts = parse_body(request.content_type, request.get_data(),
-                             current_settings().max_attachment_bytes)
-    if statement_id is not None and not isinstance(body, dict):
-        from hub.errors import BadRequest
-
-        raise BadRequest("PUT takes a single statement object", pointer="")
-    statements = body if isinstance(body, list) else [body]
-    if not statements:
-        from hub.errors import BadRequest
-
-        raise BadRequest("an empty batch stores nothing; send at least one statement",
-                         pointer="")
+    statements, parts = parse_statements(request.content_type, request.get_data(),
+                                         current_settings().max_attachment_bytes,
+                                         single=statement_id is not None)
     return ops.Submission(statements=statements, version=current_version(),
                           attachments=parts, statement_id=statement_id)
 
@@ -80,14 +72,12 @@ def get_statements():
     if isinstance(parsed, SingleRequest):
         found = ops.get_statement(current_storage().statements, parsed.statement_id,
                                   voided=parsed.voided, credential=credential)
-        response = _render(found.document and _formatted(found, parsed.format), [found],
-                           parsed.attachments)
+        response = _render(_formatted([found], parsed.format)[0], [found], parsed.attachments)
         response.headers["Last-Modified"] = http_date(found.stored)
         return response
     page = ops.query_statements(current_storage().statements,
                                 _statement_query(parsed, ops.readable_authority(credential)))
-    body = {"statements": [_formatted(s, parsed.format) for s in page.statements],
-            "more": ""}
+    body = {"statements": _formatted(page.statements, parsed.format), "more": ""}
     if page.more_after_seq is not None:
         body["more"] = f"{blueprint.url_prefix}/statements?more=" + parsed.next_page(
             page.more_after_seq, page.ceiling_seq)
@@ -109,17 +99,16 @@ def _statement_query(parsed: QueryRequest, authority_key: str | None) -> Stateme
     )
 
 
-def _formatted(stored: StoredStatement, fmt: str) -> dict:
-    return format_statement(stored.document, fmt,
-                            pick_language=request.accept_languages.best_match,
-                            canonical=_canonical_definition)
-
-
-def _canonical_definition(activity_id: str) -> dict | None:
-    activities = getattr(current_storage(), "activities", None)
-    if activities is None:
-        return None
-    return activities.get_activity_definition(activity_id)
+def _formatted(statements: list[StoredStatement], fmt: str) -> list[dict]:
+    canonical: dict[str, dict] = {}
+    if fmt == "canonical":
+        # One lookup for the whole page, not one per activity.
+        wanted = {a for s in statements for a in activity_definitions(s.document)}
+        canonical = {activity_id: found.definition for activity_id, found
+                     in current_storage().activities.find_activities(wanted).items()}
+    return [format_statement(s.document, fmt, pick_language=request.accept_languages.best_match,
+                             canonical=canonical.get)
+            for s in statements]
 
 
 def _render(body, statements: list[StoredStatement], with_attachments: bool) -> Response:
