@@ -110,13 +110,16 @@ class StatementPage:
 
 class StatementStore(Protocol):
     def insert_statements(
-        self, records: Sequence[StatementRecord], attachments: Iterable[Attachment] = ()
+        self, records: Sequence[StatementRecord], attachments: Iterable[Attachment] = (),
+        merge_definition: DefinitionMerge | None = None,
     ) -> list[str]:
         """Store all or nothing and return the ids newly stored.
 
         Ids already stored with the same comparison digest are skipped; a different
         digest raises StatementConflict and stores nothing.  Targets of voiding
         records are marked voided, also when the target arrives after the voiding.
+        With `merge_definition`, the records' activity definitions are learned in the
+        same transaction (see ActivityStore.upsert_activity_definitions).
         """
 
     def find_statements(self, ids: Iterable[str]) -> dict[str, StoredStatement]: ...

@@ -18,6 +18,7 @@ from hub.storage.contract import (
     StatementStore,
     StoredStatement,
 )
+from lrs.activities import merge_definition
 from lrs.identifiers import agent_key
 from lrs.statements.attachments import check_attachments
 from lrs.statements.records import build_record, complete_statement
@@ -66,7 +67,8 @@ def store_statements(
                                     attachment_hashes=hashes, learn_definitions=can_define))
     _check_voiding(store, records)
     try:
-        store.insert_statements(records, [submission.attachments[h] for h in used_hashes])
+        store.insert_statements(records, [submission.attachments[h] for h in used_hashes],
+                                merge_definition=merge_definition)
     except StatementConflict as conflict:
         raise Conflict(f"statement {conflict.statement_id} is already stored with "
                        "different content", rule="xAPI 1.0.3 Communication 2.1.2.s2.b5") from None

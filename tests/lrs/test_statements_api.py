@@ -358,3 +358,29 @@ def test_alternate_syntax_is_rejected_in_xapi_2(client, xapi):
     response = client.post(URL + "?method=GET", data={"limit": "1"}, headers=xapi("2.0.0"))
     assert response.status_code == 400
     assert response.headers["X-Experience-API-Version"] == "2.0.0"
+
+
+# --- learning activity definitions (define scope) ------------------------------------
+def test_canonical_format_uses_the_definition_learned_from_a_define_credential(client, xapi):
+    richer = make_activity()
+    richer["definition"]["name"] = {"id-ID": "Analisis Kebijakan", "en-GB": "Policy Analysis"}
+    post(client, xapi(), make_statement(object=richer))
+    bare = {"objectType": "Activity", "id": richer["id"]}
+    [statement_id] = post(client, xapi(), make_statement(object=bare)).json
+    response = client.get(URL, query_string={"statementId": statement_id, "format": "canonical"},
+                          headers=xapi(**{"Accept-Language": "en-GB"}))
+    assert response.json["object"]["definition"]["name"] == {"en-GB": "Policy Analysis"}
+    exact = client.get(URL, query_string={"statementId": statement_id}, headers=xapi())
+    assert "definition" not in exact.json["object"]
+
+
+def test_without_define_scope_a_statement_does_not_change_definitions(client, xapi,
+                                                                        make_credential):
+    writer = make_credential("statements/write")
+    activity = make_activity()
+    activity["definition"]["name"] = {"en-US": "Renamed by a partner"}
+    post(client, xapi(credential=writer), make_statement(object=activity))
+    learned = client.get("/xapi/activities", query_string={"activityId": activity["id"]},
+                         headers=xapi())
+    assert learned.status_code == 200
+    assert "definition" not in learned.json or "name" not in learned.json["definition"]

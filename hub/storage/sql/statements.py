@@ -12,12 +12,14 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import (
     Attachment,
+    DefinitionMerge,
     StatementConflict,
     StatementPage,
     StatementQuery,
     StatementRecord,
     StoredStatement,
 )
+from hub.storage.sql.activities import upsert_activity_definitions
 from hub.storage.sql.tables import attachments, statement_index, statements
 
 _COLUMNS = (statements.c.seq, statements.c.id, statements.c.document, statements.c.stored,
@@ -26,24 +28,23 @@ _COLUMNS = (statements.c.seq, statements.c.id, statements.c.document, statements
 
 
 class SqlStatementStore:
-    def __init__(self, engine: Engine, define_activities=None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        # Called inside the insert transaction with the definitions to learn.
-        self._define_activities = define_activities
 
     # --- writes ------------------------------------------------------------
     def insert_statements(
-        self, records: Sequence[StatementRecord], attachments_: Iterable[Attachment] = ()
+        self, records: Sequence[StatementRecord], attachments_: Iterable[Attachment] = (),
+        merge_definition: DefinitionMerge | None = None,
     ) -> list[str]:
         attachments_ = list(attachments_)
         try:
-            return self._insert_once(records, attachments_)
+            return self._insert_once(records, attachments_, merge_definition)
         except IntegrityError:
             # A concurrent writer stored one of these ids first: compare against it.
-            return self._insert_once(records, attachments_)
+            return self._insert_once(records, attachments_, merge_definition)
 
-    def _insert_once(self, records: Sequence[StatementRecord],
-                     attachments_: list[Attachment]) -> list[str]:
+    def _insert_once(self, records: Sequence[StatementRecord], attachments_: list[Attachment],
+                     merge_definition: DefinitionMerge | None) -> list[str]:
         with self._write() as conn:
             known = self._digests(conn, [r.id for r in records])
             for record in records:
@@ -57,12 +58,8 @@ class SqlStatementStore:
             self._insert_attachments(conn, attachments_)
             self._apply_voiding(conn, fresh)
             self._inherit_statement_ref_index(conn, fresh, seqs)
-            if self._define_activities:
-                definitions: dict[str, dict] = {}
-                for record in fresh:
-                    definitions.update(record.activity_definitions)
-                if definitions:
-                    self._define_activities(conn, definitions)
+            if merge_definition is not None:
+                self._learn_activities(conn, fresh, merge_definition)
         return [r.id for r in fresh]
 
     @contextmanager
@@ -73,6 +70,17 @@ class SqlStatementStore:
                 conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+
+    @staticmethod
+    def _learn_activities(conn: Connection, records: list[StatementRecord],
+                          merge: DefinitionMerge) -> None:
+        definitions: dict[str, dict] = {}
+        for record in records:
+            for activity_id, definition in record.activity_definitions.items():
+                known = definitions.get(activity_id)
+                definitions[activity_id] = merge(known, definition) if known else definition
+        if definitions:
+            upsert_activity_definitions(conn, definitions, merge)
 
     @staticmethod
     def _digests(conn: Connection, ids: list[str]) -> dict[str, str]:
