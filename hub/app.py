@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,13 +11,15 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hub import cli, health
+from hub import cli, credentials_api, health
 from hub.config import database_url, load_settings
 from hub.errors import register_error_handlers
 from hub.logs import configure_logging, init_request_ids
 from hub.storage import open_storage
 from lrs import XAPI_EXPOSED_HEADERS, XAPI_REQUEST_HEADERS
 from lrs import blueprints as lrs_blueprints
+from lrs.alternate import init_alternate_syntax
+from lrs.validation import StatementValidator
 from lrs.versioning import init_versioning
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.instance_path = settings.extra["instance_path"]
     configure_logging(settings.log_format, settings.log_level)
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        # Production refuses to start without a key (hub.config.validate); development
+        # and tests get a random one per app instance, never a fixed default.
+        SECRET_KEY=settings.secret_key or secrets.token_urlsafe(32),
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         JSON_SORT_KEYS=False,
         TESTING=settings.env == "test",
@@ -38,18 +43,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["hub.settings"] = settings
     app.extensions["hub.storage"] = open_storage(database_url(settings, app.instance_path))
+    app.extensions["lrs.validator"] = StatementValidator()  # schemas compiled once, here
 
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     init_request_ids(app)
+    init_alternate_syntax(app)  # rewrites ?method= requests before versioning reads headers
     init_versioning(app)
     register_error_handlers(app)
     CORS(app, resources={r"/xapi/*": {"origins": list(settings.cors_origins)}},
          allow_headers=XAPI_REQUEST_HEADERS, expose_headers=XAPI_EXPOSED_HEADERS,
          methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], max_age=600)
 
-    for blueprint in (health.blueprint, *lrs_blueprints()):
+    for blueprint in (health.blueprint, credentials_api.blueprint, *lrs_blueprints()):
         app.register_blueprint(blueprint)
     cli.register(app)
     log.debug("hub created (env=%s, engine=%s)", settings.env,

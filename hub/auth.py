@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import g, request
 
-from hub.errors import BadRequest, Forbidden, Unauthorized
+from hub.errors import Forbidden, Unauthorized
 from hub.storage import current_storage
 from hub.storage.contract import Credential, CredentialStore
 
@@ -113,14 +113,17 @@ def _basic_credentials() -> tuple[str, str]:
     if scheme.lower() != "basic" or not value:
         raise Unauthorized("HTTP Basic credentials are required",
                            header="Authorization", headers={"WWW-Authenticate": REALM})
+    # Malformed credentials are wrong credentials: 401, so a client re-prompts
+    # (xAPI 1.0.3 Communication 4.1: failed authentication is 401 Unauthorized).
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise BadRequest("the Authorization header is not valid Basic credentials",
-                         header="Authorization") from None
+        raise Unauthorized("the Authorization header is not valid Basic credentials",
+                           header="Authorization", headers={"WWW-Authenticate": REALM}) from None
     key, sep, secret = decoded.partition(":")
     if not sep:
-        raise BadRequest("Basic credentials must be key:secret", header="Authorization")
+        raise Unauthorized("Basic credentials must be key:secret",
+                           header="Authorization", headers={"WWW-Authenticate": REALM})
     return key, secret
 
 

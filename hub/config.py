@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("production", "development", "test")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
@@ -108,6 +109,13 @@ def validate(settings: Settings) -> None:
         raise ConfigError("HUB_PUBLIC_URL must be an http(s) URL")
     if settings.log_format not in ("json", "text"):
         raise ConfigError("HUB_LOG_FORMAT must be json or text")
+    if settings.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"HUB_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                          f"not {settings.log_level!r}")
+    for origin in settings.cors_origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ConfigError(f"HUB_CORS_ORIGINS entries must be * or http(s) origins, "
+                              f"not {origin!r}")
     for name in ("statement_page_size", "statement_page_max", "max_attachment_bytes",
                  "max_document_bytes", "max_request_bytes"):
         if getattr(settings, name) <= 0:

@@ -33,7 +33,7 @@ def configure_logging(log_format: str, level: str) -> None:
         "formatters": {"default": formatter},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "default",
                                 "filters": ["request_id"]}},
-        "root": {"level": level, "handlers": ["stderr"]},
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
     })
 
 

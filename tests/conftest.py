@@ -100,6 +100,25 @@ def database_url(engine, request, tmp_path) -> str:
 
 
 @pytest.fixture
+def fresh_database_url(engine, request, tmp_path) -> Iterator[str]:
+    """An empty, never-migrated database on this test's engine, for migration tests."""
+    if engine == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    request.getfixturevalue("postgres_database")  # skips (or fails under CI) without a server
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"hub_fresh_{_worker()}_{uuid.uuid4().hex[:10]}"
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture
 def app_config(database_url, tmp_path) -> dict:
     return {
         "env": "test",

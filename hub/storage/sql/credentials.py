@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
 
@@ -22,8 +22,8 @@ class SqlCredentialStore:
                     owner=credential.owner,
                     authority=credential.authority,
                     scopes=" ".join(sorted(credential.scopes)),
-                    created_at=credential.created_at,
-                    revoked_at=credential.revoked_at,
+                    created_at=_utc(credential.created_at),
+                    revoked_at=_utc(credential.revoked_at),
                 )
             )
 
@@ -42,7 +42,7 @@ class SqlCredentialStore:
             result = conn.execute(
                 update(credentials)
                 .where(credentials.c.key == key, credentials.c.revoked_at.is_(None))
-                .values(revoked_at=when)
+                .values(revoked_at=_utc(when))
             )
         return result.rowcount == 1
 
@@ -60,10 +60,13 @@ def _credential(row) -> Credential:
     )
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything the hub stores is UTC."""
-    from datetime import UTC
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite drops the offset when it stores a datetime, so store every instant as UTC."""
+    return value.astimezone(UTC) if value is not None else None
 
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+
+def _aware(value: datetime | None) -> datetime | None:
+    """UTC out: SQLite hands back naive UTC, PostgreSQL the session's time zone."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
