@@ -47,7 +47,7 @@ class QueryRequest:
     related_agents: bool = False
     since: str | None = None
     until: str | None = None
-    limit: int = 0
+    limit: int | None = None  # None: the hub's page size; 0: the most it allows
     format: str = "exact"
     attachments: bool = False
     ascending: bool = False
@@ -240,10 +240,10 @@ def _timestamp(args: MultiDict, name: str) -> str | None:
         raise BadRequest(f"{name} must be an ISO 8601 timestamp", parameter=name) from None
 
 
-def _limit(args: MultiDict) -> int:
+def _limit(args: MultiDict) -> int | None:
     value = args.get("limit")
     if value is None:
-        return 0
+        return None
     if not value.isdigit():
         raise BadRequest("limit must be a non-negative integer", parameter="limit")
     return int(value)

@@ -86,7 +86,9 @@ def get_statements():
 
 def _statement_query(parsed: QueryRequest, authority_key: str | None) -> StatementQuery:
     settings = current_settings()
-    limit = parsed.limit or settings.statement_page_max
+    # xAPI 1.0.3 Communication 2.1.3: limit=0 asks for the most the server allows.
+    limit = settings.statement_page_size if parsed.limit is None else (
+        parsed.limit or settings.statement_page_max)
     return StatementQuery(
         filters=parsed.filters,
         since=to_datetime(parsed.since),

@@ -8,6 +8,8 @@ import uuid
 import pytest
 from factories import VERBS, make_activity, make_agent, make_statement, voiding
 
+from hub.app import create_app
+
 URL = "/xapi/statements"
 
 
@@ -384,3 +386,13 @@ def test_without_define_scope_a_statement_does_not_change_definitions(client, xa
                          headers=xapi())
     assert learned.status_code == 200
     assert "definition" not in learned.json or "name" not in learned.json["definition"]
+
+
+def test_page_size_applies_without_limit_and_limit_zero_means_the_maximum(app_config, xapi):
+    small = create_app({**app_config, "statement_page_size": 2, "statement_page_max": 3})
+    client = small.test_client()
+    post(client, xapi(), [make_statement() for _ in range(4)])
+    assert len(client.get(URL, headers=xapi()).json["statements"]) == 2
+    assert len(client.get(URL, query_string={"limit": 0}, headers=xapi()).json["statements"]) == 3
+    assert len(client.get(URL, query_string={"limit": 9}, headers=xapi()).json["statements"]) == 3
+    assert len(client.get(URL, query_string={"limit": 1}, headers=xapi()).json["statements"]) == 1
