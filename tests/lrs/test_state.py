@@ -492,3 +492,24 @@ def test_document_over_the_configured_limit_is_413(app, client, xapi, get, metho
     assert over.status_code == 413
     assert over.json["error"]["code"] == "payload_too_large"
     assert get().status_code == 404
+
+
+def test_since_is_accepted_and_ignored_on_a_single_document_get(put, get):
+    put(b'{"v":1}')
+
+    assert get(since="2999-01-01T00:00:00Z").json == {"v": 1}
+
+
+# --- xAPI 1.0.3 alternate request syntax ------------------------------------------------------
+def test_alternate_syntax_writes_and_preconditions_work_as_headers(client, xapi, get):
+    headers = xapi()
+    form = {**params(), "Authorization": headers["Authorization"],
+            "X-Experience-API-Version": "1.0.3", "Content-Type": "application/json",
+            "content": '{"v":1}'}
+
+    created = client.post(URL, query_string={"method": "PUT"}, data=form)
+    stale = client.post(URL, query_string={"method": "PUT"},
+                        data={**form, "content": '{"v":2}', "If-Match": '"stale"'})
+
+    assert (created.status_code, stale.status_code) == (204, 412)
+    assert get().json == {"v": 1}
