@@ -1,0 +1,304 @@
+"""A throw-away hub for one benchmark run: fresh database, migrations, a credential,
+gunicorn on a free 127.0.0.1 port, and the workers' memory read from /proc."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+_BENCH_DB = re.compile(r"^bench_[0-9a-f]{12}$")
+
+
+# --- databases ---------------------------------------------------------------------
+@contextmanager
+def fresh_database(engine: str, *, postgres_admin: str = DEFAULT_POSTGRES_ADMIN,
+                   keep: bool = False) -> Iterator[str]:
+    """Yield the SQLAlchemy URL of a new, empty database; remove it afterwards."""
+    if engine == "sqlite":
+        folder = tempfile.mkdtemp(prefix="hub-bench-")
+        try:
+            yield f"sqlite:///{folder}/bench.sqlite3"
+        finally:
+            if keep:
+                print(f"kept {folder}/bench.sqlite3", file=sys.stderr)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+        return
+    if engine != "postgresql":
+        raise ValueError(f"unknown engine {engine!r}")
+    import psycopg
+
+    admin = postgres_admin.replace("postgresql+psycopg://", "postgresql://")
+    host = psycopg.conninfo.conninfo_to_dict(admin).get("host")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"the benchmark only talks to a local PostgreSQL, not {host!r}")
+    name = f"bench_{secrets.token_hex(6)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = admin.rsplit("/", 1)[0]
+    try:
+        yield f"postgresql+psycopg://{base.removeprefix('postgresql://')}/{name}"
+    finally:
+        if keep:
+            print(f"kept database {name}", file=sys.stderr)
+        else:
+            drop_bench_database(admin, name)
+
+
+def drop_bench_database(admin: str, name: str) -> None:
+    import psycopg
+
+    if not _BENCH_DB.match(name):  # never anything this script did not create
+        raise ValueError(f"refusing to drop {name!r}")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_size(url: str) -> int | None:
+    from sqlalchemy import create_engine, text
+
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    finally:
+        engine.dispose()
+
+
+def count_statements(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM statements")).scalar()
+    finally:
+        engine.dispose()
+
+
+# --- the hub's own commands ----------------------------------------------------------
+def hub_environment(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_ENV="production", HUB_SECRET_KEY=secrets.token_urlsafe(48),
+               HUB_DATABASE_URL=database_url, HUB_LOG_LEVEL="WARNING")
+    return env
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class Partner:
+    key: str
+    secret: str
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.key, self.secret)
+
+    def authority(self, public_url: str = "http://localhost:5000") -> dict:
+        """The authority the hub gives a credential created without --authority."""
+        return {"objectType": "Agent", "name": "benchmark",
+                "account": {"homePage": public_url.rstrip("/") + "/partners", "name": self.key}}
+
+
+def create_partner(env: dict[str, str]) -> Partner:
+    output = flask(env, "credentials", "create", "--name", "benchmark", "--owner",
+                   "bench/run.py", "--scope", "all")
+    key = re.search(r"^key:\s+(\S+)", output, re.MULTILINE)
+    secret = re.search(r"^secret:\s+(\S+)", output, re.MULTILINE)
+    if not key or not secret:
+        raise RuntimeError(f"cannot read key/secret from:\n{output}")
+    return Partner(key.group(1), secret.group(1))
+
+
+# --- gunicorn ------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """`gunicorn -w N -b 127.0.0.1:<port> wsgi:app`, started in its own session."""
+
+    def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
+        self.env, self.workers, self.log_path = env, workers, log_path
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, ready_timeout: float = 60.0) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child until stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(self.workers),
+             "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "10",
+             "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; "
+                                   f"see {self.log_path}")
+            try:
+                if requests.get(self.base_url + "/health", timeout=2).status_code == 200 \
+                        and len(self.worker_pids()) == self.workers:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn not ready after {ready_timeout:.0f}s; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            return []
+        return children_of(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)  # graceful: workers finish their request
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the session this object started
+            self.process.wait(timeout=10)
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces; fields after its closing parenthesis are fixed.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry))
+    return sorted(found)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postgres_backends(database: str) -> list[int]:
+    """PostgreSQL backend processes serving `database` (named in their command line)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if cmdline.startswith(b"postgres: ") and f" {database} ".encode() in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class RssSampler:
+    """Samples the RSS of gunicorn's workers every `interval` seconds in a thread."""
+
+    server: Gunicorn
+    database: str | None = None  # PostgreSQL database whose backends' CPU is counted
+    interval: float = 0.5
+    max_samples: int = 20_000
+    samples: dict[int, list[int]] = field(default_factory=dict)
+    cpu: dict[str, dict[int, list[float]]] = field(default_factory=dict)  # first, last
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> RssSampler:
+        self.sample()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="rss-sampler")
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self.sample()
+
+    def _run(self) -> None:
+        for _ in range(self.max_samples):
+            if self._stop.wait(self.interval):
+                return
+            self.sample()
+
+    def sample(self) -> None:
+        workers = self.server.worker_pids()
+        for pid in workers:
+            value = rss_kib(pid)
+            if value is not None:
+                self.samples.setdefault(pid, []).append(value)
+        groups = {"workers": workers}
+        if self.database:
+            groups["postgres"] = postgres_backends(self.database)
+        for group, pids in groups.items():
+            for pid in pids:
+                used = cpu_seconds(pid)
+                if used is not None:
+                    first_last = self.cpu.setdefault(group, {}).setdefault(pid, [used, used])
+                    first_last[1] = used
+
+    def cpu_report(self) -> dict[str, float]:
+        """CPU seconds spent while sampling (a process first seen late counts from then)."""
+        return {group: round(sum(last - first for first, last in pids.values()), 2)
+                for group, pids in self.cpu.items()}
+
+    def report(self) -> dict:
+        workers = {str(pid): {"start_mib": round(v[0] / 1024, 1), "end_mib": round(v[-1] / 1024, 1),
+                              "peak_mib": round(max(v) / 1024, 1), "samples": len(v)}
+                   for pid, v in self.samples.items() if v}
+        totals = {k: round(sum(w[k] for w in workers.values()), 1)
+                  for k in ("start_mib", "end_mib", "peak_mib")}
+        return {"workers": workers, "total": totals, "interval_s": self.interval,
+                "note": "total peak_mib is the sum of each worker's own peak"}

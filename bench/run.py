@@ -1,0 +1,266 @@
+"""Statements benchmark: ingest rate, single-POST latency and query latencies of the
+hub under gunicorn, on a fresh SQLite or PostgreSQL database.
+
+    .venv/bin/python bench/run.py --engine sqlite --statements 100000
+    .venv/bin/python bench/run.py --engine postgresql --statements 1000000 --preload
+
+See bench/README.md; results are printed and written to bench/results/*.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ siblings
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # hub, lrs (for --preload)
+
+import load
+from hub_process import (
+    DEFAULT_POSTGRES_ADMIN,
+    ROOT,
+    Gunicorn,
+    RssSampler,
+    count_statements,
+    create_partner,
+    database_size,
+    flask,
+    fresh_database,
+    hub_environment,
+)
+from workload import Workload
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), required=True)
+    parser.add_argument("--statements", type=int, default=100_000,
+                        help="statements stored before the query measurements")
+    parser.add_argument("--preload", action="store_true",
+                        help="insert most statements straight through the store, then ingest "
+                             "--http-statements over HTTP on top")
+    parser.add_argument("--http-statements", type=int,
+                        help="statements sent over HTTP (default: all of them; with --preload "
+                             "a tenth, at most 100000)")
+    parser.add_argument("--workers", type=int, default=2 * cores, help="gunicorn workers")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent ingest clients")
+    parser.add_argument("--batch", type=int, default=100, help="statements per ingest POST")
+    parser.add_argument("--singles", type=int, default=300,
+                        help="single-statement POSTs timed one after another")
+    parser.add_argument("--queries", type=int, default=200, help="timed queries per shape")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed queries per shape")
+    parser.add_argument("--page-sizes", default="0,100",
+                        help="query `limit` values to measure; 0 = the hub's default")
+    parser.add_argument("--more-pages", type=int, default=3,
+                        help="`more` links followed per paging query")
+    parser.add_argument("--preload-processes", type=int, default=cores)
+    parser.add_argument("--phase-time-limit", type=float, default=3600,
+                        help="seconds after which a phase stops where it is")
+    parser.add_argument("--postgres-admin", default=DEFAULT_POSTGRES_ADMIN,
+                        help="where to CREATE/DROP the bench_<random> database (local only)")
+    parser.add_argument("--keep-database", action="store_true",
+                        help="keep the database afterwards (for EXPLAIN ANALYZE); drop by hand")
+    parser.add_argument("--seed", type=int, default=20260314)
+    args = parser.parse_args(argv)
+    if args.http_statements is None:
+        args.http_statements = (min(100_000, args.statements // 10) if args.preload
+                                else args.statements)
+    if not 0 < args.http_statements <= args.statements:
+        parser.error("--http-statements must be between 1 and --statements")
+    args.page_sizes = [int(p) for p in args.page_sizes.split(",")]
+    return args
+
+
+def machine() -> dict[str, object]:
+    def run(*command: str) -> str:
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=10,
+                                  check=False).stdout.strip()
+        except OSError:
+            return ""
+
+    cpu = next((line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "nproc": run("nproc"),
+        "free_h": run("free", "-h"),
+        "cpu_model": cpu,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": _postgres_version(),
+        "git_commit": run("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"),
+        "git_dirty": bool(run("git", "-C", str(ROOT), "status", "--porcelain",
+                              "--untracked-files=no")),
+        "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
+    }
+
+
+def _postgres_version() -> str | None:
+    try:
+        import psycopg
+
+        admin = DEFAULT_POSTGRES_ADMIN
+        with psycopg.connect(admin, connect_timeout=3) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0]
+    except Exception:  # only informative: SQLite runs need no server
+        return None
+
+
+def say(message: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> dict:
+    workload = Workload.for_size(args.statements, seed=args.seed)
+    preloaded = args.statements - args.http_statements if args.preload else 0
+    results: dict = {"machine": machine(), "config": {
+        k: v for k, v in vars(args).items() if k not in ("postgres_admin",)}}
+    results["config"].update(agents=workload.agents, preloaded=preloaded)
+    scratch = Path(tempfile.mkdtemp(prefix="hub-bench-logs-"))
+    with fresh_database(args.engine, postgres_admin=args.postgres_admin,
+                        keep=args.keep_database) as url:
+        env = hub_environment(url)
+        say(f"{args.engine}: migrating a fresh database")
+        flask(env, "db", "upgrade")
+        partner = create_partner(env)
+        if preloaded:
+            say(f"preloading {preloaded:,} statements through the store "
+                f"({args.preload_processes} processes)")
+            results["preload"] = load.preload(
+                url, workload, preloaded, args.statements, partner.authority(),
+                args.preload_processes,
+                progress=lambda done: say(f"  preloaded {done:,}") if done % 100_000 == 0
+                else None)
+            say(f"  {results['preload']['statements_per_s']:,} statements/s")
+        say(f"building {args.http_statements:,} statements in batches of {args.batch}")
+        bodies = load.batch_bodies(workload, preloaded, args.http_statements, args.statements,
+                                   args.batch)
+        server = Gunicorn(env, args.workers, scratch / "gunicorn.log")
+        try:
+            server.start()
+            say(f"gunicorn -w {args.workers} on {server.base_url}; ingesting with "
+                f"{args.clients} clients")
+            client_cpu = os.times()
+            with RssSampler(server, database=_pg_name(url)) as memory:
+                ingest = load.ingest(server.base_url, partner.auth, bodies,
+                                     clients=args.clients, time_limit=args.phase_time_limit)
+            client_cpu = sum(os.times()[:2]) - sum(client_cpu[:2])
+            del bodies
+            cpu = {**memory.cpu_report(), "client": round(client_cpu, 2)}
+            results["ingest"] = {
+                **ingest.report(), "stored_before": preloaded, "worker_rss": memory.report(),
+                "cpu_seconds": cpu,
+                "cpu_ms_per_statement": {k: round(1000 * v / max(ingest.statements, 1), 3)
+                                         for k, v in cpu.items()}}
+            say(f"  {results['ingest']['statements_per_s']:,} statements/s, "
+                f"{results['ingest']['errors']} errors")
+            stored = preloaded + ingest.statements
+            say(f"timing {args.singles} single-statement POSTs")
+            extra = (workload.statement(i, args.statements)
+                     for i in range(args.statements, args.statements + args.singles))
+            # Singles are new statements past the workload; give them fresh ids.
+            results["single_post"] = load.single_posts(
+                server.base_url, partner.auth, ({**s, "id": _fresh_id(s["id"])} for s in extra),
+                time_limit=args.phase_time_limit)
+            results["stored_at_query_time"] = count_statements(url)
+            results["queries"] = {}
+            for page_size in args.page_sizes:
+                label = str(page_size) if page_size else "default"
+                say(f"timing queries (limit={label}) over "
+                    f"{results['stored_at_query_time']:,} statements")
+                results["queries"][label] = load.measure_queries(
+                    server.base_url, partner.auth, workload, stored,
+                    shapes=load.QUERY_SHAPES, count=args.queries, warmup=args.warmup,
+                    page_size=page_size, more_pages=args.more_pages,
+                    time_limit=args.phase_time_limit)
+            results["database_bytes"] = database_size(url)
+        finally:
+            server.stop()
+            log = (scratch / "gunicorn.log").read_text(errors="replace")
+            if log.strip():
+                results["gunicorn_log_tail"] = log[-3000:]
+    results["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    return results
+
+
+def _pg_name(url: str) -> str | None:
+    return url.rsplit("/", 1)[1] if url.startswith("postgresql") else None
+
+
+def _fresh_id(statement_id: str) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "single:" + statement_id))
+
+
+def table(results: dict) -> str:
+    cfg, m = results["config"], results["machine"]
+    lines = [f"engine={cfg['engine']} statements={results.get('stored_at_query_time', '?'):,} "
+             f"workers={cfg['workers']} clients={cfg['clients']} batch={cfg['batch']} "
+             f"({m['nproc']} cores, {m['cpu_model']}, {m['date']})"]
+    if "preload" in results:
+        p = results["preload"]
+        lines.append(f"preload          {p['statements']:>9,} stmts  {p['statements_per_s']:>7,}/s")
+    if "ingest" in results:
+        i = results["ingest"]
+        rss = i["worker_rss"]["total"]
+        lines.append(f"HTTP ingest      {i['statements']:>9,} stmts  {i['statements_per_s']:>7,}/s"
+                     f"  batch p50 {i['batch_latency']['p50_ms']} ms p95 "
+                     f"{i['batch_latency']['p95_ms']} ms  errors {i['errors']}")
+        lines.append(f"  by tenth/s     {i['rate_by_tenth']}")
+        lines.append(f"  worker RSS MiB (sum) start {rss['start_mib']} end {rss['end_mib']} "
+                     f"peak {rss['peak_mib']}")
+        lines.append(f"  CPU ms/statement {i['cpu_ms_per_statement']}")
+    if "single_post" in results:
+        s = results["single_post"]
+        lines.append(f"single POST      p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  "
+                     f"(n={s['n']}, errors {s['errors']})")
+    for label, shapes in results.get("queries", {}).items():
+        lines.append(f"queries limit={label}:")
+        lines.append(f"  {'shape':<20}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'rows':>8}"
+                     f"{'empty':>7}{'err':>5}")
+        for shape, q in shapes.items():
+            lines.append(f"  {shape:<20}{q['p50_ms'] or '-':>8}{q['p95_ms'] or '-':>8}"
+                         f"{q['max_ms'] or '-':>8}{q['mean_statements']:>8}"
+                         f"{q['empty_results']:>7}{q['errors']:>5}")
+    return "\n".join(lines)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C: the server is stopped and the database dropped.
+    signal.signal(signal.SIGTERM, _interrupt)
+    began = time.monotonic()
+    results = run(args)
+    results["wall_seconds"] = round(time.monotonic() - began)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{args.engine}-{results.get('stored_at_query_time', 0)}-{stamp}.json"
+    path.write_text(json.dumps(results, indent=2, default=str))
+    print(table(results))
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
