@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,9 +38,11 @@ class Submission:
 
 
 def store_statements(
-    store: StatementStore, validator, submission: Submission, credential: Credential
+    store: StatementStore, validator, submission: Submission, credential: Credential,
+    on_stored: Callable[[list[str]], None] | None = None,
 ) -> list[str]:
-    """Validate all, then store all or nothing; returns every id in request order."""
+    """Validate all, then store all or nothing; returns every id in request order.
+    `on_stored` hears the ids that were new, after commit."""
     received = submission.statements
     for position, statement in enumerate(received):
         try:
@@ -67,11 +69,14 @@ def store_statements(
                                     attachment_hashes=hashes, learn_definitions=can_define))
     _check_voiding(store, records)
     try:
-        store.insert_statements(records, [submission.attachments[h] for h in used_hashes],
-                                merge_definition=merge_definition)
+        fresh = store.insert_statements(records,
+                                        [submission.attachments[h] for h in used_hashes],
+                                        merge_definition=merge_definition)
     except StatementConflict as conflict:
         raise Conflict(f"statement {conflict.statement_id} is already stored with "
                        "different content", rule="xAPI 1.0.3 Communication 2.1.2.s2.b5") from None
+    if fresh and on_stored is not None:
+        on_stored(fresh)
     return [r.id for r in records]
 
 

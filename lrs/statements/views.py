@@ -9,6 +9,7 @@ from hub.auth import require_scope
 from hub.settings import current_settings
 from hub.storage import current_storage
 from hub.storage.contract import StatementQuery, StoredStatement
+from lrs.listeners import notify_stored
 from lrs.statements import ops
 from lrs.statements.attachments import render_multipart
 from lrs.statements.formats import format_statement
@@ -52,7 +53,7 @@ def put_statement():
     credential = require_scope("statements/write")
     statement_id = statement_id_param(request.args)
     ops.store_statements(current_storage().statements, _validator(),
-                         _submission(statement_id), credential)
+                         _submission(statement_id), credential, on_stored=notify_stored)
     return Response(status=204)
 
 
@@ -61,7 +62,7 @@ def post_statements():
     credential = require_scope("statements/write")
     reject_post_params(request.args)
     ids = ops.store_statements(current_storage().statements, _validator(), _submission(),
-                               credential)
+                               credential, on_stored=notify_stored)
     return jsonify(ids)
 
 

@@ -33,7 +33,8 @@ class SqlStorage:
     def health(self) -> HealthReport:
         try:
             with self.engine.connect() as conn:
-                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                revisions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+                revision = ",".join(sorted(revisions))
         except Exception as exc:  # any driver error means "not healthy"
             return HealthReport(ok=False, engine=self.engine_name, detail={"error": str(exc)})
         return HealthReport(ok=True, engine=self.engine_name, detail={"schema": revision})
@@ -43,7 +44,9 @@ class SqlStorage:
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            # "heads": feature packages add migration branches off a shared base
+            # (see docs/architecture.md), so there may be several heads at once.
+            command.upgrade(config, "heads")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -203,6 +203,12 @@ class SqlStatementStore:
             more = rows[-1].seq
         return StatementPage([_stored(row) for row in rows], more, ceiling)
 
+    def statements_after(self, seq: int, limit: int) -> list[StoredStatement]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(*_COLUMNS).where(statements.c.seq > seq)
+                                .order_by(statements.c.seq).limit(limit)).all()
+        return [_stored(row) for row in rows]
+
     def max_statement_seq(self) -> int | None:
         with self._engine.connect() as conn:
             return conn.execute(select(func.max(statements.c.seq))).scalar()

@@ -1,0 +1,49 @@
+"""The LRS as other packages use it (`lti`, `transcripts`, `connectors`): record and
+read learning through these functions, never through the tables or over HTTP.
+
+Listeners (`add_statements_listener`) are told, after commit, which statements were
+newly stored.  They run in the storing request and must be quick and idempotent;
+anything that must not be missed reads `statements_after(cursor)` from its own durable
+cursor instead of trusting a listener (a process can die between a commit and its
+listeners).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+
+from hub.storage import current_storage
+from hub.storage.contract import Credential, StoredStatement
+from lrs.listeners import add_statements_listener, notify_stored
+from lrs.statements import ops
+
+__all__ = ["add_statements_listener", "find_statements", "record_statements",
+           "statements_after"]
+
+def record_statements(statements: Sequence[dict[str, Any]], *, authority: dict[str, Any],
+                      source: str, version: str = "1.0.3") -> list[str]:
+    """Store statements on behalf of a hub component (an LTI launch, a partner score).
+
+    They are validated like any partner's, attributed to `authority`, and may teach
+    activity definitions (the hub's own components hold the `define` scope).
+    """
+    credential = Credential(key=f"hub:{source}", secret_digest="", name=source, owner="hub",
+                            authority=authority, scopes=frozenset({"all"}),
+                            created_at=datetime.now(UTC))
+    submission = ops.Submission(statements=[dict(s) for s in statements], version=version,
+                                attachments={})
+    return ops.store_statements(current_storage().statements,
+                                current_app.extensions["lrs.validator"], submission, credential,
+                                on_stored=notify_stored)
+
+
+def statements_after(seq: int, limit: int = 500) -> list[StoredStatement]:
+    return current_storage().statements.statements_after(seq, limit)
+
+
+def find_statements(ids: Iterable[str]) -> dict[str, StoredStatement]:
+    return current_storage().statements.find_statements(ids)
