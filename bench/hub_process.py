@@ -104,8 +104,22 @@ def hub_environment(database_url: str) -> dict[str, str]:
     return env
 
 
-def flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+def export_revision(revision: str, into: Path) -> tuple[Path, str]:
+    """A clean copy of the committed tree at `revision` (other work in the checkout left out)."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", revision + "^{commit}"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    into.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "-C", str(ROOT), "archive", "--format=tar", commit],
+                               stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(into)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise RuntimeError(f"git archive {commit} failed")
+    return into, commit
+
+
+def flask(env: dict[str, str], *args: str, source: Path = ROOT) -> str:
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=source,
                           env=env, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
@@ -127,9 +141,9 @@ class Partner:
                 "account": {"homePage": public_url.rstrip("/") + "/partners", "name": self.key}}
 
 
-def create_partner(env: dict[str, str]) -> Partner:
+def create_partner(env: dict[str, str], source: Path = ROOT) -> Partner:
     output = flask(env, "credentials", "create", "--name", "benchmark", "--owner",
-                   "bench/run.py", "--scope", "all")
+                   "bench/run.py", "--scope", "all", source=source)
     key = re.search(r"^key:\s+(\S+)", output, re.MULTILINE)
     secret = re.search(r"^secret:\s+(\S+)", output, re.MULTILINE)
     if not key or not secret:
@@ -147,8 +161,9 @@ def free_port() -> int:
 class Gunicorn:
     """`gunicorn -w N -b 127.0.0.1:<port> wsgi:app`, started in its own session."""
 
-    def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
-        self.env, self.workers, self.log_path = env, workers, log_path
+    def __init__(self, env: dict[str, str], workers: int, log_path: Path,
+                 source: Path = ROOT) -> None:
+        self.env, self.workers, self.log_path, self.source = env, workers, log_path, source
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -159,7 +174,7 @@ class Gunicorn:
             [sys.executable, "-m", "gunicorn", "-w", str(self.workers),
              "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "10",
              "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+            cwd=self.source, env=self.env, stdout=log, stderr=log, start_new_session=True)
         log.close()
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:

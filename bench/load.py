@@ -263,10 +263,10 @@ def query_params(shape: str, workload: Workload, index: int, rng: random.Random,
 
 
 def measure_queries(base_url: str, auth: tuple[str, str], workload: Workload, loaded: int, *,
-                    shapes: Iterable[str], count: int, warmup: int, page_size: int,
+                    shapes: Iterable[str], count: int, warmup: int, page_size: int | None,
                     more_pages: int, time_limit: float) -> dict[str, Any]:
-    """Latency of each query shape from one sequential client; `page_size` 0 means the
-    hub's default (no `limit` parameter)."""
+    """Latency of each query shape from one sequential client; `page_size` None sends
+    no `limit` (the hub's default page size)."""
     session = _session(auth)
     stored = stored_range(base_url, auth)
     results = {}
@@ -281,7 +281,7 @@ def measure_queries(base_url: str, auth: tuple[str, str], workload: Workload, lo
             if time.perf_counter() > deadline:
                 break
             params = query_params(shape, workload, index, rng, stored)
-            if page_size:
+            if page_size is not None:
                 params["limit"] = str(page_size)
             timed = n >= warmup
             if shape == "more":

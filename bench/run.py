@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -23,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ siblings
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # hub, lrs (for --preload)
 
 import load
 from hub_process import (
@@ -34,6 +34,7 @@ from hub_process import (
     count_statements,
     create_partner,
     database_size,
+    export_revision,
     flask,
     fresh_database,
     hub_environment,
@@ -63,8 +64,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="single-statement POSTs timed one after another")
     parser.add_argument("--queries", type=int, default=200, help="timed queries per shape")
     parser.add_argument("--warmup", type=int, default=10, help="untimed queries per shape")
-    parser.add_argument("--page-sizes", default="0,100",
-                        help="query `limit` values to measure; 0 = the hub's default")
+    parser.add_argument("--page-sizes", default="default",
+                        help="comma-separated `limit` values to measure queries with; "
+                             "`default` sends no limit (the hub's page size), 0 asks for the "
+                             "hub's maximum")
     parser.add_argument("--more-pages", type=int, default=3,
                         help="`more` links followed per paging query")
     parser.add_argument("--preload-processes", type=int, default=cores)
@@ -74,6 +77,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="where to CREATE/DROP the bench_<random> database (local only)")
     parser.add_argument("--keep-database", action="store_true",
                         help="keep the database afterwards (for EXPLAIN ANALYZE); drop by hand")
+    parser.add_argument("--revision",
+                        help="benchmark this commit (exported with git archive) instead of the "
+                             "working tree, which others may be editing")
     parser.add_argument("--seed", type=int, default=20260314)
     args = parser.parse_args(argv)
     if args.http_statements is None:
@@ -81,7 +87,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 else args.statements)
     if not 0 < args.http_statements <= args.statements:
         parser.error("--http-statements must be between 1 and --statements")
-    args.page_sizes = [int(p) for p in args.page_sizes.split(",")]
+    try:
+        args.page_sizes = [None if p.strip() == "default" else int(p)
+                           for p in args.page_sizes.split(",")]
+    except ValueError:
+        parser.error("--page-sizes takes `default` or whole numbers")
     return args
 
 
@@ -132,13 +142,22 @@ def run(args: argparse.Namespace) -> dict:
     results: dict = {"machine": machine(), "config": {
         k: v for k, v in vars(args).items() if k not in ("postgres_admin",)}}
     results["config"].update(agents=workload.agents, preloaded=preloaded)
-    scratch = Path(tempfile.mkdtemp(prefix="hub-bench-logs-"))
+    scratch = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    if args.revision:
+        source, commit = export_revision(args.revision, scratch / "source")
+    else:
+        source, commit = ROOT, "working tree"
+    # The hub the preload imports is the one gunicorn runs (PathFinder precedes the
+    # editable install's finder).
+    sys.path.insert(1, str(source))
+    results["source"] = {"path": str(source), "commit": commit}
+    say(f"hub source: {source} ({commit})")
     with fresh_database(args.engine, postgres_admin=args.postgres_admin,
                         keep=args.keep_database) as url:
         env = hub_environment(url)
         say(f"{args.engine}: migrating a fresh database")
-        flask(env, "db", "upgrade")
-        partner = create_partner(env)
+        flask(env, "db", "upgrade", source=source)
+        partner = create_partner(env, source)
         if preloaded:
             say(f"preloading {preloaded:,} statements through the store "
                 f"({args.preload_processes} processes)")
@@ -151,7 +170,7 @@ def run(args: argparse.Namespace) -> dict:
         say(f"building {args.http_statements:,} statements in batches of {args.batch}")
         bodies = load.batch_bodies(workload, preloaded, args.http_statements, args.statements,
                                    args.batch)
-        server = Gunicorn(env, args.workers, scratch / "gunicorn.log")
+        server = Gunicorn(env, args.workers, scratch / "gunicorn.log", source)
         try:
             server.start()
             say(f"gunicorn -w {args.workers} on {server.base_url}; ingesting with "
@@ -181,7 +200,7 @@ def run(args: argparse.Namespace) -> dict:
             results["stored_at_query_time"] = count_statements(url)
             results["queries"] = {}
             for page_size in args.page_sizes:
-                label = str(page_size) if page_size else "default"
+                label = "default" if page_size is None else str(page_size)
                 say(f"timing queries (limit={label}) over "
                     f"{results['stored_at_query_time']:,} statements")
                 results["queries"][label] = load.measure_queries(
@@ -196,6 +215,7 @@ def run(args: argparse.Namespace) -> dict:
             if log.strip():
                 results["gunicorn_log_tail"] = log[-3000:]
     results["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    shutil.rmtree(scratch, ignore_errors=True)
     return results
 
 
