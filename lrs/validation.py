@@ -28,8 +28,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 from jsonschema.exceptions import best_match
 
 from hub.errors import BadRequest
-
-SUPPORTED = ("1.0.3", "2.0.0")
+from lrs.versioning import SUPPORTED
 
 IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -221,11 +220,11 @@ def _explain(error: ValidationError) -> tuple[list[str | int], str]:
         return path, schema["x-message"]
     if keyword == "required":
         missing = next(name for name in value if name not in error.instance)
-        return [*path, missing], "is required"
+        return [*path, missing], f"is required in {_describe(schema)}"
     if keyword == "additionalProperties":
         known = schema.get("properties", {})
         extra = next(name for name in error.instance if name not in known)
-        return [*path, extra], "is not allowed here"
+        return [*path, extra], f"is not allowed in {_describe(schema)}"
     if keyword == "type":
         return path, f"must be {_ARTICLE.get(value, value)}"
     if keyword == "const":
@@ -243,9 +242,11 @@ def _explain(error: ValidationError) -> tuple[list[str | int], str]:
 
 
 def _describe(schema: Any) -> str:
-    if isinstance(schema, dict):
-        return schema.get("description") or f"a valid {schema.get('format', 'value')}"
-    return "a valid value"
+    """What the schema node stands for, from its description (e.g. "an Agent")."""
+    if not isinstance(schema, dict):
+        return "a valid value"
+    return schema.get("description") or (
+        "this object" if schema.get("type") == "object" else "a valid value")
 
 
 # --- where an error is reported ----------------------------------------------------------
@@ -409,7 +410,7 @@ class _Checks:
 
     def score(self, score: Mapping[str, Any], path: list) -> None:
         for key, value in score.items():
-            if not math.isfinite(value):
+            if not _finite(value):
                 raise self.fail([*path, key], "must be a finite number", "score")
         low, raw, high = score.get("min"), score.get("raw"), score.get("max")
         if low is not None and high is not None and not low < high:
@@ -454,6 +455,14 @@ class _Checks:
                                   "and the offset)", "timestamp")
 
 
+def _finite(number: float) -> bool:
+    """False for NaN, ±Infinity (Python's JSON parser accepts them) and ints beyond a double."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 def _repeated_subtag(tag: str) -> str | None:
     """A singleton or variant used twice, which RFC 5646 2.2.5 and 2.2.6 forbid."""
     subtags = tag.lower().split("-")
@@ -464,8 +473,7 @@ def _repeated_subtag(tag: str) -> str | None:
     first_singleton = next((i for i, s in enumerate(subtags) if len(s) == 1), len(subtags))
     variants = [s for s in subtags[1:first_singleton]
                 if len(s) >= 5 or (len(s) == 4 and s[0].isdigit())]
-    singletons = subtags[first_singleton:]
-    singletons = [s for s in singletons if len(s) == 1]
+    singletons = [s for s in subtags[first_singleton:] if len(s) == 1]
     for group in (variants, singletons):
         seen: set[str] = set()
         for subtag in group:

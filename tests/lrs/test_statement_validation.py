@@ -112,7 +112,7 @@ def test_statement_property_not_in_the_spec_is_rejected(validator, version):
 def test_property_in_the_wrong_case_is_rejected(validator, version):
     statement = make_statement()
     statement["Actor"] = statement.pop("actor")
-    assert pointer_of(validator, statement, version) in ("/actor", "/Actor")
+    assert pointer_of(validator, statement, version) == "/actor"
 
 
 def test_null_value_is_rejected(validator, version):
@@ -242,7 +242,9 @@ def test_identified_group_with_two_identifiers_is_rejected(validator, version):
 def test_group_member_cannot_be_a_group(validator, version):
     member = {"objectType": "Group", "mbox": "mailto:tim@bkn.go.id"}
     statement = with_actor(objectType="Group", member=[member])
-    assert pointer_of(validator, statement, version) == "/actor/member/0/objectType"
+    error = rejection(validator, statement, version)
+    assert error.pointer == "/actor/member/0/objectType"
+    assert "cannot be a member of a Group" in error.message
 
 
 def test_group_member_needs_exactly_one_identifier(validator, version):
@@ -344,7 +346,9 @@ def test_activity_needs_an_id(validator, version):
 
 def test_agent_as_object_needs_its_object_type(validator, version):
     statement = with_object({"mbox": "mailto:mentor@bkn.go.id"})
-    assert pointer_of(validator, statement, version) in ("/object/id", "/object/mbox")
+    error = rejection(validator, statement, version)
+    assert error.pointer == "/object/id"
+    assert "an object without objectType is an Activity" in error.message
     statement = with_object({"objectType": "Agent", "mbox": "mailto:mentor@bkn.go.id"})
     validator.validate_statement(statement, version)
 
@@ -521,7 +525,7 @@ def test_substatement_timestamp_is_checked(validator, version):
 def test_substatement_needs_its_object_type(validator, version):
     body = substatement()
     del body["objectType"]
-    assert pointer_of(validator, with_object(body), version) in ("/object/id", "/object/actor")
+    assert pointer_of(validator, with_object(body), version) == "/object/id"
 
 
 # --- result --------------------------------------------------------------------------------
