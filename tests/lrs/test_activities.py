@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from lrs.activities import merge_definition
+from tests.factories import make_statement
 
 URL = "/xapi/activities"
 COURSE = "http://example.com/courses/etika-asn"
@@ -136,3 +137,31 @@ def test_any_read_scope_may_read_activities(client, xapi, make_credential, scope
                           headers=xapi("2.0.0", credential=credential))
 
     assert response.status_code == status
+
+
+# --- learned from statements ---------------------------------------------------------------
+def post_statement(client, xapi, credential, activity):
+    response = client.post("/xapi/statements", json=make_statement(object=activity),
+                           headers=xapi(credential=credential))
+    assert response.status_code == 200, response.json
+
+
+def test_statements_from_a_define_credential_teach_the_definition(client, xapi, make_credential):
+    definer = make_credential("statements/write", "define")
+    for name in ({"id-ID": "Etika"}, {"en-US": "Ethics"}):
+        post_statement(client, xapi, definer, {"id": COURSE, "definition": {"name": name}})
+
+    response = client.get(URL, query_string={"activityId": COURSE}, headers=xapi())
+
+    assert response.json["definition"] == {"name": {"id-ID": "Etika", "en-US": "Ethics"}}
+
+
+def test_statements_without_define_make_the_activity_known_but_not_defined(
+        client, xapi, make_credential):
+    writer = make_credential("statements/write")
+    post_statement(client, xapi, writer, {"id": COURSE, "definition": {"name": {"id-ID": "Etika"}}})
+
+    response = client.get(URL, query_string={"activityId": COURSE}, headers=xapi("1.0.3"))
+
+    assert response.status_code == 200
+    assert response.json == {"objectType": "Activity", "id": COURSE}
