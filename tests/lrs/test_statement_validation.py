@@ -7,9 +7,12 @@ version property, context agents and groups); everything else runs under both.
 from __future__ import annotations
 
 import copy
+import json
 import math
+from importlib import resources
 
 import pytest
+from jsonschema import Draft202012Validator
 from statements_factory import JP_EXTENSION, make_activity, make_agent, make_statement, make_verb
 
 from hub.errors import BadRequest
@@ -157,6 +160,44 @@ def test_malformed_uuid_is_rejected(validator, version, value):
                                    "12345678-1234-5678-1234-567812345678"])
 def test_uuid_in_standard_form_is_accepted_in_any_case_and_variant(validator, version, value):
     validator.validate_statement(make_statement(id=value), version)
+
+
+def test_statement_using_every_property_is_accepted(validator, version):
+    statement = make_statement(
+        stored="2024-05-01T01:30:00.000Z",
+        authority={"objectType": "Agent",
+                   "account": {"homePage": "https://hub.berpijar.id", "name": "mitra-bkpsdm"}},
+        version="1.0.0" if version == "1.0.3" else "2.0.0",
+        attachments=[attachment(fileUrl="https://berpijar.id/files/sertifikat.pdf",
+                                description={"id-ID": "Sertifikat kelulusan"})],
+    )
+    statement["result"].update(response="Selesai", extensions={JP_EXTENSION: 2})
+    statement["context"].update(
+        instructor=make_agent("196501011990031001", "Budi Santoso"),
+        team={"objectType": "Group", "name": "Angkatan 1", "mbox": "mailto:angkatan1@bkn.go.id",
+              "member": [make_agent()]},
+        revision="2024.1",
+        statement={"objectType": "StatementRef", "id": UUID},
+    )
+    statement["context"]["contextActivities"].update(
+        grouping=[{"id": "https://berpijar.id/xapi/programs/latsar"}],
+        other={"id": "https://berpijar.id/xapi/activities/modul-1"})
+    statement["object"]["definition"].update(
+        description={"id-ID": "Pelatihan dasar bagi CPNS"},
+        moreInfo="https://berpijar.id/kursus/pelatihan-dasar-cpns",
+        extensions={JP_EXTENSION: 40})
+    validator.validate_statement(statement, version)
+
+
+@pytest.mark.parametrize(("statement", "section"), [
+    (make_statement(verb={"display": {}}), {"1.0.3": "Data 2.4.3", "2.0.0": "LRS 4.2.2.2"}),
+    (with_result(score={"scaled": 2}), {"1.0.3": "Data 2.4.5.1", "2.0.0": "LRS 4.2.2.4"}),
+    (make_statement(timestamp="yesterday"), {"1.0.3": "Data 4.5", "2.0.0": "LRS 4.2.7"}),
+    (with_context(registration=1), {"1.0.3": "Data 4.4", "2.0.0": "LRS 4.2.7 UUIDs"}),
+])
+def test_schema_rejection_names_the_section_it_breaks(validator, version, statement, section):
+    assert rejection(validator, statement, version).rule.startswith(
+        f"xAPI {version} {section[version]}")
 
 
 # --- actors: Agents and Groups ------------------------------------------------------------
@@ -334,7 +375,7 @@ def test_object_type_is_case_sensitive(validator, version):
 
 
 @pytest.mark.parametrize("activity_id", ["pelatihan-dasar", "#section-1", "/xapi/activities/1",
-                                         "http://example.com/a b", ""])
+                                         "http://example.com/a b", "", "ab=c://should.fail.com"])
 def test_activity_id_must_be_an_absolute_iri(validator, version, activity_id):
     assert pointer_of(validator, with_object({"id": activity_id}), version) == "/object/id"
 
@@ -390,6 +431,13 @@ def test_activity_more_info_must_be_an_irl(validator, version):
 def test_activity_definition_extension_key_must_be_an_iri(validator, version):
     statement = with_definition(extensions={"jp": 2})
     assert pointer_of(validator, statement, version) == "/object/definition/extensions/jp"
+
+
+def test_activity_definition_extensions_must_be_an_object_keyed_by_iris(validator, version):
+    statement = with_definition(extensions="jp")
+    assert pointer_of(validator, statement, version) == "/object/definition/extensions"
+    statement = with_definition(extensions={"id": "valid", "description": {"en-US": "valid"}})
+    assert pointer_of(validator, statement, version) == "/object/definition/extensions/id"
 
 
 def test_activity_definition_property_not_in_the_spec_is_rejected(validator, version):
@@ -971,7 +1019,16 @@ def test_agent_parameter_error_uses_the_given_parameter_name(validator, version)
     assert caught.value.message.startswith("instructor ")
 
 
-# --- the validator itself ------------------------------------------------------------------
+# --- the validator and its schema files ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["xapi-1.0.3-statement.json", "xapi-2.0.0-statement.json"])
+def test_schema_file_is_draft_2020_12_and_every_definition_names_its_rule(name):
+    schema = json.loads(resources.files("schemas").joinpath(name).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert all("x-rule" in definition for definition in schema["$defs"].values())
+
 
 
 def test_validation_never_reloads_the_schemas(validator, version, monkeypatch):
