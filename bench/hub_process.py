@@ -247,6 +247,31 @@ def postgres_backends(database: str) -> list[int]:
     return found
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (/proc/stat: not idle, not iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    # guest time is already inside user/nice
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
+def wait_for_quiet(max_wait: float, busy_cores: float, window: float = 5.0) -> dict:
+    """Wait (at most `max_wait` s) until other work keeps fewer than `busy_cores` cores busy.
+
+    The machine may be shared; measuring while others' tests run halves a rate.  Call it
+    while the hub is idle, so that what is busy is someone else.
+    """
+    began = time.monotonic()
+    while True:
+        before, start = machine_busy_seconds(), time.monotonic()
+        time.sleep(window)
+        level = (machine_busy_seconds() - before) / (time.monotonic() - start)
+        waited = time.monotonic() - began
+        if level < busy_cores or waited >= max_wait:
+            return {"waited_s": round(waited), "busy_cores_before": round(level, 2),
+                    "quiet": level < busy_cores}
+
+
 def rss_kib(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -271,6 +296,8 @@ class RssSampler:
     _thread: threading.Thread | None = None
 
     def __enter__(self) -> RssSampler:
+        self._busy = machine_busy_seconds()
+        self._began = time.monotonic()
         self.sample()
         self._thread = threading.Thread(target=self._run, daemon=True, name="rss-sampler")
         self._thread.start()
@@ -281,6 +308,8 @@ class RssSampler:
         if self._thread:
             self._thread.join(timeout=5)
         self.sample()
+        self.machine_busy = machine_busy_seconds() - self._busy
+        self.seconds = time.monotonic() - self._began
 
     def _run(self) -> None:
         for _ in range(self.max_samples):
@@ -306,8 +335,10 @@ class RssSampler:
 
     def cpu_report(self) -> dict[str, float]:
         """CPU seconds spent while sampling (a process first seen late counts from then)."""
-        return {group: round(sum(last - first for first, last in pids.values()), 2)
+        used = {group: round(sum(last - first for first, last in pids.values()), 2)
                 for group, pids in self.cpu.items()}
+        used["machine_busy"] = round(self.machine_busy, 2)
+        return used
 
     def report(self) -> dict:
         workers = {str(pid): {"start_mib": round(v[0] / 1024, 1), "end_mib": round(v[-1] / 1024, 1),

@@ -38,6 +38,7 @@ from hub_process import (
     flask,
     fresh_database,
     hub_environment,
+    wait_for_quiet,
 )
 from workload import Workload
 
@@ -73,6 +74,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--preload-processes", type=int, default=cores)
     parser.add_argument("--phase-time-limit", type=float, default=3600,
                         help="seconds after which a phase stops where it is")
+    parser.add_argument("--quiet-wait", type=float, default=0,
+                        help="before each timed phase, wait up to this many seconds for other "
+                             "work on the machine to settle (see --quiet-cores)")
+    parser.add_argument("--quiet-cores", type=float, default=0.3,
+                        help="'settled': others keep fewer than this many cores busy")
     parser.add_argument("--postgres-admin", default=DEFAULT_POSTGRES_ADMIN,
                         help="where to CREATE/DROP the bench_<random> database (local only)")
     parser.add_argument("--keep-database", action="store_true",
@@ -175,21 +181,14 @@ def run(args: argparse.Namespace) -> dict:
             server.start()
             say(f"gunicorn -w {args.workers} on {server.base_url}; ingesting with "
                 f"{args.clients} clients")
-            client_cpu = os.times()
-            with RssSampler(server, database=_pg_name(url)) as memory:
-                ingest = load.ingest(server.base_url, partner.auth, bodies,
-                                     clients=args.clients, time_limit=args.phase_time_limit)
-            client_cpu = sum(os.times()[:2]) - sum(client_cpu[:2])
+            results["quiet"] = {"ingest": _settle(args)}
+            results["ingest"] = _ingest_phase(args, server, partner, bodies, _pg_name(url))
+            results["ingest"]["stored_before"] = preloaded
             del bodies
-            cpu = {**memory.cpu_report(), "client": round(client_cpu, 2)}
-            results["ingest"] = {
-                **ingest.report(), "stored_before": preloaded, "worker_rss": memory.report(),
-                "cpu_seconds": cpu,
-                "cpu_ms_per_statement": {k: round(1000 * v / max(ingest.statements, 1), 3)
-                                         for k, v in cpu.items()}}
             say(f"  {results['ingest']['statements_per_s']:,} statements/s, "
                 f"{results['ingest']['errors']} errors")
-            stored = preloaded + ingest.statements
+            stored = preloaded + results["ingest"]["statements"]
+            results["quiet"]["single_post"] = _settle(args)
             say(f"timing {args.singles} single-statement POSTs")
             extra = (workload.statement(i, args.statements)
                      for i in range(args.statements, args.statements + args.singles))
@@ -201,6 +200,7 @@ def run(args: argparse.Namespace) -> dict:
             results["queries"] = {}
             for page_size in args.page_sizes:
                 label = "default" if page_size is None else str(page_size)
+                results["quiet"][f"queries_{label}"] = _settle(args)
                 say(f"timing queries (limit={label}) over "
                     f"{results['stored_at_query_time']:,} statements")
                 results["queries"][label] = load.measure_queries(
@@ -217,6 +217,37 @@ def run(args: argparse.Namespace) -> dict:
     results["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     shutil.rmtree(scratch, ignore_errors=True)
     return results
+
+
+def _ingest_phase(args: argparse.Namespace, server: Gunicorn, partner, bodies,
+                  pg_database: str | None) -> dict:
+    """HTTP ingest with the workers' memory and everyone's CPU watched."""
+    client_before = os.times()
+    with RssSampler(server, database=pg_database) as memory:
+        ingest = load.ingest(server.base_url, partner.auth, bodies, clients=args.clients,
+                             time_limit=args.phase_time_limit)
+    cpu = {**memory.cpu_report(),
+           "client": round(sum(os.times()[:2]) - sum(client_before[:2]), 2)}
+    busy = cpu.pop("machine_busy")
+    ours = sum(cpu.values())
+    return {
+        **ingest.report(),
+        "worker_rss": memory.report(),
+        "cpu_seconds": cpu,
+        "cpu_ms_per_statement": {k: round(1000 * v / max(ingest.statements, 1), 3)
+                                 for k, v in cpu.items()},
+        "machine_busy_cores": round(busy / memory.seconds, 2),
+        "others_busy_cores": round(max(0.0, busy - ours) / memory.seconds, 2),
+    }
+
+
+def _settle(args: argparse.Namespace) -> dict | None:
+    if not args.quiet_wait:
+        return None
+    settled = wait_for_quiet(args.quiet_wait, args.quiet_cores)
+    say(f"  machine: {settled['busy_cores_before']} cores busy with other work "
+        f"(waited {settled['waited_s']} s)")
+    return settled
 
 
 def _pg_name(url: str) -> str | None:
@@ -246,7 +277,9 @@ def table(results: dict) -> str:
         lines.append(f"  by tenth/s     {i['rate_by_tenth']}")
         lines.append(f"  worker RSS MiB (sum) start {rss['start_mib']} end {rss['end_mib']} "
                      f"peak {rss['peak_mib']}")
-        lines.append(f"  CPU ms/statement {i['cpu_ms_per_statement']}")
+        lines.append(f"  CPU ms/statement {i['cpu_ms_per_statement']}; machine busy "
+                     f"{i['machine_busy_cores']} cores, of which others "
+                     f"{i['others_busy_cores']}")
     if "single_post" in results:
         s = results["single_post"]
         lines.append(f"single POST      p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  "
