@@ -39,7 +39,7 @@ _SHA1_HEX = re.compile(r"^[0-9a-fA-F]{40}$")
 
 # --- one function per method -------------------------------------------------------
 def parse_get(resource: DocumentResource) -> DocumentRead | IdsRead:
-    # `since` is read on single-document GETs too, and ignored there: clients send it.
+    # `since` is accepted on single-document GETs too and ignored there (XAPI-00192).
     args = _query(resource, extra=("since",))
     scope = _scope(resource, args)
     since = parse_since(args.get("since"))
