@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 SIASN = "https://siasn.bkn.go.id"
+NIP = "199003152015031002"
 JP_EXTENSION = "https://berpijar.id/xapi/extensions/jp"
 VERBS = {
     "completed": "http://adlnet.gov/expapi/verbs/completed",
@@ -17,6 +18,8 @@ VERBS = {
     "experienced": "http://adlnet.gov/expapi/verbs/experienced",
     "voided": "http://adlnet.gov/expapi/verbs/voided",
 }
+VERB_NAMES_ID = {"completed": "menyelesaikan", "passed": "lulus", "failed": "gagal",
+                 "attempted": "mencoba", "experienced": "mengalami", "voided": "membatalkan"}
 
 
 def make_nip(rng: random.Random | None = None) -> str:
@@ -28,8 +31,14 @@ def make_nip(rng: random.Random | None = None) -> str:
 
 
 def make_agent(nip: str | None = None, name: str = "Siti Rahmawati") -> dict[str, Any]:
+    """A civil servant: an account on SIASN whose name is the NIP (a random one by default)."""
     return {"objectType": "Agent", "name": name,
             "account": {"homePage": SIASN, "name": nip or make_nip()}}
+
+
+def make_verb(name: str = "completed") -> dict[str, Any]:
+    """An ADL verb displayed in English and Indonesian."""
+    return {"id": VERBS[name], "display": {"en-US": name, "id-ID": VERB_NAMES_ID[name]}}
 
 
 def make_activity(slug: str = "analisis-kebijakan-publik", jp: int | None = None
@@ -48,10 +57,12 @@ def make_activity(slug: str = "analisis-kebijakan-publik", jp: int | None = None
     return activity
 
 
-def make_statement(verb: str = "completed", **overrides: Any) -> dict[str, Any]:
+def make_statement(verb: str | dict[str, Any] = "completed", **overrides: Any) -> dict[str, Any]:
+    """A complete, valid statement (1.0.3 and 2.0.0); keyword arguments replace properties,
+    None removes one.  `verb` is an ADL verb name or a Verb object."""
     statement: dict[str, Any] = {
         "actor": make_agent(),
-        "verb": {"id": VERBS.get(verb, verb), "display": {"en-US": verb, "id-ID": verb}},
+        "verb": make_verb(verb) if isinstance(verb, str) else verb,
         "object": make_activity(),
         "result": {"score": {"scaled": 0.85, "raw": 85, "min": 0, "max": 100},
                    "success": True, "completion": True, "duration": "PT2H30M"},
@@ -59,6 +70,7 @@ def make_statement(verb: str = "completed", **overrides: Any) -> dict[str, Any]:
             "registration": str(uuid.uuid4()),
             "platform": "Akademi Digital",
             "language": "id-ID",
+            "extensions": {JP_EXTENSION: 2},
             "contextActivities": {
                 "parent": [{"objectType": "Activity",
                             "id": "https://akademi.example.id/program/kepemimpinan"}],

@@ -12,8 +12,8 @@ import math
 from importlib import resources
 
 import pytest
+from factories import JP_EXTENSION, make_activity, make_agent, make_statement, make_verb
 from jsonschema import Draft202012Validator
-from statements_factory import JP_EXTENSION, make_activity, make_agent, make_statement, make_verb
 
 from hub.errors import BadRequest
 from lrs import validation

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from factories import make_agent, make_statement
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from statements_factory import make_agent, make_statement
 
 from hub.errors import BadRequest
 from lrs.validation import StatementValidator
