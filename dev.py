@@ -3,6 +3,8 @@
 
     python3 dev.py serve   # venv, install, migrate the SQLite database, start the hub
     python3 dev.py test    # venv, install with test extras, run the whole test suite
+
+Arguments after the command go to `flask run` or pytest (`python3 dev.py test -x -k cors`).
 """
 
 from __future__ import annotations
@@ -24,15 +26,24 @@ def ensure_environment(extras: str) -> None:
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11+ is needed, this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
+        try:
+            import ensurepip  # noqa: F401
+        except ImportError:
+            sys.exit("this Python cannot create virtual environments with pip; on Debian or "
+                     "Ubuntu install the python3-venv package first")
         print(f"creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True, upgrade_deps=False).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
+    project = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # The stamp names what is installed; the test extras include everything `serve` needs.
+    installed = STAMP.read_text().split() if STAMP.exists() else []
+    if installed[:1] == [project] and (not extras or extras in installed[1:]):
         return
     target = f".[{extras}]" if extras else "."
+    print(f"installing the hub{' with ' + extras + ' extras' if extras else ''} into {VENV}",
+          flush=True)
     run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", target)
-    STAMP.write_text(wanted)
+    STAMP.write_text(" ".join([project, *([extras] if extras else [])]))
 
 
 def run(*args: object, env: dict[str, str] | None = None) -> None:
@@ -54,7 +65,7 @@ def serve(argv: list[str]) -> None:
     print(
         f"\nBerpijar Learning Hub listening on http://{host}:{port}/  (xAPI at /xapi/)\n"
         "Create a credential for a partner platform in another terminal:\n"
-        f"  HUB_ENV=development {flask} --app wsgi credentials create "
+        f"  cd {ROOT} && HUB_ENV=development {flask} --app wsgi credentials create "
         "--name 'My LMS' --owner 'My Agency' --scope all\n",
         flush=True,
     )
@@ -62,10 +73,17 @@ def serve(argv: list[str]) -> None:
                            *argv], env)
 
 
+def pytest_args(argv: list[str]) -> list[str]:
+    """Run on every core (pytest-xdist) unless the caller chose (-n N, -p no:xdist)."""
+    chose = any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg == "no:xdist"
+                for arg in argv)
+    return [*argv] if chose else ["-n", "auto", *argv]
+
+
 def test(argv: list[str]) -> None:
     ensure_environment("test")
     os.chdir(ROOT)
-    os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *argv])
+    os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *pytest_args(argv)])
 
 
 def main() -> None:

@@ -34,6 +34,8 @@ def configure_logging(log_format: str, level: str) -> None:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "default",
                                 "filters": ["request_id"]}},
         "root": {"level": level.upper(), "handlers": ["stderr"]},
+        # Alembic announces its plugins at INFO on every import; only its warnings matter.
+        "loggers": {"alembic.runtime.plugins": {"level": "WARNING"}},
     })
 
 

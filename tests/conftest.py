@@ -3,7 +3,7 @@
 Every storage-touching test runs once per engine: `engine` is parametrized over
 SQLite (a fresh file per test, copied from a migrated template) and PostgreSQL
 (a database created for this test session — one per xdist worker — migrated
-once, and truncated before each test).  Set HUB_TEST_POSTGRES_URL to point at
+once, and emptied before each test).  Set HUB_TEST_POSTGRES_URL to point at
 another server; without one the PostgreSQL half is skipped, except under CI=true
 where a skipped engine fails the run.
 """
@@ -14,7 +14,7 @@ import base64
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -75,11 +75,24 @@ def postgres_database() -> Iterator[str]:
         server.dispose()
 
 
-def _truncate_all(url: str) -> None:
-    engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def empty_postgres(postgres_database) -> Iterator[Callable[[], None]]:
+    """Empties every table and restarts every sequence, as TRUNCATE ... RESTART IDENTITY
+    would; DELETE on a few small tables is about 50 times faster than TRUNCATE."""
+    engine = create_engine(postgres_database)
+    with engine.connect() as conn:
+        sequences = conn.execute(text(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+        )).scalars().all()
+
+    def empty() -> None:
+        with engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+            for sequence in sequences:
+                conn.execute(text("SELECT setval(:name, 1, false)"), {"name": sequence})
+
+    yield empty
     engine.dispose()
 
 
@@ -94,28 +107,31 @@ def database_url(engine, request, tmp_path) -> str:
         path = tmp_path / "hub.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_database")
-    _truncate_all(url)
-    return url
+    request.getfixturevalue("empty_postgres")()
+    return request.getfixturevalue("postgres_database")
 
 
 @pytest.fixture
 def fresh_database_url(engine, request, tmp_path) -> Iterator[str]:
-    """An empty, never-migrated database on this test's engine, for migration tests."""
+    """An empty, never-migrated database on this test's engine, for migration tests.
+
+    On PostgreSQL it is a new schema of the session's database, named by the URL's
+    search_path: far cheaper than CREATE DATABASE, and just as empty."""
     if engine == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
         return
-    request.getfixturevalue("postgres_database")  # skips (or fails under CI) without a server
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"hub_fresh_{_worker()}_{uuid.uuid4().hex[:10]}"
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = request.getfixturevalue("postgres_database")
+    schema = f"fresh_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        yield (make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+               .render_as_string(hide_password=False))
     finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture
