@@ -46,9 +46,14 @@ REALM = 'Basic realm="Berpijar Learning Hub", charset="UTF-8"'
 
 
 def effective_scopes(scopes: Iterable[str]) -> frozenset[str]:
-    granted = set(scopes)
-    for scope in list(granted):
-        granted |= _IMPLIED.get(scope, set())
+    """The scopes held, with everything they imply, transitively (all → state → state/read)."""
+    granted: set[str] = set()
+    pending = list(scopes)
+    while pending:
+        scope = pending.pop()
+        if scope not in granted:
+            granted.add(scope)
+            pending.extend(_IMPLIED.get(scope, ()))
     return frozenset(granted)
 
 

@@ -242,3 +242,8 @@ def test_revocation_through_one_worker_is_seen_by_another_at_once(app_config):
     finally:
         first.extensions["hub.storage"].dispose()
         second.extensions["hub.storage"].dispose()
+
+
+def test_scope_implication_is_transitive():
+    assert {"state/read", "profile/read", "statements/read/mine"} <= effective_scopes(["all"])
+    assert "statements/write" not in effective_scopes(["all/read"])
