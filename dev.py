@@ -65,7 +65,8 @@ def serve(argv: list[str]) -> None:
     print(
         f"\nBerpijar Learning Hub listening on http://{host}:{port}/  (xAPI at /xapi/)\n"
         "Create a credential for a partner platform in another terminal:\n"
-        f"  cd {ROOT} && HUB_ENV=development {flask} --app wsgi credentials create "
+        f"  cd {ROOT} && HUB_ENV=development HUB_PUBLIC_URL={env['HUB_PUBLIC_URL']} \\\n"
+        f"    {flask} --app wsgi credentials create "
         "--name 'My LMS' --owner 'My Agency' --scope all\n",
         flush=True,
     )
