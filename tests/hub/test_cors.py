@@ -69,3 +69,14 @@ def test_a_disallowed_origin_gets_no_allow_header(restricted_client):
 def test_cors_applies_to_xapi_only(client):
     response = client.get("/health", headers={"Origin": ORIGIN})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize(("path", "method"), [
+    ("/xapi/statements", "PUT"), ("/xapi/statements", "GET"),
+    ("/xapi/activities/state", "POST"), ("/xapi/about", "GET"),
+])
+def test_preflights_to_real_resources_need_no_credential(client, path, method):
+    response = client.options(path, headers={**PREFLIGHT, "Access-Control-Request-Method": method})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert method in response.headers["Access-Control-Allow-Methods"]
