@@ -19,8 +19,12 @@ from hub.storage import open_storage
 from lrs import XAPI_EXPOSED_HEADERS, XAPI_REQUEST_HEADERS
 from lrs import blueprints as lrs_blueprints
 from lrs.alternate import init_alternate_syntax
+from lrs.service import add_statements_listener
 from lrs.validation import StatementValidator
 from lrs.versioning import init_versioning
+from lti import blueprints as lti_blueprints
+from lti import cli_groups as lti_cli_groups
+from lti import statements_listener as lti_statements_listener
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +60,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
          allow_headers=XAPI_REQUEST_HEADERS, expose_headers=XAPI_EXPOSED_HEADERS,
          methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], max_age=600)
 
-    for blueprint in (health.blueprint, credentials_api.blueprint, *lrs_blueprints()):
+    for blueprint in (health.blueprint, credentials_api.blueprint, *lrs_blueprints(),
+                      *lti_blueprints()):
         app.register_blueprint(blueprint)
     cli.register(app)
+    for group in lti_cli_groups():
+        app.cli.add_command(group)
+    add_statements_listener(app, lti_statements_listener())
     log.debug("hub created (env=%s, engine=%s)", settings.env,
               app.extensions["hub.storage"].engine_name)
     return app

@@ -34,6 +34,12 @@ class Settings:
     max_attachment_bytes: int = 64 * 1024 * 1024
     max_document_bytes: int = 1024 * 1024
     max_request_bytes: int = 128 * 1024 * 1024
+    lti_clock_skew: int = 60
+    lti_launch_ttl: int = 3600
+    lti_jwks_cache_seconds: int = 86400
+    lti_http_timeout: int = 10
+    lti_grade_max_attempts: int = 8
+    lti_grade_retry_seconds: int = 60
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -124,6 +130,12 @@ def validate(settings: Settings) -> None:
         raise ConfigError("HUB_STATEMENT_PAGE_SIZE must not exceed HUB_STATEMENT_PAGE_MAX")
     if settings.proxy_hops < 0:
         raise ConfigError("HUB_PROXY_HOPS must be zero or more")
+    if not 0 <= settings.lti_clock_skew <= 300:
+        raise ConfigError("HUB_LTI_CLOCK_SKEW must be between 0 and 300 seconds")
+    for name in ("lti_launch_ttl", "lti_jwks_cache_seconds", "lti_http_timeout",
+                 "lti_grade_max_attempts", "lti_grade_retry_seconds"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"HUB_{name.upper()} must be positive")
 
 
 def database_url(settings: Settings, instance_path: str) -> str:

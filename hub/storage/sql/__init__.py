@@ -13,6 +13,9 @@ from hub.storage.sql.activities import SqlActivityStore
 from hub.storage.sql.credentials import SqlCredentialStore
 from hub.storage.sql.documents import SqlDocumentStore
 from hub.storage.sql.engine import make_engine
+from hub.storage.sql.lti_grades import SqlLtiGradeStore
+from hub.storage.sql.lti_registry import SqlLtiKeyStore, SqlLtiPlatformStore, SqlLtiSessionStore
+from hub.storage.sql.lti_roster import SqlLtiCatalogueStore, SqlLtiRosterStore
 from hub.storage.sql.statements import SqlStatementStore
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -25,6 +28,12 @@ class SqlStorage:
         self.statements = SqlStatementStore(self.engine)
         self.documents = SqlDocumentStore(self.engine)
         self.activities = SqlActivityStore(self.engine)
+        self.lti_keys = SqlLtiKeyStore(self.engine)
+        self.lti_platforms = SqlLtiPlatformStore(self.engine)
+        self.lti_sessions = SqlLtiSessionStore(self.engine)
+        self.lti_roster = SqlLtiRosterStore(self.engine)
+        self.lti_catalogue = SqlLtiCatalogueStore(self.engine)
+        self.lti_grades = SqlLtiGradeStore(self.engine)
 
     @property
     def engine_name(self) -> str:

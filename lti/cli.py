@@ -1,0 +1,179 @@
+"""`flask --app wsgi lti ...`: platforms, invites, keys, catalogue, grades, rosters."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import click
+from flask.cli import AppGroup
+
+from hub.settings import current_settings
+from hub.storage import current_storage
+from hub.storage.contract import AlreadyExists
+from lti.keys import RotationTooEarly, activate_next_key, publish_next_key, signing_key
+from lti.tool.grades import push_grades
+from lti.tool.registration import (
+    InvalidRegistration,
+    NewEntry,
+    NewPlatform,
+    add_catalogue_entry,
+    create_invite,
+    register_platform,
+    tool_urls,
+)
+from lti.tool.roster import RosterUnavailable, sync_roster
+
+lti = AppGroup("lti", help="LTI 1.3: the hub as a tool that LMSs launch.")
+keys = AppGroup("keys", help="The hub's LTI signing keys (published at /lti/jwks).")
+catalogue = AppGroup("catalogue", help="Partner activities offered through Deep Linking.")
+grades = AppGroup("grades", help="AGS grade passback to the LMSs.")
+lti.add_command(keys)
+lti.add_command(catalogue)
+lti.add_command(grades)
+
+
+@lti.command("register")
+@click.option("--issuer", required=True, help="The platform's issuer (iss), an https URL.")
+@click.option("--client-id", required=True, help="The client id the LMS gave the hub.")
+@click.option("--name", default="", help="A name for people, e.g. 'Moodle BKPSDM'.")
+@click.option("--auth-login-url", required=True, help="The LMS's OIDC authorization URL.")
+@click.option("--token-url", required=True, help="The LMS's OAuth2 token URL.")
+@click.option("--jwks-url", required=True, help="The LMS's public key set URL.")
+@click.option("--deployment-id", "deployment_ids", multiple=True,
+              help="Repeat for several deployments.")
+@click.option("--audience", default=None, help="Token audience if not the token URL.")
+def register(issuer, client_id, name, auth_login_url, token_url, jwks_url, deployment_ids,
+             audience):
+    """Register a platform (LMS) that launches the hub."""
+    try:
+        platform = register_platform(current_storage().lti_platforms, NewPlatform(
+            issuer=issuer, client_id=client_id, name=name, auth_login_url=auth_login_url,
+            token_url=token_url, jwks_url=jwks_url, deployment_ids=deployment_ids,
+            auth_audience=audience))
+    except InvalidRegistration as exc:
+        raise click.BadParameter(exc.message, param_hint=f"--{exc.field.split('/')[0]}"
+                                 .replace("_", "-")) from None
+    except AlreadyExists:
+        raise click.ClickException("this issuer and client id are already registered; add "
+                                   "deployments with `lti deployment-add`") from None
+    click.echo(f"registered platform {platform.id}: {platform.name} ({platform.issuer}, "
+               f"client {platform.client_id}, deployments: "
+               f"{', '.join(platform.deployment_ids) or 'none'})")
+    for label, url in tool_urls(current_settings().public_url).items():
+        click.echo(f"  tool {label}: {url}")
+
+
+@lti.command("platforms")
+def platforms():
+    """List registered platforms and their deployments."""
+    for p in current_storage().lti_platforms.list_platforms():
+        click.echo(f"{p.id}  {p.name}  {p.issuer}  client={p.client_id}  "
+                   f"deployments={','.join(p.deployment_ids) or '-'}")
+
+
+@lti.command("deployment-add")
+@click.argument("platform_id", type=int)
+@click.argument("deployment_id")
+def deployment_add(platform_id: int, deployment_id: str):
+    """Add a deployment to a registered platform."""
+    store = current_storage().lti_platforms
+    if store.get_platform(platform_id) is None:
+        raise click.ClickException(f"no platform {platform_id}")
+    added = store.add_deployment(platform_id, deployment_id, datetime.now(UTC))
+    click.echo(f"deployment {deployment_id} {'added' if added else 'was already there'}")
+
+
+@lti.command("invite")
+@click.option("--note", default="", help="Whom the link is for.")
+def invite(note: str):
+    """A single-use Dynamic Registration URL for an LMS administrator to paste."""
+    url = create_invite(current_storage().lti_platforms, note, current_settings().public_url)
+    click.echo(url)
+    click.echo("Valid for 7 days, for one registration.")
+
+
+@keys.command("list")
+def keys_list():
+    signing_key(current_storage().lti_keys)
+    for key in current_storage().lti_keys.list_keys():
+        click.echo(f"{key.kid}  {key.status:7}  created {key.created_at.isoformat()}")
+
+
+@keys.command("rotate")
+@click.option("--force", is_flag=True, help="Switch even if the next key is fresh.")
+def keys_rotate(force: bool):
+    """Publish a next key; run again (a day later) to sign with it."""
+    store = current_storage().lti_keys
+    if not any(k.status == "next" for k in store.list_keys()):
+        key = publish_next_key(store)
+        click.echo(f"published next key {key.kid}; it does not sign yet. Run `lti keys "
+                   "rotate` again after platforms have refreshed the JWKS (24 hours).")
+        return
+    try:
+        key = activate_next_key(store, force=force)
+    except RotationTooEarly as exc:
+        raise click.ClickException(f"{exc} (or use --force)") from None
+    click.echo(f"now signing with key {key.kid}; the previous key stays published for a day")
+
+
+@catalogue.command("add")
+@click.option("--id", "entry_id", required=True, help="A short id without spaces.")
+@click.option("--title", required=True)
+@click.option("--activity-id", required=True, help="The partner activity's xAPI IRI.")
+@click.option("--launch-url", required=True, help="Where the partner activity runs.")
+@click.option("--description", default="")
+@click.option("--keywords", default="")
+@click.option("--graded/--ungraded", default=False)
+@click.option("--score-maximum", type=float, default=None)
+def catalogue_add(entry_id, title, activity_id, launch_url, description, keywords, graded,
+                  score_maximum):
+    """Add a partner activity to the Deep Linking catalogue."""
+    try:
+        entry = add_catalogue_entry(current_storage().lti_catalogue, NewEntry(
+            id=entry_id, title=title, activity_id=activity_id, launch_url=launch_url,
+            description=description, keywords=keywords, graded=graded,
+            score_maximum=score_maximum))
+    except InvalidRegistration as exc:
+        raise click.BadParameter(exc.message, param_hint=f"--{exc.field}".replace("_", "-")
+                                 ) from None
+    except AlreadyExists:
+        raise click.ClickException(f"catalogue entry {entry_id} already exists") from None
+    click.echo(f"added {entry.id}: {entry.title}{' (graded)' if entry.graded else ''}")
+
+
+@catalogue.command("list")
+@click.option("--search", default="")
+def catalogue_list(search: str):
+    for entry in current_storage().lti_catalogue.search_entries(search, 1000):
+        click.echo(f"{entry.id}  {entry.title}  {entry.activity_id}"
+                   f"{'  graded' if entry.graded else ''}")
+
+
+@grades.command("push")
+@click.option("--loop", is_flag=True, help="Keep running (a worker), every --interval s.")
+@click.option("--interval", type=float, default=30.0)
+def grades_push(loop: bool, interval: float):
+    """Post due scores to the LMSs, retrying with backoff while one is down."""
+    while True:
+        report = push_grades()
+        current_storage().lti_sessions.purge_expired(datetime.now(UTC))
+        click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@lti.command("roster-sync")
+@click.argument("platform_id", type=int)
+@click.argument("context_id")
+def roster_sync(platform_id: int, context_id: str):
+    """Read a course's whole membership from the LMS (NRPS)."""
+    platform = current_storage().lti_platforms.get_platform(platform_id)
+    if platform is None:
+        raise click.ClickException(f"no platform {platform_id}")
+    try:
+        count = sync_roster(platform, context_id)
+    except RosterUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} members of {context_id}")

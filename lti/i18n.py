@@ -1,0 +1,206 @@
+"""A small translation helper for the LTI pages: Bahasa Indonesia first, English too.
+
+The language is `?lang=` when given, else the launch's `launch_presentation.locale`,
+else the browser's Accept-Language, else Indonesian.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import request
+
+LANGUAGES = ("id", "en")
+DEFAULT = "id"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "id": {
+        "title.error": "Peluncuran ditolak",
+        "error.intro": "Berpijar tidak dapat menerima peluncuran dari LMS Anda.",
+        "error.reason": "Alasan",
+        "error.help": "Coba buka kembali aktivitas dari LMS. Jika berulang, sampaikan kode "
+                      "permintaan ini kepada admin LMS Anda.",
+        "error.request_id": "Kode permintaan",
+        "cookies.blocked": "Peramban Anda memblokir cookie di dalam bingkai LMS.",
+        "cookies.open": "Buka di jendela baru.",
+        "cookies.loading": "Memuat…",
+        "title.progress": "Kemajuan belajar saya",
+        "title.course": "Kemajuan kelas",
+        "progress.hello": "Selamat datang, {name}.",
+        "progress.anonymous": "Selamat datang.",
+        "progress.course": "Kelas",
+        "progress.no_context": "Peluncuran ini tidak membawa kelas.",
+        "progress.activity": "Aktivitas",
+        "progress.score": "Nilai",
+        "progress.completion": "Penyelesaian",
+        "progress.sent": "Terkirim ke LMS",
+        "progress.none": "Belum ada hasil.",
+        "progress.completed": "Selesai",
+        "progress.in_progress": "Sedang berjalan",
+        "progress.pending": "Menunggu",
+        "progress.failed": "Gagal",
+        "progress.yes": "Ya",
+        "progress.no": "Belum",
+        "course.members": "Peserta",
+        "course.name": "Nama",
+        "course.roles": "Peran",
+        "course.status": "Status",
+        "course.launched": "Pernah membuka",
+        "course.never": "Belum pernah membuka",
+        "course.refresh": "Perbarui daftar peserta dari LMS",
+        "course.roster_failed": "Daftar peserta dari LMS belum dapat dibaca.",
+        "course.no_context": "Peluncuran ini tidak membawa kelas, jadi tidak ada daftar "
+                             "peserta.",
+        "target.title": "Aktivitas mitra",
+        "target.would_launch": "Aktivitas mitra berikut akan diluncurkan:",
+        "target.pending": "Peluncuran ke mitra akan tersedia setelah peran platform aktif.",
+        "title.deep_link": "Pilih aktivitas mitra",
+        "deep_link.search": "Cari",
+        "deep_link.query": "Kata kunci",
+        "deep_link.choose": "Tambahkan ke kelas",
+        "deep_link.graded": "Dinilai (maks. {maximum})",
+        "deep_link.none": "Tidak ada aktivitas yang cocok.",
+        "deep_link.sending": "Mengirim pilihan ke LMS…",
+        "title.registered": "Pendaftaran selesai",
+        "registered.done": "Berpijar telah terdaftar di {platform} (client id {client_id}).",
+        "registered.close": "Jendela ini akan ditutup.",
+        "title.register_error": "Pendaftaran gagal",
+    },
+    "en": {
+        "title.error": "Launch refused",
+        "error.intro": "Berpijar could not accept the launch from your LMS.",
+        "error.reason": "Reason",
+        "error.help": "Try opening the activity from your LMS again. If it keeps happening, "
+                      "give this request code to your LMS administrator.",
+        "error.request_id": "Request code",
+        "cookies.blocked": "Your browser blocks cookies inside the LMS frame.",
+        "cookies.open": "Open in a new window.",
+        "cookies.loading": "Loading…",
+        "title.progress": "My learning progress",
+        "title.course": "Class progress",
+        "progress.hello": "Welcome, {name}.",
+        "progress.anonymous": "Welcome.",
+        "progress.course": "Course",
+        "progress.no_context": "This launch carries no course.",
+        "progress.activity": "Activity",
+        "progress.score": "Score",
+        "progress.completion": "Completion",
+        "progress.sent": "Sent to the LMS",
+        "progress.none": "No results yet.",
+        "progress.completed": "Completed",
+        "progress.in_progress": "In progress",
+        "progress.pending": "Waiting",
+        "progress.failed": "Failed",
+        "progress.yes": "Yes",
+        "progress.no": "Not yet",
+        "course.members": "Members",
+        "course.name": "Name",
+        "course.roles": "Roles",
+        "course.status": "Status",
+        "course.launched": "Has launched",
+        "course.never": "Never launched",
+        "course.refresh": "Refresh the class list from the LMS",
+        "course.roster_failed": "The class list could not be read from the LMS yet.",
+        "course.no_context": "This launch carries no course, so there is no class list.",
+        "target.title": "Partner activity",
+        "target.would_launch": "This partner activity would be launched:",
+        "target.pending": "Launching partners becomes available with the platform role.",
+        "title.deep_link": "Choose a partner activity",
+        "deep_link.search": "Search",
+        "deep_link.query": "Keywords",
+        "deep_link.choose": "Add to the course",
+        "deep_link.graded": "Graded (max. {maximum})",
+        "deep_link.none": "No activity matches.",
+        "deep_link.sending": "Sending your choice to the LMS…",
+        "title.registered": "Registration complete",
+        "registered.done": "Berpijar is registered with {platform} (client id {client_id}).",
+        "registered.close": "This window will close.",
+        "title.register_error": "Registration failed",
+    },
+}
+
+# Why a launch was refused, by reason code (lti.tool.validation.LaunchRejected).
+REASONS: dict[str, dict[str, str]] = {
+    "id": {
+        "missing_id_token": "Permintaan tidak membawa id_token.",
+        "malformed_jwt": "id_token bukan JWT yang sah.",
+        "unsigned_or_symmetric": "id_token tidak ditandatangani dengan RS256.",
+        "missing_kid": "id_token tidak menyebut kunci penandatangan (kid).",
+        "unknown_kid": "Kunci penandatangan (kid) tidak dikenal oleh platform.",
+        "bad_signature": "Tanda tangan id_token tidak sah.",
+        "unknown_platform": "Platform (iss/client id) belum terdaftar di Berpijar.",
+        "wrong_audience": "id_token tidak ditujukan untuk Berpijar (aud/azp).",
+        "expired": "id_token sudah kedaluwarsa.",
+        "issued_in_future": "id_token diterbitkan di masa depan.",
+        "missing_claim": "id_token tidak memuat klaim wajib.",
+        "state_mismatch": "Sesi peluncuran tidak cocok (state).",
+        "nonce_replayed": "id_token ini sudah pernah dipakai.",
+        "unknown_deployment": "Deployment ini belum terdaftar di Berpijar.",
+        "not_lti_message": "JWT ini bukan pesan LTI.",
+        "missing_message_type": "id_token tidak memuat message_type.",
+        "unsupported_message_type": "Jenis pesan LTI ini tidak didukung.",
+        "wrong_version": "Versi LTI bukan 1.3.0.",
+        "missing_roles": "id_token tidak memuat klaim roles.",
+        "missing_deployment_id": "id_token tidak memuat deployment_id.",
+        "missing_resource_link_id": "id_token tidak memuat resource link id.",
+        "missing_sub": "id_token tidak memuat pengguna (sub).",
+        "bad_deep_linking_settings": "Pengaturan deep linking tidak lengkap.",
+        "launch_expired": "Sesi peluncuran sudah berakhir; buka kembali dari LMS.",
+        "platform_unreachable": "Kunci platform tidak dapat diambil.",
+        "bad_login": "Permintaan login dari LMS tidak lengkap (iss, login_hint).",
+    },
+    "en": {
+        "missing_id_token": "The request carries no id_token.",
+        "malformed_jwt": "The id_token is not a valid JWT.",
+        "unsigned_or_symmetric": "The id_token is not signed with RS256.",
+        "missing_kid": "The id_token names no signing key (kid).",
+        "unknown_kid": "The platform does not publish the signing key (kid).",
+        "bad_signature": "The id_token signature is not valid.",
+        "unknown_platform": "The platform (iss/client id) is not registered with Berpijar.",
+        "wrong_audience": "The id_token is not meant for Berpijar (aud/azp).",
+        "expired": "The id_token has expired.",
+        "issued_in_future": "The id_token was issued in the future.",
+        "missing_claim": "The id_token lacks a required claim.",
+        "state_mismatch": "The launch session does not match (state).",
+        "nonce_replayed": "This id_token has already been used.",
+        "unknown_deployment": "This deployment is not registered with Berpijar.",
+        "not_lti_message": "This JWT is not an LTI message.",
+        "missing_message_type": "The id_token lacks message_type.",
+        "unsupported_message_type": "This LTI message type is not supported.",
+        "wrong_version": "The LTI version is not 1.3.0.",
+        "missing_roles": "The id_token lacks the roles claim.",
+        "missing_deployment_id": "The id_token lacks deployment_id.",
+        "missing_resource_link_id": "The id_token lacks the resource link id.",
+        "missing_sub": "The id_token names no user (sub).",
+        "bad_deep_linking_settings": "The deep linking settings are incomplete.",
+        "launch_expired": "The launch session has ended; open the activity from the LMS again.",
+        "platform_unreachable": "The platform's keys could not be fetched.",
+        "bad_login": "The LMS login request is incomplete (iss, login_hint).",
+    },
+}
+
+
+def pick_language(locale: str | None = None) -> str:
+    asked = request.args.get("lang") or request.form.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    if locale:
+        primary = locale.replace("_", "-").split("-")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or DEFAULT
+
+
+def translator(language: str) -> Callable[..., str]:
+    table = MESSAGES.get(language, MESSAGES[DEFAULT])
+
+    def translate(key: str, **values: object) -> str:
+        text = table.get(key) or MESSAGES[DEFAULT].get(key) or key
+        return text.format(**values) if values else text
+
+    return translate
+
+
+def reason_text(code: str, language: str) -> str:
+    return REASONS.get(language, REASONS[DEFAULT]).get(code) or REASONS["en"].get(code, code)

@@ -1,0 +1,75 @@
+"""What the landing pages show: a learner's own results, an instructor's whole class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.storage import current_storage
+from hub.storage.contract import GradeJob, LtiResourceLink
+from lti.tool.launch import Launch, linked_entry, role_name, target_launcher
+
+
+def _links(launch: Launch) -> list[LtiResourceLink]:
+    roster = current_storage().lti_roster
+    if launch.context:
+        return roster.list_resource_links(launch.platform.id, launch.context["id"])
+    link = roster.get_resource_link(launch.platform.id, launch.resource_link.get("id", ""))
+    return [link] if link else []
+
+
+def _result(job: GradeJob | None) -> dict[str, Any] | None:
+    if job is None:
+        return None
+    return {"score": job.score_given, "maximum": job.score_maximum,
+            "completed": job.activity_progress == "Completed", "status": job.status}
+
+
+def _target(launch: Launch) -> dict[str, Any] | None:
+    """The partner activity this resource link was deep-linked to, shown until the
+    platform role launches it (lti.tool.launch.set_target_launcher)."""
+    roster = current_storage().lti_roster
+    link = roster.get_resource_link(launch.platform.id, launch.resource_link.get("id", ""))
+    entry = linked_entry(link)
+    if entry is None:
+        return None
+    return {"entry": entry, "launchable": target_launcher() is not None}
+
+
+def learner_view(launch: Launch) -> dict[str, Any]:
+    links = _links(launch)
+    grades = current_storage().lti_grades.latest_results(
+        launch.platform.id, [link.resource_link_id for link in links], sub=launch.sub)
+    by_link = {job.resource_link_id: job for job in grades}
+    rows = [{"title": link.title or link.resource_link_id,
+             "result": _result(by_link.get(link.resource_link_id))} for link in links]
+    return {"name": launch.display_name, "context": launch.context, "rows": rows,
+            "target": _target(launch)}
+
+
+def course_view(launch: Launch) -> dict[str, Any]:
+    storage = current_storage()
+    if not launch.context:
+        return {"context": {}, "links": [], "members": [], "target": _target(launch)}
+    links = _links(launch)
+    members = storage.lti_roster.list_members(launch.platform.id, launch.context["id"])
+    users = storage.lti_roster.find_users(launch.issuer, [m.sub for m in members])
+    grades = storage.lti_grades.latest_results(launch.platform.id,
+                                               [link.resource_link_id for link in links])
+    results = {(job.sub, job.resource_link_id): job for job in grades}
+    rows = []
+    for member in members:
+        user = users.get(member.sub)
+        name = None
+        if user is not None:
+            name = user.name or " ".join(p for p in (user.given_name, user.family_name) if p)
+        rows.append({
+            "sub": member.sub, "name": name or member.sub,
+            "email": user.email if user else None,
+            "roles": ", ".join(role_name(r) for r in member.roles),
+            "status": member.status, "launched": member.launched,
+            "results": [_result(results.get((member.sub, link.resource_link_id)))
+                        for link in links]})
+    rows.sort(key=lambda r: (r["name"].lower(), r["sub"]))
+    return {"context": launch.context,
+            "links": [link.title or link.resource_link_id for link in links],
+            "members": rows, "target": _target(launch), "launch_id": launch.launch_id}

@@ -1,0 +1,147 @@
+"""Registering platforms (CLI, admin API, Dynamic Registration) and the catalogue."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from hub.storage.contract import (
+    CatalogueEntry,
+    LtiCatalogueStore,
+    LtiPlatform,
+    LtiPlatformStore,
+)
+
+INVITE_LIFETIME = timedelta(days=7)
+LOOPBACK_HOSTS = {"localhost"}
+
+
+class InvalidRegistration(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(field: str, value: object, *, issuer: bool = False) -> str:
+    """HTTPS (plain HTTP only on loopback, for tests and local trials)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRegistration(field, "is required")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidRegistration(field, "must be an https URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InvalidRegistration(field, "must be an https URL")
+    if issuer and (parts.query or parts.fragment):
+        # LTI Security Framework 5.1.2: an issuer has no query or fragment.
+        raise InvalidRegistration(field, "must not have a query or fragment")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class NewPlatform:
+    issuer: str
+    client_id: str
+    name: str
+    auth_login_url: str
+    token_url: str
+    jwks_url: str
+    deployment_ids: tuple[str, ...] = ()
+    auth_audience: str | None = None
+
+
+def check_platform(new: NewPlatform) -> NewPlatform:
+    if not new.client_id.strip():
+        raise InvalidRegistration("client_id", "is required")
+    for index, deployment in enumerate(new.deployment_ids):
+        if not isinstance(deployment, str) or not deployment.strip() or len(deployment) > 255:
+            raise InvalidRegistration(f"deployment_ids/{index}", "must be a non-empty string")
+    return NewPlatform(
+        issuer=check_url("issuer", new.issuer, issuer=True), client_id=new.client_id.strip(),
+        name=(new.name or "").strip() or urlsplit(new.issuer).hostname or new.issuer,
+        auth_login_url=check_url("auth_login_url", new.auth_login_url),
+        token_url=check_url("token_url", new.token_url),
+        jwks_url=check_url("jwks_url", new.jwks_url),
+        deployment_ids=tuple(d.strip() for d in new.deployment_ids),
+        auth_audience=new.auth_audience or None)
+
+
+def register_platform(store: LtiPlatformStore, new: NewPlatform) -> LtiPlatform:
+    """Raises InvalidRegistration, or AlreadyExists for a known (issuer, client id)."""
+    new = check_platform(new)
+    return store.insert_platform(LtiPlatform(
+        id=None, issuer=new.issuer, client_id=new.client_id, name=new.name,
+        auth_login_url=new.auth_login_url, token_url=new.token_url, jwks_url=new.jwks_url,
+        auth_audience=new.auth_audience, created_at=datetime.now(UTC),
+        deployment_ids=new.deployment_ids))
+
+
+def invite_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invite(store: LtiPlatformStore, note: str, public_url: str,
+                  lifetime: timedelta = INVITE_LIFETIME) -> str:
+    """A single-use Dynamic Registration URL for one LMS administrator to paste."""
+    token = secrets.token_urlsafe(24)
+    now = datetime.now(UTC)
+    store.insert_invite(invite_digest(token), note, now, now + lifetime)
+    return f"{public_url.rstrip('/')}/lti/register/{token}"
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    id: str
+    title: str
+    activity_id: str
+    launch_url: str
+    description: str = ""
+    keywords: str = ""
+    graded: bool = False
+    score_maximum: float | None = None
+
+
+def add_catalogue_entry(store: LtiCatalogueStore, new: NewEntry) -> CatalogueEntry:
+    """Raises InvalidRegistration, or AlreadyExists for a taken id."""
+    if not new.id.strip() or len(new.id) > 100 or any(c.isspace() for c in new.id):
+        raise InvalidRegistration("id", "must be 1-100 characters without spaces")
+    if not new.title.strip():
+        raise InvalidRegistration("title", "is required")
+    if not isinstance(new.activity_id, str) or ":" not in new.activity_id:
+        raise InvalidRegistration("activity_id", "must be an IRI (the partner's xAPI id)")
+    launch_url = check_url("launch_url", new.launch_url)
+    if new.score_maximum is not None and new.score_maximum <= 0:
+        raise InvalidRegistration("score_maximum", "must be positive")
+    entry = CatalogueEntry(
+        id=new.id.strip(), title=new.title.strip(), description=new.description.strip(),
+        activity_id=new.activity_id, launch_url=launch_url, keywords=new.keywords.strip(),
+        graded=new.graded, score_maximum=new.score_maximum if new.graded else None,
+        created_at=datetime.now(UTC))
+    store.insert_entry(entry)
+    return entry
+
+
+def tool_urls(public_url: str) -> dict[str, str]:
+    """What an LMS administrator types in when registering the hub by hand."""
+    base = public_url.rstrip("/")
+    return {"login_url": base + "/lti/login", "launch_url": base + "/lti/launch",
+            "deep_linking_url": base + "/lti/launch", "jwks_url": base + "/lti/jwks",
+            "domain": urlsplit(base).netloc}
+
+
+def deployments(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))

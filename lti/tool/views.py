@@ -1,0 +1,167 @@
+"""Browser-facing LTI routes: OIDC login, launch, JWKS, landing pages, Deep Linking,
+Dynamic Registration.  Pages carry the launch id in their URL, not in a cookie, so
+they work inside an LMS iframe that blocks third-party cookies."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from pylti1p3.exception import OIDCException
+
+from hub.settings import current_settings
+from hub.storage import current_storage
+from lti.i18n import pick_language, reason_text, translator
+from lti.keys import public_jwks
+from lti.tool import deep_linking, pages
+from lti.tool.dynamic_registration import RegistrationFailed, register_dynamically
+from lti.tool.launch import Launch, linked_entry, record_launch, target_launcher
+from lti.tool.roster import RosterUnavailable, sync_roster
+from lti.tool.session import message_launch, oidc_login, restored_launch
+from lti.tool.validation import DEEP_LINKING_REQUEST, LaunchRejected, describe
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("lti_tool", __name__, url_prefix="/lti", template_folder="../templates")
+
+
+def rejected(code: str, detail: str, *, status: int = 400, title: str = "title.error"):
+    language = pick_language()
+    log.warning("LTI request rejected: %s (%s)", code, detail)
+    return render_template("lti/error.html", t=translator(language), lang=language,
+                           code=code, reason=reason_text(code, language), title=title), status
+
+
+@blueprint.errorhandler(LaunchRejected)
+def launch_rejected(exc: LaunchRejected):
+    return rejected(exc.code, exc.detail)
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    """OIDC third-party initiated login (LTI Security Framework 5.1.1)."""
+    language = pick_language()
+    try:
+        flow, _ = oidc_login(language)
+        return flow.redirect(deep_linking.launch_url())
+    except OIDCException as exc:
+        code = "unknown_platform" if "registration" in str(exc) else "bad_login"
+        if str(exc) == "unknown deployment":
+            code = "unknown_deployment"
+        return rejected(code, str(exc))
+
+
+@blueprint.post("/launch")
+def launch():
+    flow = message_launch()
+    flow.validate()
+    claims = flow.get_launch_data()
+    current = Launch(launch_id=flow.get_launch_id(), platform=flow.registration.platform,
+                     claims=claims)
+    if current.message_type == DEEP_LINKING_REQUEST:
+        log.info("LTI deep linking request accepted: %s", describe(claims))
+        return redirect(url_for(".deep_link", launch_id=current.launch_id), 303)
+    link = record_launch(current)
+    if current.is_staff and current.context:
+        try:
+            sync_roster(current.platform, current.context["id"])
+        except RosterUnavailable as exc:
+            log.info("NRPS not read at launch: %s", exc)
+    entry = linked_entry(link)
+    launcher = target_launcher()
+    if entry is not None and launcher is not None and not current.is_staff:
+        response = launcher(entry, current)
+        if response is not None:
+            return response
+    page = ".course" if current.is_staff else ".progress"
+    return redirect(url_for(page, launch_id=current.launch_id), 303)
+
+
+@blueprint.get("/jwks")
+def jwks():
+    response = jsonify(public_jwks(current_storage().lti_keys))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@blueprint.get("/config")
+def tool_configuration():
+    """The URLs an LMS administrator types in when registering the hub by hand."""
+    from lti.tool.registration import tool_urls
+    return jsonify(tool_urls(current_settings().public_url))
+
+
+def _restore(launch_id: str) -> tuple[Launch, object]:
+    flow = restored_launch(launch_id)
+    return Launch(launch_id=launch_id, platform=flow.registration.platform,
+                  claims=flow.get_launch_data()), flow
+
+
+@blueprint.get("/progress/<launch_id>")
+def progress(launch_id: str):
+    current, _ = _restore(launch_id)
+    language = pick_language(current.locale)
+    return render_template("lti/progress.html", t=translator(language), lang=language,
+                           **pages.learner_view(current))
+
+
+@blueprint.get("/course/<launch_id>")
+def course(launch_id: str):
+    current, _ = _restore(launch_id)
+    if not current.is_staff:
+        return redirect(url_for(".progress", launch_id=launch_id), 303)
+    language = pick_language(current.locale)
+    return render_template("lti/course.html", t=translator(language), lang=language,
+                           roster_failed=request.args.get("roster") == "failed",
+                           **pages.course_view(current))
+
+
+@blueprint.post("/course/<launch_id>/roster")
+def refresh_roster(launch_id: str):
+    current, _ = _restore(launch_id)
+    if not current.is_staff or not current.context:
+        abort(403)
+    try:
+        sync_roster(current.platform, current.context["id"])
+        outcome = {}
+    except RosterUnavailable as exc:
+        log.warning("NRPS refresh failed: %s", exc)
+        outcome = {"roster": "failed"}
+    return redirect(url_for(".course", launch_id=launch_id, **outcome), 303)
+
+
+@blueprint.route("/deep-link/<launch_id>", methods=["GET", "POST"])
+def deep_link(launch_id: str):
+    current, flow = _restore(launch_id)
+    if current.message_type != DEEP_LINKING_REQUEST:
+        raise LaunchRejected("unsupported_message_type", "not a deep linking launch")
+    language = pick_language(current.locale)
+    catalogue = current_storage().lti_catalogue
+    if request.method == "POST":
+        chosen = [catalogue.get_entry(i) for i in request.form.getlist("entry")]
+        chosen = [e for e in chosen if e is not None]
+        if not deep_linking.accepts_multiple(flow):
+            chosen = chosen[:1]
+        log.info("deep linking response with %d item(s) for %s", len(chosen), current.issuer)
+        return render_template("lti/deep_link_return.html", t=translator(language),
+                               lang=language, return_url=deep_linking.return_url(flow),
+                               jwt=deep_linking.response_jwt(flow, chosen))
+    query = request.args.get("q", "").strip()
+    return render_template("lti/deep_link.html", t=translator(language), lang=language,
+                           launch_id=launch_id, query=query,
+                           multiple=deep_linking.accepts_multiple(flow),
+                           entries=catalogue.search_entries(query, deep_linking.SEARCH_LIMIT))
+
+
+@blueprint.get("/register/<invite>")
+def dynamic_registration(invite: str):
+    language = pick_language()
+    try:
+        platform = register_dynamically(invite, request.args.get("openid_configuration"),
+                                        request.args.get("registration_token"))
+    except RegistrationFailed as exc:
+        log.warning("LTI dynamic registration failed: %s", exc)
+        return render_template("lti/error.html", t=translator(language), lang=language,
+                               code="registration_failed", reason=str(exc),
+                               title="title.register_error"), 400
+    return render_template("lti/registered.html", t=translator(language), lang=language,
+                           platform=platform)
