@@ -111,6 +111,14 @@ class HubMessageLaunch(FlaskMessageLaunch):
         except LtiException as exc:
             raise LaunchRejected(code, str(exc)) from exc
 
+    def validate_state(self) -> HubMessageLaunch:
+        # pylti1p3 also accepts a state it has validated before from any browser (for
+        # reloads); the hub demands the state cookie this browser got at login.
+        state = self._get_request_param("state")
+        if not state or self._cookie_service.get_cookie(state) != state:
+            raise LaunchRejected("state_mismatch", "no state cookie for this state")
+        return self
+
     def _get_id_token(self) -> str:
         id_token = self._get_request_param("id_token")
         if not id_token:
