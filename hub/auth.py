@@ -84,6 +84,8 @@ def issue_credential(
         raise ValueError("a credential needs at least one scope")
     if not name.strip() or not owner.strip():
         raise ValueError("a credential needs a name and an owner")
+    if authority is not None:
+        _check_authority(authority)
     key = secrets.token_hex(16)
     secret = secrets.token_urlsafe(32)
     credential = Credential(
@@ -99,6 +101,27 @@ def issue_credential(
     )
     store.insert_credential(credential)
     return IssuedCredential(credential, secret)
+
+
+_IDENTIFIERS = ("mbox", "mbox_sha1sum", "openid", "account")
+
+
+def _check_authority(agent: Any) -> None:
+    """The authority stamped on a partner's statements: an Agent with exactly one
+    identifier (xAPI 1.0.3 Data 2.4.9); the full xAPI check happens at the LRS."""
+    if not isinstance(agent, dict) or agent.get("objectType", "Agent") != "Agent":
+        raise ValueError("authority must be an xAPI Agent object")
+    present = [key for key in _IDENTIFIERS if key in agent]
+    if len(present) != 1:
+        raise ValueError("authority must carry exactly one of mbox, mbox_sha1sum, openid, "
+                         "account")
+    account = agent.get("account")
+    if present == ["account"] and not (
+            isinstance(account, dict) and isinstance(account.get("homePage"), str)
+            and isinstance(account.get("name"), str)):
+        raise ValueError("authority account needs a homePage and a name")
+    if present == ["mbox"] and not str(agent["mbox"]).startswith("mailto:"):
+        raise ValueError("authority mbox must be a mailto: IRI")
 
 
 def verify(store: CredentialStore, key: str, secret: str) -> Credential | None:

@@ -103,10 +103,13 @@ def my_credential():
 @scope_required("admin")
 def create_credential():
     new = parse_new_credential(request.get_json(silent=True))
-    issued = issue_credential(
-        current_storage().credentials, name=new.name, owner=new.owner, scopes=new.scopes,
-        authority=new.authority, authority_home_page=current_settings().authority_home_page,
-    )
+    try:
+        issued = issue_credential(
+            current_storage().credentials, name=new.name, owner=new.owner, scopes=new.scopes,
+            authority=new.authority, authority_home_page=current_settings().authority_home_page,
+        )
+    except ValueError as exc:  # name, owner and scopes were checked above: the authority
+        raise BadRequest(str(exc), pointer="/authority") from None
     log.info("credential %s issued to %s by %s", issued.credential.key, new.owner,
              authenticate().key)
     body = {**credential_json(issued.credential), "secret": issued.secret}

@@ -38,7 +38,11 @@ def init_versioning(app: Flask) -> None:
         if not _xapi_path() or request.method == "OPTIONS":
             return
         if request.path.rstrip("/") == "/xapi/about":
-            g.xapi_version = LATEST
+            # About needs no version header; when one is sent, answer in that version.
+            try:
+                g.xapi_version = negotiate(request.headers.get("X-Experience-API-Version"))
+            except BadRequest:
+                g.xapi_version = LATEST
             return
         g.xapi_version = negotiate(request.headers.get("X-Experience-API-Version"))
         if g.xapi_version == "2.0.0" and request.environ.get("xapi.alternate"):

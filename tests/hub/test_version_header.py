@@ -90,3 +90,9 @@ def test_a_path_that_merely_starts_with_xapi_is_not_xapi(client):
     response = client.get("/xapifoo")
     assert response.status_code == 404
     assert V not in response.headers
+
+
+def test_about_answers_in_the_version_the_client_asked_for(client):
+    assert client.get("/xapi/about", headers={"X-Experience-API-Version": "1.0.1"}
+                      ).headers["X-Experience-API-Version"] == "1.0.3"
+    assert client.get("/xapi/about").headers["X-Experience-API-Version"] == "2.0.0"
