@@ -137,7 +137,11 @@ def link_hub_identity(issuer: str, sub: str, *, nip: str | None, email: str | No
         from transcripts.identity import link_lti_user
     except ImportError:
         return None  # transcripts not there yet: the (issuer, sub) user table stands alone
-    return link_lti_user(issuer, sub, nip=nip, email=email, sourcedid=sourcedid)
+    try:
+        return link_lti_user(issuer, sub, nip=nip, email=email, sourcedid=sourcedid)
+    except Exception:  # a linking fault must not lock a learner out of the course
+        log.exception("linking LTI user %s of %s to a hub identity failed", sub, issuer)
+        return None
 
 
 def remember_user(launch: Launch, now: datetime) -> LtiUser:

@@ -183,9 +183,9 @@ class HubMessageLaunch(FlaskMessageLaunch):
         cached = self._sessions.get_value(cache_key, now)
         if cached and not refresh:
             return cached["key_set"], False
-        if cached and refresh and now - datetime.fromisoformat(cached["fetched_at"]) \
-                < JWKS_REFETCH_INTERVAL:
-            return cached["key_set"], True  # an unknown kid must not make us hammer the LMS
+        if cached and refresh and cached.get("refetch") and \
+                now - datetime.fromisoformat(cached["fetched_at"]) < JWKS_REFETCH_INTERVAL:
+            return cached["key_set"], True  # unknown kids must not make us hammer the LMS
         try:
             response = self._requests_session.get(url)
             response.raise_for_status()
@@ -194,8 +194,8 @@ class HubMessageLaunch(FlaskMessageLaunch):
             raise LaunchRejected("platform_unreachable", f"{url}: {exc}") from exc
         if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
             raise LaunchRejected("platform_unreachable", f"{url} is not a JWKS")
-        self._sessions.put_value(cache_key, {"key_set": key_set, "fetched_at": now.isoformat()},
-                                 now + self._jwks_cache)
+        self._sessions.put_value(cache_key, {"key_set": key_set, "fetched_at": now.isoformat(),
+                                             "refetch": refresh}, now + self._jwks_cache)
         return key_set, True
 
     def validate_jwt_signature(self) -> HubMessageLaunch:

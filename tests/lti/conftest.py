@@ -22,9 +22,8 @@ def platform() -> Iterator[TestPlatform]:
     test_platform.close()
 
 
-@pytest.fixture
-def registered(app, platform):
-    """The hub with `platform` registered, and the platform trusting the hub's JWKS."""
+def register(app, platform):
+    """Register `platform` with the hub; the platform trusts the hub's JWKS."""
     values = platform.registration()
     with app.app_context():
         record = register_platform(app.extensions["hub.storage"].lti_platforms, NewPlatform(
@@ -34,6 +33,11 @@ def registered(app, platform):
     jwks_client = app.test_client()
     platform.tool_jwks = lambda: jwks_client.get("/lti/jwks").get_json()
     return record
+
+
+@pytest.fixture
+def registered(app, platform):
+    return register(app, platform)
 
 
 class Browser:

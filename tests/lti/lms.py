@@ -229,7 +229,8 @@ class TestPlatform:
         def line_items(context_id: str):
             if request.method == "POST":
                 item = json.loads(request.data)
-                item_id = f"{platform.url}/ags/{context_id}/lineitems/{len(platform.line_items) + 1}"
+                number = len(platform.line_items) + 1
+                item_id = f"{platform.url}/ags/{context_id}/lineitems/{number}"
                 item["id"] = item_id
                 platform.line_items[item_id] = item
                 return jsonify(item), 201
