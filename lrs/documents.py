@@ -24,6 +24,7 @@ from hub.storage.contract import (
     DocumentStore,
     StoredDocument,
 )
+from lrs.json_body import parse_json
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -245,11 +246,9 @@ def _json_object(content: bytes, what: str) -> dict[str, Any]:
 
 def _parse_json(content: bytes, what: str) -> Any:
     try:
-        return json.loads(content, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return parse_json(content)
+    except ValueError as exc:
         raise BadRequest(f"{what} is sent as application/json but is not JSON ({exc})",
                          header="Content-Type") from None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")

@@ -7,7 +7,6 @@ Communication 3.2.s3.b7-b8).  `parse_agent_param` is shared with the Agents reso
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +28,7 @@ from lrs.documents import (
     Upload,
 )
 from lrs.identifiers import agent_key
+from lrs.json_body import parse_json
 from lrs.versioning import current_version
 
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -146,7 +146,7 @@ def parse_agent_param(raw: str | None, parameter: str) -> dict[str, Any]:
     if raw is None:
         raise BadRequest(f"the {parameter} parameter is required", parameter=parameter)
     try:
-        agent = json.loads(raw)
+        agent = parse_json(raw)
     except ValueError as exc:
         raise BadRequest(f"the {parameter} parameter is not JSON ({exc})",
                          parameter=parameter) from None

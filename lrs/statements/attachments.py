@@ -13,6 +13,7 @@ from typing import Any
 
 from hub.errors import BadRequest, PayloadTooLarge
 from hub.storage.contract import Attachment
+from lrs.json_body import parse_json
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 _HASHES = {64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
@@ -53,9 +54,9 @@ def parse_multipart(content_type: str, body: bytes, max_attachment_bytes: int
 
 def _json(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the statement part is not JSON: {exc}") from None
+        return parse_json(raw)
+    except ValueError as exc:
+        raise BadRequest(f"the statement part is refused: {exc}", pointer="") from None
 
 
 def check_attachments(statements: Sequence[dict[str, Any]], parts: dict[str, Attachment]

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from hub.errors import BadRequest, UnsupportedMediaType
 from hub.storage.contract import Attachment
 from lrs.identifiers import agent_key
+from lrs.json_body import parse_json
 from lrs.statements.attachments import parse_multipart
 from lrs.statements.formats import FORMATS
 from lrs.statements.records import parse_timestamp
@@ -168,9 +169,9 @@ def _parse_body(content_type: str | None, body: bytes, max_attachment_bytes: int
         if not body.strip():
             raise BadRequest("the request has no body; a statement is expected", pointer="")
         try:
-            return json.loads(body), {}
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"the body is not valid JSON: {exc}", pointer="") from None
+            return parse_json(body), {}
+        except ValueError as exc:
+            raise BadRequest(f"the body is refused: {exc}", pointer="") from None
     if mimetype == "multipart/mixed":
         return parse_multipart(content_type or "", body, max_attachment_bytes)
     raise UnsupportedMediaType(
@@ -189,9 +190,9 @@ def _agent(raw: str | None, validator, version: str) -> str | None:
     if raw is None:
         return None
     try:
-        agent = json.loads(raw)
-    except ValueError:
-        raise BadRequest("the agent parameter is not JSON", parameter="agent") from None
+        agent = parse_json(raw)
+    except ValueError as exc:
+        raise BadRequest(f"the agent parameter is refused: {exc}", parameter="agent") from None
     validator.validate_agent(agent, version, parameter="agent")
     key = agent_key(agent)
     if key is None:
