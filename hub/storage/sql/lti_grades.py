@@ -29,7 +29,8 @@ class SqlLtiGradeStore:
                     grading_progress=job.grading_progress, timestamp=job.timestamp,
                     status=job.status, attempts=job.attempts,
                     next_attempt_at=utc(job.next_attempt_at), created_at=utc(job.created_at),
-                ).on_conflict_do_nothing()).rowcount
+                ).on_conflict_do_nothing().returning(jobs.c.id)).first() is not None
+                # (rowcount is -1 for ON CONFLICT on psycopg: count the returned row)
         return inserted
 
     def claim_due_jobs(self, now: datetime, lease_until: datetime, limit: int

@@ -121,10 +121,10 @@ class SqlLtiPlatformStore:
 
     def add_deployment(self, platform_id: int, deployment_id: str, when: datetime) -> bool:
         with self._engine.begin() as conn:
-            result = conn.execute(upsert(conn, lti_deployments).values(
+            added = conn.execute(upsert(conn, lti_deployments).values(
                 platform_id=platform_id, deployment_id=deployment_id, created_at=utc(when),
-            ).on_conflict_do_nothing())
-        return result.rowcount == 1
+            ).on_conflict_do_nothing().returning(lti_deployments.c.deployment_id)).first()
+        return added is not None
 
     def remove_deployment(self, platform_id: int, deployment_id: str) -> bool:
         with self._engine.begin() as conn:
