@@ -85,6 +85,38 @@ def database_size(url: str) -> int | None:
         engine.dispose()
 
 
+def analyze(url: str) -> float:
+    """Gather planner statistics (PostgreSQL ANALYZE; SQLite ANALYZE into sqlite_stat1)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    began = time.monotonic()
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+    return round(time.monotonic() - began, 1)
+
+
+def server_settings(url: str) -> dict[str, str]:
+    """PostgreSQL settings that decide query plans and write costs, as the server has them."""
+    from sqlalchemy import create_engine, text
+
+    if not url.startswith("postgresql"):
+        return {}
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT name, setting, unit FROM pg_settings WHERE name IN ('autovacuum', "
+                "'shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', "
+                "'synchronous_commit', 'max_wal_size', 'checkpoint_timeout')"))
+            return {r.name: r.setting + (r.unit or "") for r in rows}
+    finally:
+        engine.dispose()
+
+
 def count_statements(url: str) -> int:
     from sqlalchemy import create_engine, text
 

@@ -31,6 +31,7 @@ from hub_process import (
     ROOT,
     Gunicorn,
     RssSampler,
+    analyze,
     count_statements,
     create_partner,
     database_size,
@@ -38,6 +39,7 @@ from hub_process import (
     flask,
     fresh_database,
     hub_environment,
+    server_settings,
     wait_for_quiet,
 )
 from workload import Workload
@@ -69,6 +71,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="comma-separated `limit` values to measure queries with; "
                              "`default` sends no limit (the hub's page size), 0 asks for the "
                              "hub's maximum")
+    parser.add_argument("--analyze", choices=("no", "also", "only"), default="also",
+                        help="time queries before and/or after running ANALYZE on the database "
+                             "(a server with autovacuum off never gathers planner statistics)")
     parser.add_argument("--more-pages", type=int, default=3,
                         help="`more` links followed per paging query")
     parser.add_argument("--preload-processes", type=int, default=cores)
@@ -163,6 +168,7 @@ def run(args: argparse.Namespace) -> dict:
         env = hub_environment(url)
         say(f"{args.engine}: migrating a fresh database")
         flask(env, "db", "upgrade", source=source)
+        results["database_settings"] = server_settings(url)
         partner = create_partner(env, source)
         if preloaded:
             say(f"preloading {preloaded:,} statements through the store "
@@ -198,16 +204,22 @@ def run(args: argparse.Namespace) -> dict:
                 time_limit=args.phase_time_limit)
             results["stored_at_query_time"] = count_statements(url)
             results["queries"] = {}
-            for page_size in args.page_sizes:
-                label = "default" if page_size is None else str(page_size)
-                results["quiet"][f"queries_{label}"] = _settle(args)
-                say(f"timing queries (limit={label}) over "
-                    f"{results['stored_at_query_time']:,} statements")
-                results["queries"][label] = load.measure_queries(
-                    server.base_url, partner.auth, workload, stored,
-                    shapes=load.QUERY_SHAPES, count=args.queries, warmup=args.warmup,
-                    page_size=page_size, more_pages=args.more_pages,
-                    time_limit=args.phase_time_limit)
+            passes = {"no": ["as-is"], "also": ["as-is", "analyzed"],
+                      "only": ["analyzed"]}[args.analyze]
+            for state in passes:
+                if state == "analyzed":
+                    say("ANALYZE (what autovacuum or PRAGMA optimize would have done)")
+                    results["analyze_seconds"] = analyze(url)
+                for page_size in args.page_sizes:
+                    label = f"{state}, limit={'default' if page_size is None else page_size}"
+                    results["quiet"][f"queries {label}"] = _settle(args)
+                    say(f"timing queries ({label}) over "
+                        f"{results['stored_at_query_time']:,} statements")
+                    results["queries"][label] = load.measure_queries(
+                        server.base_url, partner.auth, workload, stored,
+                        shapes=load.QUERY_SHAPES, count=args.queries, warmup=args.warmup,
+                        page_size=page_size, more_pages=args.more_pages,
+                        time_limit=args.phase_time_limit)
             results["database_bytes"] = database_size(url)
         finally:
             server.stop()
@@ -285,7 +297,7 @@ def table(results: dict) -> str:
         lines.append(f"single POST      p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  "
                      f"(n={s['n']}, errors {s['errors']})")
     for label, shapes in results.get("queries", {}).items():
-        lines.append(f"queries limit={label}:")
+        lines.append(f"queries ({label}):")
         lines.append(f"  {'shape':<20}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'rows':>8}"
                      f"{'empty':>7}{'err':>5}")
         for shape, q in shapes.items():
