@@ -3,7 +3,6 @@ index entries for queries, and the digest that decides "same statement"."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import uuid
@@ -33,7 +32,7 @@ def complete_statement(
     statement: dict[str, Any], *, version: str, stored: datetime, authority: dict[str, Any]
 ) -> dict[str, Any]:
     """Fill what the LRS sets (xAPI 1.0.3 Data 2.4: id, stored, authority, version, timestamp)."""
-    full = copy.deepcopy(statement)
+    full = dict(statement)  # only top-level properties change: a shallow copy suffices
     full["id"] = (full.get("id") or str(uuid.uuid4())).lower()
     full["stored"] = format_timestamp(stored)
     full["authority"] = authority
