@@ -18,6 +18,7 @@ from hub.logs import configure_logging, init_request_ids
 from hub.storage import open_storage
 from lrs import XAPI_EXPOSED_HEADERS, XAPI_REQUEST_HEADERS
 from lrs import blueprints as lrs_blueprints
+from lrs.agents import RESOLVER_EXTENSION
 from lrs.alternate import init_alternate_syntax
 from lrs.service import add_statements_listener
 from lrs.validation import StatementValidator
@@ -25,6 +26,10 @@ from lrs.versioning import init_versioning
 from lti import blueprints as lti_blueprints
 from lti import cli_groups as lti_cli_groups
 from lti import statements_listener as lti_statements_listener
+from transcripts import blueprints as transcripts_blueprints
+from transcripts import cli as transcripts_cli
+from transcripts.identity import RegistryResolver
+from transcripts.service import on_statements_stored
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["hub.settings"] = settings
     app.extensions["hub.storage"] = open_storage(database_url(settings, app.instance_path))
     app.extensions["lrs.validator"] = StatementValidator()  # schemas compiled once, here
+    # The person registry says which Agents are one civil servant (GET /xapi/agents);
+    # transcripts follow the statement feed after every commit.
+    app.extensions[RESOLVER_EXTENSION] = RegistryResolver()
+    add_statements_listener(app, on_statements_stored)
 
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
@@ -63,7 +72,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (health.blueprint, credentials_api.blueprint, *lrs_blueprints(),
                       *lti_blueprints()):
         app.register_blueprint(blueprint)
+    for blueprint in transcripts_blueprints():
+        app.register_blueprint(blueprint)
     cli.register(app)
+    transcripts_cli.register(app)
     for group in lti_cli_groups():
         app.cli.add_command(group)
     add_statements_listener(app, lti_statements_listener())

@@ -34,6 +34,18 @@ class Settings:
     max_attachment_bytes: int = 64 * 1024 * 1024
     max_document_bytes: int = 1024 * 1024
     max_request_bytes: int = 128 * 1024 * 1024
+    # transcripts (docs/transcripts.md)
+    transcript_nip_home_pages: tuple[str, ...] = ("https://siasn.bkn.go.id",)
+    transcript_verbs: tuple[str, ...] = (
+        "http://adlnet.gov/expapi/verbs/completed",
+        "http://adlnet.gov/expapi/verbs/passed",
+        "http://adlnet.gov/expapi/verbs/mastered",
+    )
+    transcript_count_repeats: bool = False
+    minutes_per_jp: int = 45
+    transcript_pns_min_jp: int = 20
+    transcript_pppk_min_jp: int = 20
+    transcript_issuer_name: str = "Berpijar Learning Hub"
     lti_clock_skew: int = 60
     lti_launch_ttl: int = 3600
     lti_jwks_cache_seconds: int = 86400
@@ -130,6 +142,7 @@ def validate(settings: Settings) -> None:
         raise ConfigError("HUB_STATEMENT_PAGE_SIZE must not exceed HUB_STATEMENT_PAGE_MAX")
     if settings.proxy_hops < 0:
         raise ConfigError("HUB_PROXY_HOPS must be zero or more")
+    _validate_transcripts(settings)
     if not 0 <= settings.lti_clock_skew <= 300:
         raise ConfigError("HUB_LTI_CLOCK_SKEW must be between 0 and 300 seconds")
     for name in ("lti_launch_ttl", "lti_jwks_cache_seconds", "lti_http_timeout",
@@ -143,3 +156,22 @@ def database_url(settings: Settings, instance_path: str) -> str:
         return settings.database_url
     Path(instance_path).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(instance_path) / 'hub.sqlite3'}"
+
+
+def _validate_transcripts(settings: Settings) -> None:
+    for page in settings.transcript_nip_home_pages:
+        if not page.startswith(("http://", "https://")):
+            raise ConfigError("HUB_TRANSCRIPT_NIP_HOME_PAGES entries must be http(s) IRIs, "
+                              f"not {page!r}")
+    if not settings.transcript_verbs:
+        raise ConfigError("HUB_TRANSCRIPT_VERBS must name at least one verb")
+    if "http://adlnet.gov/expapi/verbs/failed" in settings.transcript_verbs:
+        raise ConfigError("HUB_TRANSCRIPT_VERBS must not contain the failed verb: "
+                          "a failed activity never counts")
+    if not 1 <= settings.minutes_per_jp <= 600:
+        raise ConfigError("HUB_MINUTES_PER_JP must be between 1 and 600")
+    for name in ("transcript_pns_min_jp", "transcript_pppk_min_jp"):
+        if not 0 <= getattr(settings, name) <= 1000:
+            raise ConfigError(f"HUB_{name.upper()} must be between 0 and 1000")
+    if not settings.transcript_issuer_name.strip():
+        raise ConfigError("HUB_TRANSCRIPT_ISSUER_NAME must not be empty")

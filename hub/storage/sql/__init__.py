@@ -17,6 +17,10 @@ from hub.storage.sql.lti_grades import SqlLtiGradeStore
 from hub.storage.sql.lti_registry import SqlLtiKeyStore, SqlLtiPlatformStore, SqlLtiSessionStore
 from hub.storage.sql.lti_roster import SqlLtiCatalogueStore, SqlLtiRosterStore
 from hub.storage.sql.statements import SqlStatementStore
+from hub.storage.sql.transcripts import SqlTranscriptStore
+from hub.storage.sql.transcripts_access import SqlAccessStore, SqlIssuerKeyStore
+from hub.storage.sql.transcripts_frameworks import SqlFrameworkStore
+from hub.storage.sql.transcripts_people import SqlPersonStore
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -28,6 +32,11 @@ class SqlStorage:
         self.statements = SqlStatementStore(self.engine)
         self.documents = SqlDocumentStore(self.engine)
         self.activities = SqlActivityStore(self.engine)
+        self.people = SqlPersonStore(self.engine)
+        self.frameworks = SqlFrameworkStore(self.engine)
+        self.transcripts = SqlTranscriptStore(self.engine)
+        self.access = SqlAccessStore(self.engine)
+        self.issuer_keys = SqlIssuerKeyStore(self.engine)
         self.lti_keys = SqlLtiKeyStore(self.engine)
         self.lti_platforms = SqlLtiPlatformStore(self.engine)
         self.lti_sessions = SqlLtiSessionStore(self.engine)

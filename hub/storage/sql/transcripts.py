@@ -1,0 +1,341 @@
+"""Transcript evidence, yearly summaries, the statement-feed cursor and the auditor
+queries (search, agency totals) on SQLite and PostgreSQL.
+
+The session is one write transaction that first takes the transcripts lock: the feed
+state row `FOR UPDATE` on PostgreSQL, the database write lock (`BEGIN IMMEDIATE`) on
+SQLite.  Workers processing the feed therefore take turns, and whoever comes second
+sees the cursor the first one left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+    update,
+)
+
+from hub.storage.contract import (
+    AgencyTotals,
+    Competency,
+    EvidenceRecord,
+    FeedState,
+    IdentityConflict,
+    IdentityLink,
+    MappingRule,
+    PeopleQuery,
+    Person,
+    PersonYear,
+    UnlinkedStatement,
+    YearSummary,
+)
+from hub.storage.sql import transcripts_rows as rows
+from hub.storage.sql.tables import (
+    transcript_evidence,
+    transcript_feed_state,
+    transcript_people,
+    transcript_summaries,
+    transcript_unlinked,
+)
+
+_TYPE_COLUMNS = {"teknis": "jp_teknis", "manajerial": "jp_manajerial",
+                 "sosial_kultural": "jp_sosial_kultural", "unmapped": "jp_unmapped"}
+BUCKET_CENTI = 500  # distribution buckets are 5 JP wide ...
+LAST_BUCKET = 8  # ... the last one holds 40 JP and more
+
+
+def _state_of(row) -> FeedState:
+    if row is None:
+        return FeedState(cursor=0, gaps={})
+    gaps = {int(seq): datetime.fromisoformat(when) for seq, when in (row.gaps or {}).items()}
+    return FeedState(cursor=row.cursor, gaps=gaps)
+
+
+class SqlTranscriptSession:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- feed state ---------------------------------------------------------------
+    def feed_state(self) -> FeedState:
+        row = self.conn.execute(select(transcript_feed_state)
+                                .where(transcript_feed_state.c.id == 1)).first()
+        return _state_of(row)
+
+    def save_feed_state(self, state: FeedState) -> None:
+        gaps = {str(seq): when.astimezone(UTC).isoformat() for seq, when in state.gaps.items()}
+        self.conn.execute(update(transcript_feed_state).where(transcript_feed_state.c.id == 1)
+                          .values(cursor=state.cursor, gaps=gaps,
+                                  updated_at=datetime.now(UTC)))
+
+    # --- registry -----------------------------------------------------------------
+    def find_links(self, keys: Iterable[str]) -> dict[str, IdentityLink]:
+        return rows.find_links(self.conn, keys)
+
+    def link_identities(self, links: Sequence[IdentityLink]) -> dict[str, IdentityLink]:
+        return rows.link_identities(self.conn, links)
+
+    def insert_missing_people(self, people: Sequence[Person]) -> None:
+        rows.insert_missing_people(self.conn, people)
+
+    def report_conflicts(self, conflicts: Sequence[IdentityConflict]) -> None:
+        rows.report_conflicts(self.conn, conflicts)
+
+    def competencies(self) -> dict[str, Competency]:
+        return rows.competencies(self.conn)
+
+    def mapping_rules(self) -> list[MappingRule]:
+        return rows.list_rules(self.conn)
+
+    # --- evidence -----------------------------------------------------------------
+    def save_evidence(self, records: Sequence[EvidenceRecord]) -> None:
+        unique = list({r.statement_id: rows.evidence_row(r) for r in records}.values())
+        for batch in rows.chunks(unique):
+            statement = rows.dialect_insert(self.conn, transcript_evidence)
+            columns = [k for k in batch[0] if k != "statement_id"]
+            self.conn.execute(statement.on_conflict_do_update(
+                index_elements=["statement_id"],
+                set_={k: statement.excluded[k] for k in columns}), batch)
+
+    def delete_evidence(self, statement_ids: Iterable[str]) -> set[tuple[str, int]]:
+        pairs: set[tuple[str, int]] = set()
+        e = transcript_evidence.c
+        for batch in rows.chunks(set(statement_ids)):
+            found = self.conn.execute(select(e.nip, e.year).where(e.statement_id.in_(batch)))
+            pairs |= {(row.nip, row.year) for row in found}
+            self.conn.execute(delete(transcript_evidence).where(e.statement_id.in_(batch)))
+        return pairs
+
+    def evidence_for(self, pairs: Iterable[tuple[str, int]]) -> list[EvidenceRecord]:
+        found: list[EvidenceRecord] = []
+        e = transcript_evidence.c
+        for batch in rows.chunks(set(pairs), 200):
+            result = self.conn.execute(select(*rows.evidence_columns())
+                                       .where(tuple_(e.nip, e.year).in_(batch)))
+            found += [rows.evidence_of(row) for row in result]
+        return found
+
+    def evidence_page(self, after: tuple[str, int, str] | None,
+                      limit: int) -> list[EvidenceRecord]:
+        e = transcript_evidence.c
+        query = (select(*rows.evidence_columns())
+                 .order_by(e.nip, e.year, e.statement_id).limit(limit))
+        if after is not None:
+            query = query.where(tuple_(e.nip, e.year, e.statement_id) > tuple_(*after))
+        return [rows.evidence_of(row) for row in self.conn.execute(query)]
+
+    def evidence_of_identities(self, keys: Iterable[str]) -> list[EvidenceRecord]:
+        found: list[EvidenceRecord] = []
+        for batch in rows.chunks(set(keys)):
+            result = self.conn.execute(select(*rows.evidence_columns())
+                                       .where(transcript_evidence.c.identity_key.in_(batch)))
+            found += [rows.evidence_of(row) for row in result]
+        return found
+
+    def save_summaries(self, pairs: Iterable[tuple[str, int]],
+                       summaries: Sequence[YearSummary]) -> None:
+        s = transcript_summaries.c
+        for batch in rows.chunks(set(pairs), 200):
+            self.conn.execute(delete(transcript_summaries)
+                              .where(tuple_(s.nip, s.year).in_(batch)))
+        values = [_summary_row(summary) for summary in summaries]
+        for batch in rows.chunks(values):
+            self.conn.execute(transcript_summaries.insert(), batch)
+
+    # --- statements no NIP is linked to yet -----------------------------------------
+    def save_unlinked(self, unlinked: Sequence[UnlinkedStatement]) -> None:
+        values = list({u.statement_id: {"statement_id": u.statement_id, "seq": u.seq,
+                                        "identity_key": u.identity_key}
+                       for u in unlinked}.values())
+        for batch in rows.chunks(values):
+            statement = rows.dialect_insert(self.conn, transcript_unlinked)
+            self.conn.execute(statement.on_conflict_do_update(
+                index_elements=["statement_id"],
+                set_={"seq": statement.excluded.seq,
+                      "identity_key": statement.excluded.identity_key}), batch)
+
+    def delete_unlinked(self, statement_ids: Iterable[str]) -> None:
+        for batch in rows.chunks(set(statement_ids)):
+            self.conn.execute(delete(transcript_unlinked)
+                              .where(transcript_unlinked.c.statement_id.in_(batch)))
+
+    def unlinked_for(self, keys: Iterable[str]) -> list[UnlinkedStatement]:
+        found: list[UnlinkedStatement] = []
+        u = transcript_unlinked.c
+        for batch in rows.chunks(set(keys)):
+            result = self.conn.execute(select(transcript_unlinked)
+                                       .where(u.identity_key.in_(batch)).order_by(u.seq))
+            found += [UnlinkedStatement(r.statement_id, r.seq, r.identity_key) for r in result]
+        return found
+
+    def reset(self) -> None:
+        for table in (transcript_evidence, transcript_summaries, transcript_unlinked):
+            self.conn.execute(delete(table))
+        self.save_feed_state(FeedState(cursor=0, gaps={}))
+
+
+def _summary_row(summary: YearSummary) -> dict:
+    row = {"nip": summary.nip, "year": summary.year, "jp_centi": summary.jp_centi,
+           "activity_count": summary.activity_count, "updated_at": rows.utc(summary.updated_at)}
+    for kind, column in _TYPE_COLUMNS.items():
+        row[column] = summary.jp_by_type_centi.get(kind, 0)
+    return row
+
+
+def _summary_of(row) -> YearSummary:
+    return YearSummary(nip=row.nip, year=row.year, jp_centi=row.jp_centi,
+                       jp_by_type_centi={k: getattr(row, c) for k, c in _TYPE_COLUMNS.items()},
+                       activity_count=row.activity_count, updated_at=rows.aware(row.updated_at))
+
+
+class SqlTranscriptStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[SqlTranscriptSession]:
+        with self._engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                initial = {"id": 1, "cursor": 0, "gaps": {}, "updated_at": datetime.now(UTC)}
+                conn.execute(rows.dialect_insert(conn, transcript_feed_state)
+                             .on_conflict_do_nothing(), initial)
+                lock = select(transcript_feed_state.c.id).where(transcript_feed_state.c.id == 1)
+                if conn.dialect.name == "postgresql":
+                    conn.execute(lock.with_for_update())
+                yield SqlTranscriptSession(conn)
+
+    def feed_state(self) -> FeedState:
+        with self._engine.connect() as conn:
+            return SqlTranscriptSession(conn).feed_state()
+
+    def evidence_of(self, nip: str, year: int) -> list[EvidenceRecord]:
+        e = transcript_evidence.c
+        with self._engine.connect() as conn:
+            result = conn.execute(select(*rows.evidence_columns())
+                                  .where(e.nip == nip, e.year == year)
+                                  .order_by(e.timestamp, e.statement_id))
+            return [rows.evidence_of(row) for row in result]
+
+    def years_of(self, nip: str) -> list[int]:
+        with self._engine.connect() as conn:
+            return list(conn.execute(select(transcript_summaries.c.year)
+                                     .where(transcript_summaries.c.nip == nip)
+                                     .order_by(transcript_summaries.c.year)).scalars())
+
+    def summary_of(self, nip: str, year: int) -> YearSummary | None:
+        s = transcript_summaries.c
+        with self._engine.connect() as conn:
+            row = conn.execute(select(transcript_summaries)
+                               .where(s.nip == nip, s.year == year)).first()
+        return _summary_of(row) if row else None
+
+    def count_unlinked(self) -> int:
+        with self._engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(transcript_unlinked)).scalar()
+
+    # --- auditor queries ----------------------------------------------------------
+    def search_people(self, query: PeopleQuery) -> list[PersonYear]:
+        p, s = transcript_people.c, transcript_summaries.c
+        jp, required = _jp_and_required(query.requirements_centi)
+        conditions = [*_person_filters(query)]
+        if query.compliance == "compliant":
+            conditions.append(and_(required.is_not(None), jp >= required))
+        elif query.compliance == "non_compliant":
+            conditions.append(and_(required.is_not(None), jp < required))
+        elif query.compliance == "unknown":
+            conditions.append(required.is_(None))
+        if query.after_nip is not None:
+            conditions.append(p.nip > query.after_nip)
+        statement = (select(transcript_people, jp.label("jp"),
+                            *[func.coalesce(s[c], 0).label(c) for c in _TYPE_COLUMNS.values()],
+                            func.coalesce(s.activity_count, 0).label("activity_count"))
+                     .select_from(_people_with_summaries(query.year))
+                     .where(*conditions).order_by(p.nip).limit(query.limit))
+        with self._engine.connect() as conn:
+            result = conn.execute(statement).all()
+        return [PersonYear(person=rows.person_of(row), year=query.year, jp_centi=row.jp,
+                           jp_by_type_centi={k: getattr(row, c)
+                                             for k, c in _TYPE_COLUMNS.items()},
+                           activity_count=row.activity_count) for row in result]
+
+    def agency_totals(self, agency: str, year: int,
+                      requirements_centi: Mapping[str, int]) -> AgencyTotals:
+        p, s = transcript_people.c, transcript_summaries.c
+        jp, required = _jp_and_required(requirements_centi)
+        source = _people_with_summaries(year)
+        compliant = case((and_(required.is_not(None), jp >= required), 1), else_=0)
+        non_compliant = case((and_(required.is_not(None), jp < required), 1), else_=0)
+        unknown = case((required.is_(None), 1), else_=0)
+        totals = (select(func.count().label("people"),
+                         func.coalesce(func.sum(compliant), 0).label("compliant"),
+                         func.coalesce(func.sum(non_compliant), 0).label("non_compliant"),
+                         func.coalesce(func.sum(unknown), 0).label("unknown"),
+                         func.coalesce(func.sum(jp), 0).label("jp"),
+                         *[func.coalesce(func.sum(s[c]), 0).label(c)
+                           for c in _TYPE_COLUMNS.values()])
+                  .select_from(source).where(p.agency == agency))
+        bucket = case((jp >= BUCKET_CENTI * LAST_BUCKET, literal(LAST_BUCKET)),
+                      else_=jp // BUCKET_CENTI).label("bucket")
+        distribution = (select(bucket, func.count().label("n")).select_from(source)
+                        .where(p.agency == agency).group_by(bucket))
+        units = (select(p.unit, func.count().label("people"),
+                        func.coalesce(func.sum(compliant), 0).label("compliant"),
+                        func.coalesce(func.sum(jp), 0).label("jp"))
+                 .select_from(source).where(p.agency == agency)
+                 .group_by(p.unit).order_by(p.unit))
+        with self._engine.connect() as conn:
+            row = conn.execute(totals).one()
+            buckets = {int(r.bucket): r.n for r in conn.execute(distribution)}
+            unit_rows = conn.execute(units).all()
+        return AgencyTotals(
+            people=row.people, compliant=row.compliant, non_compliant=row.non_compliant,
+            unknown=row.unknown, jp_centi=row.jp,
+            jp_by_type_centi={k: getattr(row, c) for k, c in _TYPE_COLUMNS.items()},
+            distribution={b: buckets.get(b, 0) for b in range(LAST_BUCKET + 1)},
+            units=[{"unit": u.unit, "people": u.people, "compliant": u.compliant,
+                    "jp_centi": u.jp} for u in unit_rows],
+        )
+
+
+def _people_with_summaries(year: int):
+    p, s = transcript_people.c, transcript_summaries.c
+    return transcript_people.outerjoin(
+        transcript_summaries, and_(s.nip == p.nip, s.year == year))
+
+
+def _jp_and_required(requirements_centi: Mapping[str, int]):
+    p, s = transcript_people.c, transcript_summaries.c
+    jp = func.coalesce(s.jp_centi, 0)
+    whens = [(p.employee_type == kind, literal(value))
+             for kind, value in sorted(requirements_centi.items())]
+    required = case(*whens, else_=None) if whens else literal(None)
+    return jp, required
+
+
+def _person_filters(query: PeopleQuery) -> list:
+    p = transcript_people.c
+    conditions: list = [true()]
+    if query.agencies is not None:
+        conditions.append(p.agency.in_(sorted(query.agencies)) if query.agencies
+                          else literal(False))
+    if query.agency is not None:
+        conditions.append(p.agency == query.agency)
+    if query.unit is not None:
+        conditions.append(p.unit == query.unit)
+    if query.name:
+        conditions.append(func.lower(p.name).contains(query.name.lower(), autoescape=True))
+    return conditions
+

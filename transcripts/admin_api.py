@@ -1,0 +1,291 @@
+"""Administration of transcripts (scope `admin`): the registry, frameworks, mapping
+rules, auditors' agency limits, and the access log.
+
+    PUT    /api/transcripts/admin/people/<nip>                register or update a person
+    POST   /api/transcripts/admin/roster                      roster CSV (text/csv)
+    GET    /api/transcripts/admin/people/<nip>/identities     identifiers linked to a NIP
+    POST   /api/transcripts/admin/identities                  link {"nip", "agent"|"lti", "relink"?}
+    DELETE /api/transcripts/admin/identities?agent=|lti_issuer=&lti_sub=
+    GET    /api/transcripts/admin/conflicts                   identity conflicts
+    POST   /api/transcripts/admin/frameworks                  CASE 1.1 JSON, or CSV (?id=&title=)
+    GET    /api/transcripts/admin/rules | POST | DELETE /rules/<id>
+    GET|PUT|DELETE /api/transcripts/admin/auditors/<key>/agencies
+    GET    /api/transcripts/admin/access-log
+    GET    /api/transcripts/admin/status                      feed cursor, gaps, waiting statements
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, jsonify, request
+
+from hub.auth import require_scope
+from hub.errors import BadRequest, Conflict, NotFound
+from hub.storage import current_storage
+from hub.storage.contract import EMPLOYEE_TYPES, AccessQuery, Person
+from transcripts import frameworks, identity, inputs, queries, render
+from transcripts.access import Reader, reader_for, record_access
+from transcripts.identifiers import lti_actor
+from transcripts.mapping import RuleError
+from transcripts.policy import current_policy
+from transcripts.roster import parse_roster
+
+blueprint = Blueprint("transcripts_admin_api", __name__, url_prefix="/api/transcripts/admin")
+
+
+def _admin() -> Reader:
+    return reader_for(require_scope("admin"), current_storage().access)
+
+
+def _no_params() -> None:
+    inputs.strict_query(request.args, {})
+
+
+@blueprint.put("/people/<nip>")
+def put_person(nip: str):
+    _admin()
+    _no_params()
+    nip = inputs.nip_in_path(nip)
+    body = inputs.json_object(request.get_json(silent=True),
+                              {"name": True, "employee_type": True, "agency": True,
+                               "unit": False})
+    for name in ("name", "agency", "unit"):
+        value = body.get(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()
+                                  or len(value) > 200):
+            raise BadRequest(f"{name} must be a string of 1 to 200 characters",
+                             pointer=f"/{name}")
+    if body["employee_type"] not in EMPLOYEE_TYPES:
+        raise BadRequest("employee_type must be PNS or PPPK", pointer="/employee_type")
+    storage = current_storage()
+    created = storage.people.get_person(nip) is None
+    person = Person(nip=nip, name=body["name"].strip(), employee_type=body["employee_type"],
+                    agency=body["agency"].strip(), unit=(body.get("unit") or "").strip() or None,
+                    source="admin", updated_at=datetime.now(UTC))
+    storage.people.upsert_people([person])
+    identity.link_claims(storage, [(a, nip) for a in identity.nip_accounts(nip,
+                                                                           current_policy())],
+                         "admin", current_policy())
+    return jsonify(render.person_json(person)), 201 if created else 200
+
+
+@blueprint.post("/roster")
+def post_roster():
+    _admin()
+    args = inputs.strict_query(request.args, {"skip_invalid": inputs.boolean})
+    if request.mimetype not in ("text/csv", "text/plain"):
+        raise BadRequest("send the roster as text/csv", header="Content-Type")
+    roster = parse_roster(request.get_data(as_text=True))
+    report = identity.import_roster(current_storage(), roster, current_policy(),
+                                    skip_invalid=args.get("skip_invalid", False))
+    body = {"imported": report.imported, "people": report.people, "links": report.links,
+            "errors": [{"line": e.line, "column": e.column, "message": e.message}
+                       for e in report.errors],
+            "conflicts": [render.conflict_json(c) for c in report.conflicts]}
+    return jsonify(body), 200 if report.imported else 400
+
+
+@blueprint.get("/people/<nip>/identities")
+def get_identities(nip: str):
+    reader = _admin()
+    _no_params()
+    nip = inputs.nip_in_path(nip)
+    storage = current_storage()
+    if storage.people.get_person(nip) is None:
+        raise NotFound(f"no person with NIP {nip}")
+    links = storage.people.links_of(nip)
+    record_access(storage.access, reader, "identities.read", [nip])
+    return jsonify({"nip": nip, "identities": [render.link_json(link) for link in links]})
+
+
+@blueprint.post("/identities")
+def post_identity():
+    _admin()
+    _no_params()
+    body = inputs.json_object(request.get_json(silent=True),
+                              {"nip": True, "agent": False, "lti": False, "relink": False})
+    nip = inputs.nip("nip", body["nip"]) if isinstance(body["nip"], str) else None
+    if nip is None:
+        raise BadRequest("nip must be a string", pointer="/nip")
+    actor = inputs.identity(body)
+    if not isinstance(body.get("relink", False), bool):
+        raise BadRequest("relink must be true or false", pointer="/relink")
+    storage = current_storage()
+    if storage.people.get_person(nip) is None:
+        raise NotFound(f"no person with NIP {nip}; register them first")
+    result = identity.link_identity(storage, nip, actor, current_policy(),
+                                    relink=body.get("relink", False))
+    if result.conflicts:
+        conflict = result.conflicts[0]
+        raise Conflict(f"{actor.identifier} is linked to NIP {conflict.linked_nip}; the "
+                       "conflict is recorded. Send relink: true to move it.",
+                       pointer="/nip")
+    return jsonify(render.link_json(result.linked[0])), 201
+
+
+@blueprint.delete("/identities")
+def delete_identity():
+    _admin()
+    args = inputs.strict_query(request.args, {"agent": lambda n, v: v,
+                                              "lti_issuer": inputs.text,
+                                              "lti_sub": inputs.text})
+    if "agent" in args:
+        actor = inputs.agent_identity(args["agent"], parameter="agent")
+    elif "lti_issuer" in args and "lti_sub" in args:
+        actor = lti_actor(args["lti_issuer"], args["lti_sub"])
+    else:
+        raise BadRequest("give agent, or lti_issuer and lti_sub", parameter="agent")
+    if identity.unlink_identity(current_storage(), actor, current_policy()) is None:
+        raise NotFound(f"{actor.identifier} is not linked")
+    return "", 204
+
+
+@blueprint.get("/conflicts")
+def get_conflicts():
+    reader = _admin()
+    args = inputs.strict_query(request.args, {"open": inputs.boolean,
+                                              "after": inputs.bounded_int(0, 2**62),
+                                              "limit": inputs.bounded_int(1, 1000)})
+    storage = current_storage()
+    conflicts = storage.people.list_conflicts(open_only=args.get("open", True),
+                                              after_id=args.get("after"),
+                                              limit=args.get("limit", 100))
+    record_access(storage.access, reader, "conflicts.read",
+                  [n for c in conflicts for n in (c.linked_nip, c.claimed_nip)])
+    return jsonify({"conflicts": [render.conflict_json(c) for c in conflicts]})
+
+
+@blueprint.post("/frameworks")
+def post_framework():
+    _admin()
+    storage, policy = current_storage(), current_policy()
+    try:
+        if request.mimetype == "text/csv":
+            args = inputs.strict_query(request.args, {"id": inputs.text, "title": inputs.text})
+            if "id" not in args or "title" not in args:
+                raise BadRequest("a CSV framework needs ?id= and ?title=", parameter="id")
+            parsed = frameworks.parse_csv(request.get_data(as_text=True), args["id"],
+                                          args["title"])
+        elif request.is_json:
+            _no_params()
+            parsed = frameworks.parse_case(request.get_json(silent=True))
+        else:
+            raise BadRequest("send CASE 1.1 JSON (application/json) or CSV (text/csv)",
+                             header="Content-Type")
+        changed = frameworks.import_framework(storage, parsed, policy)
+    except frameworks.FrameworkError as exc:
+        raise BadRequest(str(exc), pointer=exc.pointer) from None
+    framework = storage.frameworks.get_framework(parsed.framework.id)
+    return jsonify({**render.framework_json(framework, parsed.competencies),
+                    "evidence_remapped": changed}), 201
+
+
+@blueprint.get("/rules")
+def get_rules():
+    _admin()
+    _no_params()
+    return jsonify({"rules": [render.rule_json(r)
+                              for r in current_storage().frameworks.list_rules()]})
+
+
+@blueprint.post("/rules")
+def post_rules():
+    _admin()
+    _no_params()
+    body = request.get_json(silent=True)
+    items = body if isinstance(body, list) else [body]
+    storage = current_storage()
+    rules = []
+    for index, item in enumerate(items):
+        prefix = f"/{index}" if isinstance(body, list) else ""
+        item = inputs.json_object(item, {"kind": True, "pattern": True, "competency": False,
+                                         "level": False, "jp": False})
+        level = item.get("level")
+        if level is not None and (isinstance(level, bool) or not isinstance(level, int)):
+            raise BadRequest("level must be a whole number", pointer=f"{prefix}/level")
+        for name in ("kind", "pattern"):
+            if not isinstance(item[name], str):
+                raise BadRequest(f"{name} must be a string", pointer=f"{prefix}/{name}")
+        competency = item.get("competency")
+        if competency is not None and not isinstance(competency, str):
+            raise BadRequest("competency must be a competency id", pointer=f"{prefix}/competency")
+        try:
+            rules.append(frameworks.new_rule(
+                storage, kind=item["kind"], pattern=item["pattern"], competency=competency,
+                level=level, jp_centi=inputs.jp_value(item.get("jp"), f"{prefix}/jp")))
+        except RuleError as exc:
+            raise BadRequest(str(exc), pointer=f"{prefix}/{exc.field}") from None
+    stored, changed = frameworks.add_rules(storage, rules, current_policy())
+    return jsonify({"rules": [render.rule_json(r) for r in stored],
+                    "evidence_remapped": changed}), 201
+
+
+@blueprint.delete("/rules/<int:rule_id>")
+def delete_rule(rule_id: int):
+    _admin()
+    _no_params()
+    if not frameworks.delete_rule(current_storage(), rule_id, current_policy()):
+        raise NotFound(f"no rule {rule_id}")
+    return "", 204
+
+
+@blueprint.get("/auditors/<key>/agencies")
+def get_agencies(key: str):
+    _admin()
+    _no_params()
+    limits = current_storage().access.agency_limits(key)
+    return jsonify({"credential_key": key,
+                    "agencies": sorted(limits) if limits is not None else None})
+
+
+@blueprint.put("/auditors/<key>/agencies")
+def put_agencies(key: str):
+    _admin()
+    _no_params()
+    body = inputs.json_object(request.get_json(silent=True), {"agencies": True})
+    agencies = body["agencies"]
+    if not isinstance(agencies, list) or not agencies or not all(
+            isinstance(a, str) and a.strip() and len(a) <= 200 for a in agencies):
+        raise BadRequest("agencies must be a non-empty array of agency names (DELETE "
+                         "removes the limit)", pointer="/agencies")
+    storage = current_storage()
+    if storage.credentials.find_credential(key) is None:
+        raise NotFound(f"no credential with key {key}")
+    storage.access.set_agency_limits(key, [a.strip() for a in agencies])
+    return jsonify({"credential_key": key, "agencies": sorted({a.strip() for a in agencies})})
+
+
+@blueprint.delete("/auditors/<key>/agencies")
+def delete_agencies(key: str):
+    _admin()
+    _no_params()
+    current_storage().access.set_agency_limits(key, None)
+    return "", 204
+
+
+@blueprint.get("/access-log")
+def get_access_log():
+    reader = _admin()
+    args = inputs.strict_query(request.args, {
+        "subject": inputs.text, "credential": inputs.text, "action": inputs.text,
+        "since": inputs.timestamp, "until": inputs.timestamp,
+        "after": inputs.bounded_int(0, 2**62), "limit": inputs.bounded_int(1, 1000)})
+    query = AccessQuery(subject=args.get("subject"), credential_key=args.get("credential"),
+                        action=args.get("action"), since=args.get("since"),
+                        until=args.get("until"), after_id=args.get("after"),
+                        limit=args.get("limit", 100))
+    entries = queries.access_log(current_storage(), reader, query)
+    return jsonify({"entries": [render.access_json(e) for e in entries],
+                    "next_after": entries[-1].id if len(entries) == query.limit else None})
+
+
+@blueprint.get("/status")
+def get_status():
+    _admin()
+    _no_params()
+    storage = current_storage()
+    state = storage.transcripts.feed_state()
+    return jsonify({"cursor": state.cursor, "open_gaps": sorted(state.gaps),
+                    "waiting_for_identity": storage.transcripts.count_unlinked(),
+                    "issuer_keys": len(storage.issuer_keys.list_keys())})

@@ -1,0 +1,190 @@
+"""Auditor API (scope `auditor`) and the public issuer/verification endpoints.
+
+    GET  /api/transcripts/people                          search (agency, unit, name, compliance)
+    GET  /api/transcripts/people/<nip>                    the person and the years on record
+    GET  /api/transcripts/people/<nip>/transcripts/<year> a transcript (JSON or CSV)
+    POST /api/transcripts/people/<nip>/transcripts/<year>/credential   signed OB 3.0 copy
+    GET  /api/transcripts/reports/agency                  agency compliance report
+    GET  /api/transcripts/frameworks                      frameworks and competencies
+    GET  /api/transcripts/issuer | /issuer/jwks | /issuer/keys/<kid>   public
+    POST /api/transcripts/verify                          public: check a signed copy
+
+Views parse, call one query or operation, and render; reads are logged by the queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+
+from hub.auth import require_scope
+from hub.errors import BadRequest, NotFound, ServiceUnavailable
+from hub.storage import current_storage
+from transcripts import inputs, queries, render, signing
+from transcripts.access import Reader, anonymous_reader, reader_for, record_access
+from transcripts.aggregation import transcript_digest, transcript_json
+from transcripts.policy import current_policy
+
+blueprint = Blueprint("transcripts_api", __name__, url_prefix="/api/transcripts")
+
+SEARCH_PARAMS = {"year": inputs.year, "agency": inputs.text, "unit": inputs.text,
+                 "name": inputs.text, "compliance": inputs.choice("compliant", "non_compliant",
+                                                                  "unknown"),
+                 "after": inputs.nip, "limit": inputs.bounded_int(1, 1000),
+                 "format": inputs.choice("json", "csv")}
+
+
+def _auditor() -> Reader:
+    return reader_for(require_scope("auditor"), current_storage().access)
+
+
+def _csv(lines: Iterator[str], filename: str) -> Response:
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blueprint.get("/people")
+def search_people():
+    reader = _auditor()
+    args = inputs.strict_query(request.args, SEARCH_PARAMS)
+    criteria = queries.PeopleFilter(
+        year=args.get("year") or inputs.current_year(), agency=args.get("agency"),
+        unit=args.get("unit"), name=args.get("name"), compliance=args.get("compliance"),
+        after=args.get("after"), limit=args.get("limit", 100))
+    storage, policy = current_storage(), current_policy()
+    if args.get("format") == "csv":
+        rows = queries.all_people(storage, policy, reader, criteria)
+        return _csv(render.standings_csv(rows), f"asn-{criteria.year}.csv")
+    return jsonify(render.people_page_json(queries.search_people(storage, policy, reader,
+                                                                 criteria)))
+
+
+@blueprint.get("/people/<nip>")
+def get_person(nip: str):
+    reader = _auditor()
+    inputs.strict_query(request.args, {})
+    nip = inputs.nip_in_path(nip)
+    storage = current_storage()
+    years = queries.years_of(storage, reader, nip)
+    person = storage.people.get_person(nip)
+    record_access(storage.access, reader, "person.read", [nip])
+    return jsonify({**render.person_json(person), "years": years})
+
+
+@blueprint.get("/people/<nip>/transcripts/<int:year>")
+def get_transcript(nip: str, year: int):
+    reader = _auditor()
+    args = inputs.strict_query(request.args, {"format": inputs.choice("json", "csv")})
+    storage, policy = current_storage(), current_policy()
+    transcript = queries.transcript_for(storage, policy, reader, inputs.nip_in_path(nip),
+                                        inputs.year("year", str(year)))
+    if args.get("format") == "csv":
+        return _csv(render.transcript_csv(transcript, storage.frameworks.competencies()),
+                    f"transkrip-{transcript.person.nip}-{year}.csv")
+    return jsonify(transcript_json(transcript))
+
+
+@blueprint.post("/people/<nip>/transcripts/<int:year>/credential")
+def issue_credential(nip: str, year: int):
+    reader = _auditor()
+    inputs.strict_query(request.args, {})
+    storage, policy = current_storage(), current_policy()
+    transcript = queries.transcript_for(storage, policy, reader, inputs.nip_in_path(nip),
+                                        inputs.year("year", str(year)),
+                                        action="credential.issue")
+    try:
+        issued = signing.issue(storage.issuer_keys, policy, transcript)
+    except signing.SigningError as exc:
+        raise ServiceUnavailable(str(exc)) from None
+    return jsonify({"credential": issued.token, "payload": issued.credential,
+                    "kid": issued.kid}), 201
+
+
+@blueprint.get("/reports/agency")
+def agency_report():
+    reader = _auditor()
+    args = inputs.strict_query(request.args, {
+        "agency": inputs.text, "year": inputs.year, "limit": inputs.bounded_int(1, 5000),
+        "after": inputs.nip, "format": inputs.choice("json", "csv")})
+    if "agency" not in args:
+        raise BadRequest("agency is required", parameter="agency")
+    storage, policy = current_storage(), current_policy()
+    year = args.get("year") or inputs.current_year()
+    if args.get("format") == "csv":
+        if not reader.may_read_agency(args["agency"]):
+            raise NotFound(f"agency {args['agency']!r} is not visible to this credential")
+        rows = queries.all_people(storage, policy, reader, queries.PeopleFilter(
+            year=year, agency=args["agency"], compliance="non_compliant"))
+        return _csv(render.standings_csv(rows), f"belum-20-jp-{year}.csv")
+    report = queries.agency_report(storage, policy, reader, args["agency"], year,
+                                   limit=args.get("limit", queries.UNDER_REQUIRED_PAGE),
+                                   after=args.get("after"))
+    return jsonify(render.report_json(report))
+
+
+@blueprint.get("/frameworks")
+def list_frameworks():
+    require_scope("auditor", "admin")
+    args = inputs.strict_query(request.args, {"competencies": inputs.boolean})
+    storage = current_storage()
+    competencies = storage.frameworks.competencies() if args.get("competencies") else {}
+    return jsonify({"frameworks": [
+        render.framework_json(f, [c for c in competencies.values() if c.framework_id == f.id])
+        for f in storage.frameworks.list_frameworks()]})
+
+
+# --- public: the issuer and verification ----------------------------------------------
+@blueprint.get("/issuer")
+def issuer():
+    inputs.strict_query(request.args, {})
+    return jsonify(signing.issuer_profile(current_policy()))
+
+
+@blueprint.get("/issuer/jwks")
+def issuer_jwks():
+    inputs.strict_query(request.args, {})
+    response = jsonify(signing.jwks(current_storage().issuer_keys.list_keys()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@blueprint.get("/issuer/keys/<kid>")
+def issuer_key(kid: str):
+    inputs.strict_query(request.args, {})
+    key = current_storage().issuer_keys.get_key(kid)
+    if key is None:
+        raise NotFound(f"no issuer key {kid}")
+    return jsonify(key.public_jwk)
+
+
+@blueprint.post("/verify")
+def verify():
+    """Anyone may verify: the body is the compact JWS (text/plain) or
+    {"credential": "<compact JWS>"}."""
+    inputs.strict_query(request.args, {})
+    token = _token_from_body()
+    storage, policy = current_storage(), current_policy()
+    reader = anonymous_reader("verifier")
+
+    def current_digest(nip: str, year: int) -> str | None:
+        try:
+            return transcript_digest(queries.transcript_for(storage, policy, reader, nip, year,
+                                                            action="credential.verify"))
+        except NotFound:
+            return None
+
+    result = signing.verify(storage.issuer_keys, policy, token, current_digest)
+    return jsonify(result.as_json())
+
+
+def _token_from_body() -> str:
+    if request.is_json:
+        body = inputs.json_object(request.get_json(silent=True), {"credential": True})
+        token = body["credential"]
+    else:
+        token = request.get_data(as_text=True)
+    if not isinstance(token, str) or not token.strip() or len(token) > 2_000_000:
+        raise BadRequest("send the credential as a compact JWS (text/plain), or as "
+                         "{\"credential\": \"...\"}", pointer="/credential")
+    return token

@@ -1,0 +1,184 @@
+"""Which statements count for a transcript, and the facts read from one that does.
+
+Pure functions over statement documents (no Flask, no storage).  The rules
+(docs/transcripts.md, "Evidence"):
+
+* the verb is one of the counted verbs (completed, passed, mastered by default);
+  `failed` never counts, nor does a statement whose `result.success` is false;
+* the object is an Activity and the actor an Agent (Groups do not earn JP);
+* voided statements never count (the feed says which are voided);
+* the year is the year of `timestamp` in Asia/Jakarta time (WIB, UTC+7).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from lrs.identifiers import agent_key
+from transcripts.identifiers import Actor, actor_of
+
+JP_EXTENSION = "https://berpijar.id/xapi/extensions/jp"
+FAILED_VERB = "http://adlnet.gov/expapi/verbs/failed"
+DEFAULT_COUNTED_VERBS = (
+    "http://adlnet.gov/expapi/verbs/completed",
+    "http://adlnet.gov/expapi/verbs/passed",
+    "http://adlnet.gov/expapi/verbs/mastered",
+)
+# Asia/Jakarta has been UTC+7 without daylight saving since 1964; a fixed offset keeps the
+# year of a statement independent of the host's time zone database.
+JAKARTA = timezone(timedelta(hours=7), "WIB")
+MAX_DURATION_SECONDS = 366 * 24 * 3600  # longer "durations" are data errors, not learning
+MAX_JP_CENTI = 1000 * 100
+_DURATION = re.compile(
+    r"P(?:(?P<years>\d+(?:[.,]\d+)?)Y)?(?:(?P<months>\d+(?:[.,]\d+)?)M)?"
+    r"(?:(?P<weeks>\d+(?:[.,]\d+)?)W)?(?:(?P<days>\d+(?:[.,]\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$"
+)
+_UNIT_SECONDS = {"years": 365 * 86400, "months": 30 * 86400, "weeks": 7 * 86400,
+                 "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    statement_id: str
+    actor: Actor
+    verb: str
+    activity_id: str
+    activity_name: str
+    activity_type: str | None
+    timestamp: datetime  # UTC
+    year: int
+    authority: str | None
+    provider: str | None
+    platform: str | None
+    score_centi: int | None
+    claimed_jp_centi: int | None
+    duration_seconds: int | None
+
+
+def jakarta_year(moment: datetime) -> int:
+    return moment.astimezone(JAKARTA).year
+
+
+def parse_timestamp(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    if parsed.tzinfo is None:  # xAPI: a timestamp without an offset is UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def duration_seconds(value: Any) -> int | None:
+    """ISO 8601 duration (xAPI result.duration) in whole seconds; None when unreadable."""
+    if not isinstance(value, str):
+        return None
+    match = _DURATION.match(value.strip())
+    if not match or value.strip() in ("P", "PT") or value.strip().endswith("T"):
+        return None
+    total = 0.0
+    for unit, text in match.groupdict().items():
+        if text is not None:
+            total += float(text.replace(",", ".")) * _UNIT_SECONDS[unit]
+    if total > MAX_DURATION_SECONDS:
+        return None
+    return int(total)
+
+
+def jp_centi_of(value: Any) -> int | None:
+    """A JP count carried by a statement (a non-negative number) in centi-JP."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value < 0 or value * 100 > MAX_JP_CENTI:
+        return None
+    return round(value * 100)
+
+
+def _language_value(names: Any) -> str | None:
+    if not isinstance(names, dict) or not names:
+        return None
+    for language in ("id-ID", "id", "en-US", "en"):
+        if isinstance(names.get(language), str):
+            return names[language]
+    first = next(iter(names.values()))
+    return first if isinstance(first, str) else None
+
+
+def _claimed_jp(statement: dict[str, Any]) -> int | None:
+    # The most specific place wins: the result, then the context, then the activity.
+    places = (statement.get("result"), statement.get("context"),
+              (statement.get("object") or {}).get("definition"))
+    for place in places:
+        extensions = place.get("extensions") if isinstance(place, dict) else None
+        if isinstance(extensions, dict) and JP_EXTENSION in extensions:
+            claimed = jp_centi_of(extensions[JP_EXTENSION])
+            if claimed is not None:
+                return claimed
+    return None
+
+
+def _score_centi(result: Any) -> int | None:
+    score = result.get("score") if isinstance(result, dict) else None
+    if not isinstance(score, dict):
+        return None
+    if isinstance(score.get("scaled"), int | float) and not isinstance(score["scaled"], bool):
+        return round(max(0.0, min(1.0, float(score["scaled"]))) * 10000)
+    raw, low, high = score.get("raw"), score.get("min"), score.get("max")
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (raw, low, high)) \
+            and high > low:
+        return round(max(0.0, min(1.0, (raw - low) / (high - low))) * 10000)
+    return None
+
+
+def _provider(authority: Any) -> tuple[str | None, str | None]:
+    if not isinstance(authority, dict):
+        return None, None
+    identifier = agent_key(authority)
+    name = authority.get("name")
+    if not isinstance(name, str):
+        account = authority.get("account")
+        name = account.get("name") if isinstance(account, dict) else None
+    return identifier, name
+
+
+def read_statement(document: dict[str, Any], counted_verbs: frozenset[str]) -> StatementFacts | str:
+    """The facts of a statement that counts, or the reason (a short code) it does not."""
+    verb = (document.get("verb") or {}).get("id")
+    if verb == FAILED_VERB or verb not in counted_verbs:
+        return "verb"
+    result = document.get("result")
+    if isinstance(result, dict) and result.get("success") is False:
+        return "unsuccessful"
+    activity = document.get("object") or {}
+    if activity.get("objectType", "Activity") != "Activity" or "id" not in activity:
+        return "object"
+    actor = actor_of(document.get("actor"))
+    if actor is None:
+        return "actor"
+    timestamp = parse_timestamp(document.get("timestamp") or document["stored"])
+    definition = activity.get("definition") if isinstance(activity.get("definition"), dict) \
+        else {}
+    authority, provider = _provider(document.get("authority"))
+    context = document.get("context") if isinstance(document.get("context"), dict) else {}
+    platform = context.get("platform") if isinstance(context.get("platform"), str) else None
+    return StatementFacts(
+        statement_id=document["id"],
+        actor=actor,
+        verb=verb,
+        activity_id=activity["id"],
+        activity_name=_language_value(definition.get("name")) or activity["id"],
+        activity_type=definition.get("type") if isinstance(definition.get("type"), str)
+        else None,
+        timestamp=timestamp,
+        year=jakarta_year(timestamp),
+        authority=authority,
+        provider=provider,
+        platform=platform,
+        score_centi=_score_centi(result),
+        claimed_jp_centi=_claimed_jp(document),
+        duration_seconds=duration_seconds(result.get("duration"))
+        if isinstance(result, dict) else None,
+    )

@@ -1,0 +1,332 @@
+"""Competency frameworks (1EdTech CASE 1.1 JSON, or a simple CSV) and the mapping rules
+that attach activities to their competencies.
+
+CASE 1.1 (CFPackage JSON): the CFDocument is the framework; CFItems become
+competencies or levels, read through CFAssociations (docs/transcripts.md, "CASE"):
+
+* an item's type comes from its CFItemType — "Kompetensi Teknis"/"Technical",
+  "Kompetensi Manajerial"/"Managerial", "Kompetensi Sosial Kultural"/"Socio-cultural"
+  (PermenPAN-RB 38/2017) — or, without one, from its nearest `isChildOf` ancestor;
+* items whose CFItemType is "Level"/"Tingkat" are levels.  A level belongs to the
+  competency that `hasSkillLevel` points from (origin = competency, destination =
+  level), or that it `isChildOf`.  Its number is the last number in its
+  humanCodingScheme ("M.1.3" → 3), else in its listEnumeration, else the association's
+  sequenceNumber; its description is its fullStatement;
+* competencies are the typed items that are not levels and have no typed children
+  (groupings such as "Kompetensi Manajerial" itself are not competencies).
+
+CSV: one competency per row — `kode`/`code`, `nama`/`name`, `jenis`/`type`
+(teknis | manajerial | sosial kultural) and `level`/`levels` ("1-5" or "1,2,3").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.storage.contract import (
+    MAPPING_RULE_KINDS,
+    Competency,
+    CompetencyLevel,
+    Framework,
+    MappingRule,
+    Storage,
+)
+from transcripts import ingest
+from transcripts.mapping import RuleError, check_rule
+from transcripts.policy import Policy
+
+MAX_COMPETENCIES = 20_000
+
+
+class FrameworkError(ValueError):
+    def __init__(self, message: str, pointer: str | None = None) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+
+
+@dataclass(frozen=True)
+class ParsedFramework:
+    framework: Framework
+    competencies: list[Competency]
+
+
+def competency_type(label: str | None) -> str | None:
+    """teknis | manajerial | sosial_kultural | level, from a CFItemType or CSV value."""
+    text = (label or "").lower()
+    if "teknis" in text or "technical" in text:
+        return "teknis"
+    if "manajerial" in text or "managerial" in text:
+        return "manajerial"
+    if "sosial" in text or "sosio" in text or "socio" in text or "social" in text:
+        return "sosial_kultural"
+    if "level" in text or "tingkat" in text:
+        return "level"
+    return None
+
+
+def _number(text: Any) -> int | None:
+    """The last number in a code: "M.1.3" → 3, "Level 2" → 2."""
+    numbers = re.findall(r"\d+", text) if isinstance(text, str) else []
+    return int(numbers[-1]) if numbers else None
+
+
+def _node(association: dict[str, Any], end: str) -> str | None:
+    node = association.get(end)
+    if isinstance(node, dict):
+        return node.get("identifier") or node.get("uri")
+    return None
+
+
+def parse_case(package: Any) -> ParsedFramework:
+    if not isinstance(package, dict) or not isinstance(package.get("CFDocument"), dict):
+        raise FrameworkError("a CASE 1.1 package is a JSON object with a CFDocument", "")
+    document = package["CFDocument"]
+    for name in ("identifier", "title"):
+        if not isinstance(document.get(name), str) or not document[name].strip():
+            raise FrameworkError(f"CFDocument.{name} is required", f"/CFDocument/{name}")
+    items = package.get("CFItems") or []
+    associations = package.get("CFAssociations") or []
+    if not isinstance(items, list) or not isinstance(associations, list):
+        raise FrameworkError("CFItems and CFAssociations must be arrays", "")
+    by_id: dict[str, dict[str, Any]] = {}
+    aliases: dict[str, str] = {}  # uri → identifier
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("identifier"), str) \
+                or not isinstance(item.get("fullStatement"), str):
+            raise FrameworkError("every CFItem needs an identifier and a fullStatement",
+                                 f"/CFItems/{index}")
+        by_id[item["identifier"]] = item
+        if isinstance(item.get("uri"), str):
+            aliases[item["uri"]] = item["identifier"]
+    parents: dict[str, str] = {}
+    level_links: list[tuple[str, str, Any]] = []  # (competency, level item, sequence)
+    for index, association in enumerate(associations):
+        if not isinstance(association, dict):
+            raise FrameworkError("every CFAssociation is an object", f"/CFAssociations/{index}")
+        origin = aliases.get(_node(association, "originNodeURI"),
+                             _node(association, "originNodeURI"))
+        destination = aliases.get(_node(association, "destinationNodeURI"),
+                                  _node(association, "destinationNodeURI"))
+        if origin not in by_id or destination not in by_id:
+            continue  # associations to the document or to other frameworks
+        kind = association.get("associationType")
+        if kind == "isChildOf":
+            parents[origin] = destination
+        elif kind == "hasSkillLevel":
+            level_links.append((origin, destination, association.get("sequenceNumber")))
+    own = {i: competency_type(item.get("CFItemType")) for i, item in by_id.items()}
+    level_items = {i for i, kind in own.items() if kind == "level"}
+    level_items |= {level for _, level, _ in level_links}
+    for child, parent in parents.items():
+        if child in level_items and parent not in level_items:
+            level_links.append((parent, child, None))
+    types = {i: _inherited_type(i, own, parents) for i in by_id if i not in level_items}
+    typed = {i for i, kind in types.items() if kind}
+    grouping = {parents[i] for i in typed if i in parents}
+    levels = _levels(level_links, by_id)
+    competencies = [
+        Competency(
+            id=i, framework_id=document["identifier"],
+            code=by_id[i].get("humanCodingScheme") or i,
+            name=by_id[i].get("abbreviatedStatement") or by_id[i]["fullStatement"],
+            type=types[i], levels=tuple(levels.get(i, ())), uri=by_id[i].get("uri"))
+        for i in sorted(typed - grouping, key=lambda i: (by_id[i].get("humanCodingScheme")
+                                                         or "", i))
+    ]
+    if not competencies:
+        raise FrameworkError("no competency found: CFItems need a CFItemType naming "
+                             "teknis, manajerial or sosial kultural (or a typed parent)",
+                             "/CFItems")
+    return ParsedFramework(_framework(document["identifier"], document["title"], "case",
+                                      document.get("uri"), document.get("version")),
+                           competencies[:MAX_COMPETENCIES])
+
+
+def _inherited_type(item: str, own: Mapping[str, str | None], parents: Mapping[str, str]
+                    ) -> str | None:
+    seen = set()
+    while item is not None and item not in seen:
+        seen.add(item)
+        if own.get(item) not in (None, "level"):
+            return own[item]
+        item = parents.get(item)
+    return None
+
+
+def _levels(links: list[tuple[str, str, Any]], by_id: Mapping[str, dict[str, Any]]
+            ) -> dict[str, list[CompetencyLevel]]:
+    found: dict[str, dict[int, CompetencyLevel]] = {}
+    for position, (competency, level_id, sequence) in enumerate(links, start=1):
+        item = by_id[level_id]
+        number = _number(item.get("humanCodingScheme")) or _number(item.get("listEnumeration"))
+        if number is None:
+            number = sequence if isinstance(sequence, int) else position
+        found.setdefault(competency, {})[number] = CompetencyLevel(number, item["fullStatement"])
+    return {c: [levels[n] for n in sorted(levels)] for c, levels in found.items()}
+
+
+def _framework(identifier: str, title: str, kind: str, uri: Any, version: Any) -> Framework:
+    return Framework(id=identifier.strip(), title=title.strip(), format=kind,
+                     uri=uri if isinstance(uri, str) else None,
+                     version=version if isinstance(version, str) else None,
+                     imported_at=datetime.now(UTC))
+
+
+_CSV_ALIASES = {"kode": "code", "code": "code", "nama": "name", "name": "name",
+                "jenis": "type", "type": "type", "level": "levels", "levels": "levels",
+                "uri": "uri"}
+
+
+def _levels_from(text: str) -> tuple[CompetencyLevel, ...]:
+    text = text.strip()
+    if not text:
+        return ()
+    if re.fullmatch(r"\d+\s*-\s*\d+", text):
+        low, high = (int(x) for x in text.split("-"))
+        numbers = range(low, high + 1)
+    elif re.fullmatch(r"\d+(\s*[,;]\s*\d+)*", text):
+        numbers = sorted({int(x) for x in re.split(r"\s*[,;]\s*", text)})
+    else:
+        raise ValueError(f"levels must look like 1-5 or 1,2,3, not {text!r}")
+    if not numbers or max(numbers) > 20:
+        raise ValueError("levels run from 1 to at most 20")
+    return tuple(CompetencyLevel(n, f"Level {n}") for n in numbers)
+
+
+def parse_csv(text: str, framework_id: str, title: str) -> ParsedFramework:
+    if not framework_id.strip() or not title.strip():
+        raise FrameworkError("a CSV framework needs an id and a title")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows:
+        raise FrameworkError("the file is empty")
+    columns = [_CSV_ALIASES.get(h.strip().lower()) for h in rows[0]]
+    missing = {"code", "name", "type"} - set(columns)
+    if missing:
+        raise FrameworkError(f"missing column(s): {', '.join(sorted(missing))}")
+    competencies, errors, codes = [], [], set()
+    for line, values in enumerate(rows[1:], start=2):
+        if not any(v.strip() for v in values):
+            continue
+        record = {c: v.strip() for c, v in zip(columns, values, strict=False) if c}
+        kind = competency_type(record.get("type"))
+        problems = []
+        if not record.get("code") or not record.get("name"):
+            problems.append("code and name are required")
+        if kind in (None, "level"):
+            problems.append(f"type must be teknis, manajerial or sosial kultural, "
+                            f"not {record.get('type')!r}")
+        if record.get("code") in codes:
+            problems.append(f"code {record['code']!r} appears twice")
+        try:
+            levels = _levels_from(record.get("levels", ""))
+        except ValueError as exc:
+            problems.append(str(exc))
+        if problems:
+            errors += [f"line {line}: {p}" for p in problems]
+            continue
+        codes.add(record["code"])
+        competencies.append(Competency(
+            id=f"{framework_id.strip()}/{record['code']}", framework_id=framework_id.strip(),
+            code=record["code"], name=record["name"], type=kind, levels=levels,
+            uri=record.get("uri") or None))
+    if errors:
+        raise FrameworkError("; ".join(errors))
+    if not competencies:
+        raise FrameworkError("no competencies in the file")
+    return ParsedFramework(_framework(framework_id, title, "csv", None, None), competencies)
+
+
+def import_framework(storage: Storage, parsed: ParsedFramework, policy: Policy) -> int:
+    """Store a framework (replacing an earlier import with the same id) and map existing
+    evidence again.  Returns the number of evidence rows whose mapping changed."""
+    existing = storage.frameworks.competencies()
+    incoming = {c.id for c in parsed.competencies}
+    foreign = [c for c in parsed.competencies
+               if c.id in existing and existing[c.id].framework_id != parsed.framework.id]
+    if foreign:
+        raise FrameworkError(f"competency {foreign[0].id} already belongs to framework "
+                             f"{existing[foreign[0].id].framework_id}")
+    dropped = {i for i, c in existing.items()
+               if c.framework_id == parsed.framework.id and i not in incoming}
+    used = storage.frameworks.rules_using(dropped)
+    if used:
+        raise FrameworkError(
+            f"the new version drops competencies that mapping rules use "
+            f"(rule ids {', '.join(str(r.id) for r in used[:10])}); delete those rules first")
+    storage.frameworks.save_framework(parsed.framework, parsed.competencies)
+    replaced = any(c.framework_id == parsed.framework.id for c in existing.values())
+    return ingest.remap(storage.transcripts, policy) if replaced else 0
+
+
+# --- mapping rules ------------------------------------------------------------------
+def partner_pattern(storage: Storage, partner: str) -> str:
+    """A partner rule matches the statement authority: given as a credential key (its
+    authority agent), or directly as an agent key (`agent:account:<homePage> <name>`)."""
+    from lrs.identifiers import agent_key
+
+    if partner.startswith(("agent:", "group:")):
+        return partner
+    credential = storage.credentials.find_credential(partner)
+    if credential is None:
+        raise RuleError(f"no credential with key {partner!r}", "partner")
+    key = agent_key(credential.authority)
+    if key is None:
+        raise RuleError("that credential's authority has no identifier", "partner")
+    return key
+
+
+def new_rule(storage: Storage, *, kind: str, pattern: str, competency: str | None,
+             level: int | None, jp_centi: int | None) -> MappingRule:
+    if kind not in MAPPING_RULE_KINDS:
+        raise RuleError(f"kind must be one of {', '.join(MAPPING_RULE_KINDS)}", "kind")
+    pattern = pattern.strip()
+    if kind == "partner" and pattern:
+        pattern = partner_pattern(storage, pattern)
+    rule = MappingRule(kind=kind, pattern=pattern, competency_id=competency or None,
+                       level=level, jp_centi=jp_centi, created_at=datetime.now(UTC))
+    check_rule(rule, storage.frameworks.competencies())
+    return rule
+
+
+def add_rules(storage: Storage, rules: list[MappingRule], policy: Policy
+              ) -> tuple[list[MappingRule], int]:
+    stored = [storage.frameworks.insert_rule(rule) for rule in rules]
+    return stored, ingest.remap(storage.transcripts, policy)
+
+
+def delete_rule(storage: Storage, rule_id: int, policy: Policy) -> bool:
+    deleted = storage.frameworks.delete_rule(rule_id)
+    if deleted:
+        ingest.remap(storage.transcripts, policy)
+    return deleted
+
+
+def parse_rules_csv(storage: Storage, text: str) -> tuple[list[MappingRule], list[str]]:
+    """CSV columns: kind, pattern, competency (id or code), level, jp."""
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    by_code = {}
+    for competency in storage.frameworks.competencies().values():
+        by_code.setdefault(competency.code, []).append(competency.id)
+    rules, errors = [], []
+    for line, row in enumerate(rows, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        try:
+            competency = row.get("competency") or None
+            if competency and len(by_code.get(competency, [])) == 1:
+                competency = by_code[competency][0]
+            rules.append(new_rule(
+                storage, kind=row.get("kind", ""), pattern=row.get("pattern", ""),
+                competency=competency,
+                level=int(row["level"]) if row.get("level") else None,
+                jp_centi=round(float(row["jp"]) * 100) if row.get("jp") else None))
+        except RuleError as exc:
+            errors.append(f"line {line}, {exc.field}: {exc}")
+        except ValueError as exc:
+            errors.append(f"line {line}: {exc}")
+    return rules, errors

@@ -1,0 +1,284 @@
+"""Keeping transcripts current: the statement feed → evidence → yearly summaries.
+
+Everything here runs inside a `TranscriptSession` (one transaction holding the
+transcripts lock), so a batch is applied completely — evidence, summaries and the
+advanced cursor — or not at all.
+
+* `sync` follows `lrs.service.statements_after(cursor)` from the durable cursor.  The
+  statement listener calls it after every commit; `flask transcripts sync` catches up
+  whatever a crash between a commit and its listener left behind.
+* PostgreSQL hands out statement sequence numbers before commit, so a later number can
+  become visible first.  A skipped number is remembered as a *gap* and looked for again
+  on every sync for GAP_TTL; after that it is taken to belong to a rolled-back
+  transaction (which also leaves gaps).
+* `reprocess_identities` runs when identifiers are linked, relinked or unlinked:
+  statements waiting for a NIP, and evidence already credited through those
+  identifiers, are processed again.
+* `remap` applies changed mapping rules or frameworks to stored evidence (facts kept
+  with each row, no statement is read again); `rebuild` recomputes everything from the
+  feed and must agree with the incremental path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from hub.storage.contract import (
+    EvidenceRecord,
+    FeedState,
+    Person,
+    StoredStatement,
+    TranscriptSession,
+    TranscriptStore,
+    UnlinkedStatement,
+)
+from transcripts.aggregation import summaries_for
+from transcripts.evidence import StatementFacts, read_statement
+from transcripts.identifiers import nip_account
+from transcripts.mapping import ActivityFacts, Mapped, RuleBook
+from transcripts.policy import Policy
+
+log = logging.getLogger(__name__)
+
+Feed = Callable[[int, int], list[StoredStatement]]  # (after seq, limit) → statements
+Finder = Callable[[Iterable[str]], Mapping[str, StoredStatement]]
+
+BATCH_SIZE = 500
+GAP_TTL = timedelta(minutes=5)
+MAX_GAPS = 10_000
+LISTENER_BATCHES = 2
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    statements: int  # read from the feed (gap fills included)
+    batches: int
+    cursor: int
+    open_gaps: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- one batch ------------------------------------------------------------------
+def apply_statements(session: TranscriptSession, statements: Sequence[StoredStatement],
+                     policy: Policy, now: datetime, rules: RuleBook | None = None) -> int:
+    """Apply statements (in feed order) to the evidence; returns how many now count."""
+    removed: set[str] = set()
+    countable: list[tuple[StoredStatement, StatementFacts]] = []
+    for statement in statements:
+        if statement.voiding_target:
+            removed.add(statement.voiding_target)
+        facts = None if statement.voided else read_statement(statement.document,
+                                                             policy.counted_verbs)
+        if isinstance(facts, StatementFacts):
+            countable.append((statement, facts))
+        else:
+            removed.add(statement.id)
+    links = _links_for(session, [facts for _, facts in countable], policy, now)
+    rules = rules or RuleBook(session.mapping_rules())
+    evidence: list[EvidenceRecord] = []
+    unlinked: list[UnlinkedStatement] = []
+    for statement, facts in countable:
+        nip = links.get(facts.actor.key)
+        if nip is None:
+            unlinked.append(UnlinkedStatement(statement.id, statement.seq, facts.actor.key))
+        else:
+            evidence.append(evidence_record(statement.seq, facts, nip,
+                                            rules.apply(activity_facts(facts),
+                                                        policy.minutes_per_jp)))
+    pairs = session.delete_evidence(removed | {u.statement_id for u in unlinked}
+                                    | {e.statement_id for e in evidence})
+    session.delete_unlinked(removed | {e.statement_id for e in evidence})
+    session.save_evidence(evidence)
+    session.save_unlinked(unlinked)
+    refresh_summaries(session, pairs | {(e.nip, e.year) for e in evidence}, policy, now)
+    return len(evidence)
+
+
+def _links_for(session: TranscriptSession, facts: Sequence[StatementFacts], policy: Policy,
+               now: datetime) -> dict[str, str]:
+    """identity key → NIP, linking NIP accounts at the configured home pages on sight."""
+    keys = {f.actor.key for f in facts}
+    if not keys:
+        return {}
+    links = {key: link.nip for key, link in session.find_links(keys).items()}
+    stubs: dict[str, Person] = {}
+    new_links = {}
+    for f in facts:
+        nip = nip_account(f.actor, policy.nip_home_pages) if f.actor.key not in links else None
+        if nip is not None:
+            stubs.setdefault(nip, Person(nip=nip, name=f.actor.name or "", employee_type=None,
+                                         agency=None, unit=None, source="statement",
+                                         updated_at=now))
+            new_links[f.actor.key] = f.actor.link(nip, "statement", now)
+    if new_links:
+        session.insert_missing_people(list(stubs.values()))
+        stored = session.link_identities(list(new_links.values()))
+        links.update({key: link.nip for key, link in stored.items()})
+    return links
+
+
+def activity_facts(facts: StatementFacts | EvidenceRecord) -> ActivityFacts:
+    return ActivityFacts(activity_id=facts.activity_id, activity_type=facts.activity_type,
+                         authority=facts.authority, claimed_jp_centi=facts.claimed_jp_centi,
+                         duration_seconds=facts.duration_seconds)
+
+
+def evidence_record(seq: int, facts: StatementFacts, nip: str, mapped: Mapped) -> EvidenceRecord:
+    return EvidenceRecord(
+        statement_id=facts.statement_id, seq=seq, nip=nip, year=facts.year,
+        identity_key=facts.actor.key, activity_id=facts.activity_id,
+        activity_name=facts.activity_name, activity_type=facts.activity_type, verb=facts.verb,
+        timestamp=facts.timestamp, authority=facts.authority, provider=facts.provider,
+        platform=facts.platform, score_centi=facts.score_centi,
+        claimed_jp_centi=facts.claimed_jp_centi, duration_seconds=facts.duration_seconds,
+        competency_id=mapped.competency_id, level=mapped.level, jp_centi=mapped.jp_centi,
+        jp_source=mapped.jp_source,
+    )
+
+
+def refresh_summaries(session: TranscriptSession, pairs: Iterable[tuple[str, int]],
+                      policy: Policy, now: datetime) -> None:
+    pairs = set(pairs)
+    if not pairs:
+        return
+    summaries = summaries_for(session.evidence_for(pairs), pairs, session.competencies(),
+                              count_repeats=policy.count_repeats, now=now)
+    session.save_summaries(pairs, summaries)
+
+
+# --- the feed -------------------------------------------------------------------
+def _gap_runs(seqs: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive runs as (first, length)."""
+    runs: list[list[int]] = []
+    for seq in sorted(seqs):
+        if runs and seq == runs[-1][0] + runs[-1][1]:
+            runs[-1][1] += 1
+        else:
+            runs.append([seq, 1])
+    return [(first, length) for first, length in runs]
+
+
+def fill_gaps(feed: Feed, gaps: Mapping[int, datetime], now: datetime
+              ) -> tuple[list[StoredStatement], dict[int, datetime]]:
+    """Statements that have appeared in the gaps, and the gaps still open."""
+    found: list[StoredStatement] = []
+    open_gaps = dict(gaps)
+    for first, length in _gap_runs(gaps):
+        for statement in feed(first - 1, length):
+            if statement.seq in open_gaps:
+                found.append(statement)
+                del open_gaps[statement.seq]
+    open_gaps = {seq: when for seq, when in open_gaps.items() if now - when < GAP_TTL}
+    return found, open_gaps
+
+
+def advance(cursor: int, gaps: Mapping[int, datetime], batch: Sequence[StoredStatement],
+            now: datetime) -> FeedState:
+    """The feed state after `batch`: the cursor at its last statement, every skipped
+    sequence number remembered as a gap (the newest MAX_GAPS of them)."""
+    gaps = dict(gaps)
+    expected = cursor + 1
+    for statement in batch:
+        for missing in range(expected, min(statement.seq, expected + MAX_GAPS)):
+            gaps[missing] = now
+        expected = statement.seq + 1
+    if len(gaps) > MAX_GAPS:
+        gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
+    return FeedState(cursor=batch[-1].seq if batch else cursor, gaps=gaps)
+
+
+def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
+         batch_size: int = BATCH_SIZE, max_batches: int | None = None,
+         now: Callable[[], datetime] = _now,
+         progress: Callable[[int], None] | None = None) -> SyncReport:
+    """Process the feed from the durable cursor until it is exhausted (or `max_batches`)."""
+    processed = batches = 0
+    state = store.feed_state()
+    while max_batches is None or batches < max_batches:
+        with store.session() as session:
+            state = session.feed_state()
+            moment = now()
+            filled, gaps = fill_gaps(feed, state.gaps, moment) if state.gaps \
+                else ([], {})
+            batch = feed(state.cursor, batch_size)
+            if filled or batch:
+                apply_statements(session, [*filled, *batch], policy, moment)
+            state = advance(state.cursor, gaps, batch, moment)
+            session.save_feed_state(state)
+        processed += len(filled) + len(batch)
+        batches += 1
+        if progress is not None:
+            progress(len(filled) + len(batch))
+        if len(batch) < batch_size:
+            break
+    return SyncReport(statements=processed, batches=batches, cursor=state.cursor,
+                      open_gaps=len(state.gaps))
+
+
+def rebuild(store: TranscriptStore, feed: Feed, policy: Policy, *,
+            batch_size: int = BATCH_SIZE, now: Callable[[], datetime] = _now,
+            progress: Callable[[int], None] | None = None) -> SyncReport:
+    """Forget all derived rows and process the whole feed again."""
+    with store.session() as session:
+        session.reset()
+    return sync(store, feed, policy, batch_size=batch_size, now=now, progress=progress)
+
+
+# --- after registry or rule changes ------------------------------------------------
+def reprocess_identities(store: TranscriptStore, find: Finder, keys: Iterable[str],
+                         policy: Policy, now: Callable[[], datetime] = _now) -> int:
+    """Process again what involves `keys`: statements waiting for a NIP and evidence
+    already credited through them.  Returns how many statements were looked at."""
+    keys = set(keys)
+    if not keys:
+        return 0
+    with store.session() as session:
+        ids = {u.statement_id for u in session.unlinked_for(keys)}
+        ids |= {e.statement_id for e in session.evidence_of_identities(keys)}
+        if not ids:
+            return 0
+        found = find(ids)
+        missing = ids - set(found)
+        statements = sorted(found.values(), key=lambda s: s.seq)
+        moment = now()
+        if missing:  # not in the LRS any more (cannot happen today): drop what they gave
+            pairs = session.delete_evidence(missing)
+            session.delete_unlinked(missing)
+            refresh_summaries(session, pairs, policy, moment)
+        apply_statements(session, statements, policy, moment)
+    return len(ids)
+
+
+def remap(store: TranscriptStore, policy: Policy, *, page_size: int = 2000,
+          now: Callable[[], datetime] = _now) -> int:
+    """Map stored evidence again with the current rules and competencies, and
+    recompute every summary.  Returns how many evidence rows changed."""
+    changed_count = 0
+    with store.session() as session:
+        rules = RuleBook(session.mapping_rules())
+        moment = now()
+        after: tuple[str, int, str] | None = None
+        while True:
+            page = session.evidence_page(after, page_size)
+            if not page:
+                break
+            changed = []
+            for record in page:
+                mapped = rules.apply(activity_facts(record), policy.minutes_per_jp)
+                updated = replace(record, competency_id=mapped.competency_id,
+                                  level=mapped.level, jp_centi=mapped.jp_centi,
+                                  jp_source=mapped.jp_source)
+                if updated != record:
+                    changed.append(updated)
+            session.save_evidence(changed)
+            changed_count += len(changed)
+            refresh_summaries(session, {(r.nip, r.year) for r in page}, policy, moment)
+            last = page[-1]
+            after = (last.nip, last.year, last.statement_id)
+    return changed_count

@@ -1,0 +1,144 @@
+"""Request → typed input for the transcripts API.  Query strings are strict: an unknown
+or repeated parameter is a 400 naming it; a malformed value is a 400 naming it too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from hub.errors import BadRequest
+from transcripts.evidence import JAKARTA, parse_timestamp
+from transcripts.identifiers import Actor, actor_of, lti_actor
+from transcripts.nip import InvalidNip, parse_nip
+
+Parser = Callable[[str, str], Any]
+
+
+def strict_query(args: MultiDict, parsers: Mapping[str, Parser]) -> dict[str, Any]:
+    for name in args:
+        if name not in parsers:
+            raise BadRequest(f"unknown parameter {name!r}; this request accepts "
+                             f"{', '.join(sorted(parsers)) or 'none'}", parameter=name)
+        if len(args.getlist(name)) > 1:
+            raise BadRequest(f"parameter {name!r} is given more than once", parameter=name)
+    return {name: parsers[name](name, args[name]) for name in args}
+
+
+def text(name: str, value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise BadRequest(f"{name} must be 1 to 200 characters", parameter=name)
+    return value
+
+
+def year(name: str, value: str) -> int:
+    if not value.isdigit() or not 1900 <= int(value) <= 2200:
+        raise BadRequest(f"{name} must be a year such as 2026", parameter=name)
+    return int(value)
+
+
+def current_year() -> int:
+    return datetime.now(JAKARTA).year
+
+
+def bounded_int(low: int, high: int) -> Parser:
+    def parse(name: str, value: str) -> int:
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise BadRequest(f"{name} must be a whole number from {low} to {high}",
+                             parameter=name)
+        return int(value)
+    return parse
+
+
+def choice(*allowed: str) -> Parser:
+    def parse(name: str, value: str) -> str:
+        if value not in allowed:
+            raise BadRequest(f"{name} must be one of {', '.join(allowed)}", parameter=name)
+        return value
+    return parse
+
+
+def boolean(name: str, value: str) -> bool:
+    if value not in ("true", "false"):
+        raise BadRequest(f"{name} must be true or false", parameter=name)
+    return value == "true"
+
+
+def nip(name: str, value: str) -> str:
+    try:
+        return parse_nip(value).value
+    except InvalidNip as exc:
+        raise BadRequest(f"{name} is not a valid NIP: {exc}", parameter=name) from None
+
+
+def timestamp(name: str, value: str) -> datetime:
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        raise BadRequest(f"{name} must be an ISO 8601 timestamp", parameter=name) from None
+
+
+def nip_in_path(value: str) -> str:
+    try:
+        return parse_nip(value).value
+    except InvalidNip as exc:
+        raise BadRequest(f"the NIP in the path is not valid: {exc}", pointer="/nip") from None
+
+
+def json_object(body: Any, fields: Mapping[str, bool]) -> dict[str, Any]:
+    """The body as an object with only `fields` (name → required)."""
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object (Content-Type: application/json)",
+                         pointer="")
+    for name in body:
+        if name not in fields:
+            raise BadRequest(f"unknown field {name!r}; expected {', '.join(fields)}",
+                             pointer=f"/{name}")
+    for name, required in fields.items():
+        if required and name not in body:
+            raise BadRequest(f"{name} is required", pointer=f"/{name}")
+    return body
+
+
+def identity(body: Mapping[str, Any]) -> Actor:
+    """`agent` (an xAPI Agent with one IFI) or `lti` ({"issuer", "sub"})."""
+    if ("agent" in body) == ("lti" in body):
+        raise BadRequest("give exactly one of agent or lti", pointer="/agent")
+    if "agent" in body:
+        return agent_identity(body["agent"], pointer="/agent")
+    lti = body["lti"]
+    if not isinstance(lti, dict) or set(lti) != {"issuer", "sub"} or not all(
+            isinstance(v, str) and v for v in lti.values()):
+        raise BadRequest("lti must be {\"issuer\": ..., \"sub\": ...}", pointer="/lti")
+    return lti_actor(lti["issuer"], lti["sub"])
+
+
+def agent_identity(agent: Any, *, pointer: str | None = None,
+                   parameter: str | None = None) -> Actor:
+    if isinstance(agent, str):
+        try:
+            agent = json.loads(agent)
+        except json.JSONDecodeError:
+            raise BadRequest("agent must be JSON", pointer=pointer, parameter=parameter) \
+                from None
+    identifiers = [k for k in ("mbox", "mbox_sha1sum", "openid", "account")
+                   if isinstance(agent, dict) and k in agent]
+    actor = actor_of(agent) if len(identifiers) == 1 else None
+    if actor is None:
+        raise BadRequest("agent must be an xAPI Agent with exactly one identifier "
+                         "(mbox, mbox_sha1sum, openid or account)",
+                         pointer=pointer, parameter=parameter)
+    return actor
+
+
+def jp_value(value: Any, pointer: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not 0 <= value <= 1000:
+        raise BadRequest("jp must be a number from 0 to 1000", pointer=pointer)
+    return round(value * 100)

@@ -1,0 +1,127 @@
+"""Mapping rules: which competency, level and JP an activity earns.
+
+Precedence (docs/transcripts.md, "Mapping rules"), most specific first:
+
+competency and level — the first rule naming a competency, in this order:
+    1. a rule for the activity id
+    2. a rule for an id prefix (the longest matching prefix)
+    3. a rule for the activity type (object.definition.type)
+    4. a rule for the partner (the statement's authority)
+
+JP — the first source that gives a number, in this order:
+    1. the activity id rule, 2. the prefix rule,
+    3. the JP extension carried by the statement (https://berpijar.id/xapi/extensions/jp),
+    4. the activity type rule, 5. the partner rule,
+    6. result.duration ÷ minutes per JP (HUB_MINUTES_PER_JP), rounded down to 0.01 JP,
+    7. none: the activity is listed with 0 JP.
+
+Rules that name the activity (id, prefix) are the hub's curated decision about it; the
+statement's own claim beats only the defaults for whole activity types or partners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from hub.storage.contract import Competency, MappingRule
+
+
+@dataclass(frozen=True)
+class Mapped:
+    competency_id: str | None
+    level: int | None
+    jp_centi: int
+    jp_source: str
+
+
+@dataclass(frozen=True)
+class ActivityFacts:
+    """What a rule may look at (also kept with each evidence row, to map it again)."""
+
+    activity_id: str
+    activity_type: str | None
+    authority: str | None
+    claimed_jp_centi: int | None
+    duration_seconds: int | None
+
+
+class RuleBook:
+    """Rules indexed for lookup: dictionaries plus a sorted list for prefixes."""
+
+    def __init__(self, rules: Iterable[MappingRule]) -> None:
+        self.by_activity: dict[str, MappingRule] = {}
+        self.by_type: dict[str, MappingRule] = {}
+        self.by_partner: dict[str, MappingRule] = {}
+        prefixes: dict[str, MappingRule] = {}
+        for rule in rules:
+            target = {"activity": self.by_activity, "prefix": prefixes,
+                      "activity_type": self.by_type, "partner": self.by_partner}[rule.kind]
+            target[rule.pattern] = rule
+        self._prefix_rules = prefixes
+        # Longest first: a lookup tries one dictionary probe per distinct prefix length.
+        self._prefix_lengths = sorted({len(p) for p in prefixes}, reverse=True)
+
+    def longest_prefix(self, activity_id: str) -> MappingRule | None:
+        for length in self._prefix_lengths:
+            if length <= len(activity_id):
+                rule = self._prefix_rules.get(activity_id[:length])
+                if rule is not None:
+                    return rule
+        return None
+
+    def apply(self, facts: ActivityFacts, minutes_per_jp: int) -> Mapped:
+        by_id = self.by_activity.get(facts.activity_id)
+        by_prefix = self.longest_prefix(facts.activity_id)
+        by_type = self.by_type.get(facts.activity_type) if facts.activity_type else None
+        by_partner = self.by_partner.get(facts.authority) if facts.authority else None
+        competency_rule = next((r for r in (by_id, by_prefix, by_type, by_partner)
+                                if r is not None and r.competency_id is not None), None)
+        jp_sources = (
+            ("activity", by_id.jp_centi if by_id else None),
+            ("prefix", by_prefix.jp_centi if by_prefix else None),
+            ("extension", facts.claimed_jp_centi),
+            ("activity_type", by_type.jp_centi if by_type else None),
+            ("partner", by_partner.jp_centi if by_partner else None),
+            ("duration", duration_jp_centi(facts.duration_seconds, minutes_per_jp)),
+        )
+        source, jp = next(((s, v) for s, v in jp_sources if v is not None), ("none", 0))
+        return Mapped(
+            competency_id=competency_rule.competency_id if competency_rule else None,
+            level=competency_rule.level if competency_rule else None,
+            jp_centi=jp,
+            jp_source=source,
+        )
+
+
+def duration_jp_centi(seconds: int | None, minutes_per_jp: int) -> int | None:
+    if seconds is None or seconds <= 0:
+        return None
+    return seconds * 100 // (60 * minutes_per_jp)
+
+
+class RuleError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_rule(rule: MappingRule, competencies: Mapping[str, Competency]) -> None:
+    """A rule must name something to match and give a competency or JP (or both); its
+    level must be one the competency defines."""
+    if not rule.pattern.strip():
+        raise RuleError("the pattern must not be empty", "pattern")
+    if rule.competency_id is None and rule.jp_centi is None:
+        raise RuleError("a rule gives a competency, JP, or both", "competency")
+    if rule.jp_centi is not None and not 0 <= rule.jp_centi <= 100_000:
+        raise RuleError("jp must be between 0 and 1000", "jp")
+    if rule.level is not None and rule.competency_id is None:
+        raise RuleError("a level needs a competency", "level")
+    if rule.competency_id is not None:
+        competency = competencies.get(rule.competency_id)
+        if competency is None:
+            raise RuleError(f"unknown competency {rule.competency_id!r}", "competency")
+        levels = {level.level for level in competency.levels}
+        if rule.level is not None and levels and rule.level not in levels:
+            raise RuleError(f"competency {competency.code} has levels "
+                            f"{', '.join(map(str, sorted(levels)))}, not {rule.level}", "level")
