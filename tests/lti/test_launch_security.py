@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import jwt
-from conftest import assert_rejected
 
+from tests.lti.conftest import assert_rejected
 from tests.lti.lms import CLAIM, INSTRUCTOR, LEARNER, platform_key
 
 
