@@ -91,6 +91,25 @@ def _activity_ids(statement: dict[str, Any]) -> list[str]:
     return ids
 
 
+def _may_be_graded(statements: Iterable[StoredStatement]) -> list[StoredStatement]:
+    """Statements that could become a grade: a result, and an actor that is an e-mail or
+    an account at a registered LMS.  Partners' statements (SIASN accounts) are dropped
+    here with one query for the whole batch instead of several per statement."""
+    with_result = [s for s in statements
+                   if not s.voided and isinstance(s.document.get("result"), dict)]
+    if not with_result:
+        return []
+    issuers = {platform.issuer for platform in current_storage().lti_platforms.list_platforms()}
+
+    def reachable(actor: Any) -> bool:
+        account = actor.get("account") if isinstance(actor, dict) else None
+        if isinstance(account, dict):
+            return account.get("homePage") in issuers
+        return isinstance(actor, dict) and "mbox" in actor
+
+    return [s for s in with_result if reachable(s.document.get("actor"))]
+
+
 def jobs_for(statement: StoredStatement, now: datetime) -> list[GradeJob]:
     document = statement.document
     result = document.get("result")
@@ -126,7 +145,8 @@ def jobs_for(statement: StoredStatement, now: datetime) -> list[GradeJob]:
 
 def enqueue_for_statements(statements: Iterable[StoredStatement]) -> int:
     now = datetime.now(UTC)
-    jobs = [job for statement in statements for job in jobs_for(statement, now)]
+    candidates = _may_be_graded(statements)
+    jobs = [job for statement in candidates for job in jobs_for(statement, now)]
     added = current_storage().lti_grades.enqueue_jobs(jobs) if jobs else 0
     if added:
         log.info("queued %d LTI grade job(s)", added)
