@@ -52,12 +52,12 @@ def _request_id() -> str | None:
 
 
 def record_access(access: AccessStore, reader: Reader, action: str, subjects: Iterable[str],
-                  year: int | None = None, **detail: Any) -> None:
+                  year: int | None = None, detail: dict[str, Any] | None = None) -> None:
     """One entry per subject (a NIP, or "agency:<name>"), so a person's history is one
     indexed lookup."""
     now = datetime.now(UTC)
     entries = [AccessEntry(at=now, credential_key=reader.credential_key,
                            credential_name=reader.name, action=action, subject=subject,
-                           year=year, detail=detail, request_id=reader.request_id)
+                           year=year, detail=detail or {}, request_id=reader.request_id)
                for subject in dict.fromkeys(subjects)]
     access.append_access(entries)

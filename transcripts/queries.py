@@ -112,7 +112,7 @@ def search_people(storage: Storage, policy: Policy, reader: Reader,
     more = len(rows) > criteria.limit
     people = [_standing(row, policy) for row in rows[:criteria.limit]]
     record_access(storage.access, reader, "people.search", [s.person.nip for s in people],
-                  criteria.year, **_criteria_detail(criteria))
+                  criteria.year, _criteria_detail(criteria))
     return PeoplePage(people, people[-1].person.nip if more else None)
 
 
@@ -131,7 +131,7 @@ def agency_report(storage: Storage, policy: Policy, reader: Reader, agency: str,
     page = search_people(storage, policy, reader, PeopleFilter(
         year=year, agency=agency, compliance="non_compliant", after=after, limit=limit))
     record_access(storage.access, reader, "agency.report", [f"agency:{agency}"], year,
-                  people=totals.people)
+                  {"people": totals.people})
     return AgencyReport(agency=agency, year=year,
                         requirements_centi=dict(policy.requirements_centi), totals=totals,
                         under_required=page.people, next_after=page.next_after)
@@ -154,6 +154,6 @@ def access_log(storage: Storage, reader: Reader, query: AccessQuery) -> list[Acc
     entries = storage.access.query_access(query)
     record_access(storage.access, reader, "access_log.read",
                   [query.subject or "access_log"], None,
-                  **{k: v for k, v in (("credential_key", query.credential_key),
-                                       ("action", query.action)) if v})
+                  {k: v for k, v in (("credential_key", query.credential_key),
+                                     ("action", query.action)) if v})
     return entries

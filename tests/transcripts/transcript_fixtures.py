@@ -3,6 +3,7 @@ statements as partners send them, and loaders for the fixture files."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from pathlib import Path
@@ -17,6 +18,7 @@ CASE_FILE = FIXTURES / "kamus-kompetensi-asn.case.json"
 ROSTER_FILE = FIXTURES / "roster-kemenpan-jabar.csv"
 RULES_FILE = FIXTURES / "rules.csv"
 
+SECRET_KEY = "transcripts-test-secret-" + "x" * 32
 SIASN = "https://siasn.bkn.go.id"
 JP = "https://berpijar.id/xapi/extensions/jp"
 SITI = "199001012015032001"  # PNS, Kementerian PANRB
@@ -34,6 +36,11 @@ WEBINAR = "http://id.tincanapi.com/activitytype/webinar"
 COURSE = "http://adlnet.gov/expapi/activities/course"
 KEBIJAKAN = "https://akademi.example.id/kelas/analisis-kebijakan-publik"
 INTEGRITAS = "https://akademi.example.id/kelas/integritas-asn"
+KEUANGAN = "https://lms.bpsdm.jabarprov.go.id/course/keuangan-daerah"
+
+
+def basic_auth(key: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
 def siasn(nip: str, name: str | None = None) -> dict[str, Any]:
