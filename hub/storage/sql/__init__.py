@@ -14,9 +14,15 @@ from hub.storage.sql.credentials import SqlCredentialStore
 from hub.storage.sql.documents import SqlDocumentStore
 from hub.storage.sql.engine import make_engine
 from hub.storage.sql.lti_grades import SqlLtiGradeStore
+from hub.storage.sql.lti_platform import (
+    SqlLtiPlatformGradebookStore,
+    SqlLtiPlatformRosterStore,
+    SqlLtiPlatformToolStore,
+)
 from hub.storage.sql.lti_registry import SqlLtiKeyStore, SqlLtiPlatformStore, SqlLtiSessionStore
 from hub.storage.sql.lti_roster import SqlLtiCatalogueStore, SqlLtiRosterStore
 from hub.storage.sql.statements import SqlStatementStore
+from hub.storage.sql.tables import lti_platform_keys
 from hub.storage.sql.transcripts import SqlTranscriptStore
 from hub.storage.sql.transcripts_access import SqlAccessStore, SqlIssuerKeyStore
 from hub.storage.sql.transcripts_frameworks import SqlFrameworkStore
@@ -43,6 +49,10 @@ class SqlStorage:
         self.lti_roster = SqlLtiRosterStore(self.engine)
         self.lti_catalogue = SqlLtiCatalogueStore(self.engine)
         self.lti_grades = SqlLtiGradeStore(self.engine)
+        self.lti_platform_keys = SqlLtiKeyStore(self.engine, lti_platform_keys)
+        self.lti_platform_tools = SqlLtiPlatformToolStore(self.engine)
+        self.lti_platform_roster = SqlLtiPlatformRosterStore(self.engine)
+        self.lti_platform_gradebook = SqlLtiPlatformGradebookStore(self.engine)
 
     @property
     def engine_name(self) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists, LtiPlatform, ToolKey
@@ -21,38 +21,40 @@ from hub.storage.sql.tables import (
 
 
 class SqlLtiKeyStore:
-    def __init__(self, engine: Engine) -> None:
+    # `table`: the platform role keeps its own keys in a table of the same shape.
+    def __init__(self, engine: Engine, table: Table = lti_keys) -> None:
         self._engine = engine
+        self._table = table
 
     def insert_key(self, key: ToolKey) -> None:
         with self._engine.begin() as conn:
-            conn.execute(insert(lti_keys).values(**_key_row(key)))
+            conn.execute(insert(self._table).values(**_key_row(key)))
 
     def list_keys(self) -> list[ToolKey]:
         with self._engine.connect() as conn:
-            rows = conn.execute(select(lti_keys).order_by(lti_keys.c.created_at.desc(),
-                                                          lti_keys.c.kid)).all()
+            rows = conn.execute(select(self._table).order_by(
+                self._table.c.created_at.desc(), self._table.c.kid)).all()
         return [_key(row) for row in rows]
 
     def promote_key(self, kid: str, when: datetime) -> bool:
         with write_transaction(self._engine) as conn:
-            found = conn.execute(select(lti_keys.c.kid).where(
-                lti_keys.c.kid == kid, lti_keys.c.status == "next")).first()
+            found = conn.execute(select(self._table.c.kid).where(
+                self._table.c.kid == kid, self._table.c.status == "next")).first()
             if found is None:
                 return False
-            conn.execute(update(lti_keys).where(lti_keys.c.status == "active")
+            conn.execute(update(self._table).where(self._table.c.status == "active")
                          .values(status="retired", retired_at=utc(when)))
-            conn.execute(update(lti_keys).where(lti_keys.c.kid == kid)
+            conn.execute(update(self._table).where(self._table.c.kid == kid)
                          .values(status="active", activated_at=utc(when)))
         return True
 
     def activate_first_key(self, key: ToolKey) -> ToolKey:
         with write_transaction(self._engine) as conn:
-            row = conn.execute(select(lti_keys).where(lti_keys.c.status == "active")
-                               .order_by(lti_keys.c.activated_at.desc()).limit(1)).first()
+            row = conn.execute(select(self._table).where(self._table.c.status == "active")
+                               .order_by(self._table.c.activated_at.desc()).limit(1)).first()
             if row is not None:
                 return _key(row)
-            conn.execute(insert(lti_keys).values(**_key_row(key)))
+            conn.execute(insert(self._table).values(**_key_row(key)))
         return key
 
 
