@@ -88,9 +88,14 @@ def transcript_lines(evidence: Iterable[EvidenceRecord], *, count_repeats: bool
 
 
 def _line(records: list[EvidenceRecord]) -> TranscriptLine:
-    best = min(records, key=_representative_order)
-    scores = [r.score_centi for r in records if r.score_centi is not None]
-    ordered = sorted(records, key=lambda r: (r.timestamp, r.statement_id))
+    if len(records) == 1:  # the common case, kept cheap: thousands per transcript
+        best = records[0]
+        scores = [] if best.score_centi is None else [best.score_centi]
+        ordered = records
+    else:
+        best = min(records, key=_representative_order)
+        scores = [r.score_centi for r in records if r.score_centi is not None]
+        ordered = sorted(records, key=lambda r: (r.timestamp, r.statement_id))
     return TranscriptLine(
         activity_id=best.activity_id,
         activity_name=best.activity_name,
@@ -236,15 +241,15 @@ def transcript_content(transcript: Transcript) -> dict[str, Any]:
 
 def transcript_json(transcript: Transcript) -> dict[str, Any]:
     person = transcript.person
+    content = transcript_content(transcript)
     return {
         "nip": person.nip,
         "name": person.name,
         "employee_type": person.employee_type,
         "agency": person.agency,
         "unit": person.unit,
-        **{k: v for k, v in transcript_content(transcript).items()
-           if k not in ("nip", "employee_type")},
-        "digest": transcript_digest(transcript),
+        **{k: v for k, v in content.items() if k not in ("nip", "employee_type")},
+        "digest": content_digest(content),
     }
 
 
@@ -254,6 +259,10 @@ def canonical_json(value: Any) -> bytes:
 
 
 def transcript_digest(transcript: Transcript) -> str:
+    return content_digest(transcript_content(transcript))
+
+
+def content_digest(content: dict[str, Any]) -> str:
     """Subresource Integrity form (`sha256-<base64>`), as VC Data Model 2.0 §5.3 uses."""
-    digest = hashlib.sha256(canonical_json(transcript_content(transcript))).digest()
+    digest = hashlib.sha256(canonical_json(content)).digest()
     return "sha256-" + base64.b64encode(digest).decode("ascii")

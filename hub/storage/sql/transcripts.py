@@ -122,7 +122,7 @@ class SqlTranscriptSession:
         e = transcript_evidence.c
         for batch in rows.chunks(set(pairs), 200):
             result = self.conn.execute(select(*rows.evidence_columns())
-                                       .where(tuple_(e.nip, e.year).in_(batch)))
+                                       .where(tuple_(e.nip, e.year).in_(batch))).all()
             found += [rows.evidence_of(row) for row in result]
         return found
 
@@ -226,8 +226,8 @@ class SqlTranscriptStore:
         with self._engine.connect() as conn:
             result = conn.execute(select(*rows.evidence_columns())
                                   .where(e.nip == nip, e.year == year)
-                                  .order_by(e.timestamp, e.statement_id))
-            return [rows.evidence_of(row) for row in result]
+                                  .order_by(e.timestamp, e.statement_id)).all()
+        return [rows.evidence_of(row) for row in result]
 
     def years_of(self, nip: str) -> list[int]:
         with self._engine.connect() as conn:
