@@ -26,6 +26,7 @@ from lrs.versioning import init_versioning
 from lti import blueprints as lti_blueprints
 from lti import cli_groups as lti_cli_groups
 from lti import statements_listener as lti_statements_listener
+from lti import platform as lti_platform
 from transcripts import blueprints as transcripts_blueprints
 from transcripts import cli as transcripts_cli
 from transcripts.identity import RegistryResolver
@@ -70,7 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
          methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], max_age=600)
 
     for blueprint in (health.blueprint, credentials_api.blueprint, *lrs_blueprints(),
-                      *lti_blueprints()):
+                      *lti_blueprints(), *lti_platform.blueprints()):
         app.register_blueprint(blueprint)
     for blueprint in transcripts_blueprints():
         app.register_blueprint(blueprint)
@@ -78,6 +79,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     transcripts_cli.register(app)
     for group in lti_cli_groups():
         app.cli.add_command(group)
+    app.cli.add_command(lti_platform.cli_group())
+    # Relayed LMS launches of deep-linked entries launch the partner tool (platform role).
+    lti_platform.install(app)
     add_statements_listener(app, lti_statements_listener())
     log.debug("hub created (env=%s, engine=%s)", settings.env,
               app.extensions["hub.storage"].engine_name)

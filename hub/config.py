@@ -52,6 +52,8 @@ class Settings:
     lti_http_timeout: int = 10
     lti_grade_max_attempts: int = 8
     lti_grade_retry_seconds: int = 60
+    lti_platform_token_ttl: int = 900
+    lti_platform_session_ttl: int = 28800
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -146,7 +148,8 @@ def validate(settings: Settings) -> None:
     if not 0 <= settings.lti_clock_skew <= 300:
         raise ConfigError("HUB_LTI_CLOCK_SKEW must be between 0 and 300 seconds")
     for name in ("lti_launch_ttl", "lti_jwks_cache_seconds", "lti_http_timeout",
-                 "lti_grade_max_attempts", "lti_grade_retry_seconds"):
+                 "lti_grade_max_attempts", "lti_grade_retry_seconds",
+                 "lti_platform_token_ttl", "lti_platform_session_ttl"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"HUB_{name.upper()} must be positive")
 

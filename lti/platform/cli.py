@@ -1,0 +1,146 @@
+"""`flask --app wsgi lti-platform ...`: partner tools, placements, content pickers, keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask.cli import AppGroup
+
+from hub.settings import current_settings
+from hub.storage import current_storage
+from lti.keys import RotationTooEarly, activate_next_key, publish_next_key, signing_key
+from lti.platform.deep_linking import picker_url
+from lti.platform.tools import (
+    PERSONAL_DATA,
+    SERVICE_SCOPES,
+    NewPlacement,
+    NewTool,
+    place_entry,
+    platform_urls,
+    register_tool,
+)
+from lti.tool.registration import InvalidRegistration
+
+platform = AppGroup("lti-platform", help="LTI 1.3 platform: the hub launches partner tools.")
+keys = AppGroup("keys", help="The platform's signing keys (published at /lti/platform/jwks).")
+platform.add_command(keys)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r} is not key=value", param_hint=option)
+        pairs[key] = text
+    return pairs
+
+
+@platform.command("register")
+@click.option("--name", required=True)
+@click.option("--organisation", required=True, help="The partner organisation.")
+@click.option("--login-url", required=True, help="The tool's OIDC login initiation URL.")
+@click.option("--target-link-uri", required=True, help="Where launches go by default.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True,
+              help="Repeat; default: the target link URI.")
+@click.option("--jwks-url", required=True, help="The tool's public key set URL.")
+@click.option("--deep-linking-url", default=None, help="The tool's content picker URL.")
+@click.option("--custom", multiple=True, help="key=value, repeat for several.")
+@click.option("--service", "services", multiple=True, type=click.Choice(list(SERVICE_SCOPES)))
+@click.option("--personal-data", multiple=True, type=click.Choice(PERSONAL_DATA),
+              help="What launches may tell the tool about the learner.")
+def register(name, organisation, login_url, target_link_uri, redirect_uris, jwks_url,
+             deep_linking_url, custom, services, personal_data):
+    """Register a partner tool; the hub issues its client id and deployment id."""
+    try:
+        tool = register_tool(current_storage().lti_platform_tools, NewTool(
+            name=name, organisation=organisation, login_url=login_url,
+            target_link_uri=target_link_uri, redirect_uris=redirect_uris, jwks_url=jwks_url,
+            deep_linking_url=deep_linking_url, custom=_pairs(custom, "--custom"),
+            services=services, personal_data=personal_data))
+    except InvalidRegistration as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.field) from None
+    click.echo(f"registered partner tool {tool.id}: {tool.name} ({tool.organisation})")
+    click.echo(f"  client id:     {tool.client_id}")
+    click.echo(f"  deployment id: {tool.deployment_id}")
+    for label, url in platform_urls(current_settings().public_url).items():
+        click.echo(f"  platform {label}: {url}")
+
+
+@platform.command("tools")
+def tools():
+    """List partner tools."""
+    for tool in current_storage().lti_platform_tools.list_tools():
+        click.echo(f"{tool.id}  {tool.name} ({tool.organisation})  client={tool.client_id}  "
+                   f"services={','.join(sorted(tool.services)) or '-'}  "
+                   f"personal_data={','.join(sorted(tool.personal_data)) or '-'}")
+
+
+@platform.command("place")
+@click.argument("catalogue_id")
+@click.argument("tool_id", type=int)
+@click.option("--url", default=None, help="Target link URI (default: the tool's).")
+@click.option("--custom", multiple=True, help="key=value, repeat for several.")
+@click.option("--jp", "lesson_hours", type=float, default=None, help="Lesson hours (JP).")
+@click.option("--passing-score", type=float, default=None, help="Scaled 0..1.")
+def place(catalogue_id, tool_id, url, custom, lesson_hours, passing_score):
+    """Launch a catalogue entry through a partner tool."""
+    storage = current_storage()
+    try:
+        placement = place_entry(storage.lti_platform_tools, storage.lti_catalogue, NewPlacement(
+            catalogue_id=catalogue_id, tool_id=tool_id, url=url,
+            custom=_pairs(custom, "--custom"), lesson_hours=lesson_hours,
+            passing_score=passing_score))
+    except InvalidRegistration as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.field) from None
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{placement.catalogue_id} is launched by tool {placement.tool_id}")
+
+
+@platform.command("deep-link")
+@click.argument("tool_id", type=int)
+def deep_link(tool_id: int):
+    """A single-use URL that opens the tool's content picker (15 minutes)."""
+    tool = current_storage().lti_platform_tools.get_tool(tool_id)
+    if tool is None:
+        raise click.ClickException(f"no partner tool {tool_id}")
+    try:
+        click.echo(picker_url(tool, "cli", "CLI"))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@platform.command("purge")
+def purge():
+    """Forget expired client assertion ids."""
+    count = current_storage().lti_platform_tools.purge_assertions(datetime.now(UTC))
+    click.echo(f"purged {count} expired assertion id(s)")
+
+
+@keys.command("list")
+def keys_list():
+    store = current_storage().lti_platform_keys
+    signing_key(store)
+    for key in store.list_keys():
+        click.echo(f"{key.kid}  {key.status:7}  created {key.created_at.isoformat()}")
+
+
+@keys.command("rotate")
+@click.option("--force", is_flag=True, help="Switch even if the next key is fresh.")
+def keys_rotate(force: bool):
+    """Publish a next key; run again (a day later) to sign with it."""
+    store = current_storage().lti_platform_keys
+    if not any(k.status == "next" for k in store.list_keys()):
+        key = publish_next_key(store)
+        click.echo(f"published next platform key {key.kid}; it does not sign yet. Run "
+                   "`lti-platform keys rotate` again after tools have refreshed the JWKS "
+                   "(24 hours).")
+        return
+    try:
+        key = activate_next_key(store, force=force)
+    except RotationTooEarly as exc:
+        raise click.ClickException(f"{exc} (or use --force)") from None
+    click.echo(f"now signing with platform key {key.kid}; the previous key stays published "
+               "for a day")

@@ -1,0 +1,227 @@
+"""OAuth 2 for the platform's services: the token endpoint (client credentials grant
+with a JWT client assertion, LTI Security Framework 1.0 §4.1 and RFC 7523) and the
+bearer tokens AGS and NRPS requests carry (RFC 6750).
+
+Client assertions are checked against the tool's own JWKS (fetched from its registered
+URL, cached in the database, fetched again for an unknown kid); every `jti` is
+remembered until the assertion expires, so an assertion works once.  Access tokens are
+JWTs signed with the platform key: short-lived, verified by any worker without a lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from flask import request
+from jwt.algorithms import RSAAlgorithm
+
+from hub.settings import current_settings
+from hub.storage import current_storage
+from hub.storage.contract import PartnerTool
+from lti.http import TimeoutSession
+from lti.keys import public_jwks, signing_key
+from lti.platform.launches import issuer, platform_url
+from lti.platform.tools import SERVICE_SCOPES
+
+log = logging.getLogger(__name__)
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+MAX_ASSERTION_LIFETIME = timedelta(hours=1)
+REFETCH_INTERVAL = timedelta(seconds=30)
+_JWKS = "platform.jwks:"
+_REFETCH = "platform.jwks-refetch:"
+
+
+class OAuthError(Exception):
+    """An RFC 6749 §5.2 error response (or RFC 6750 §3.1 for bearer tokens)."""
+
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(f"{error}: {description}")
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+def token_endpoint() -> str:
+    return platform_url("/lti/platform/token")
+
+
+# --- the tool's keys ---------------------------------------------------------------------
+class KeysUnavailable(Exception):
+    pass
+
+
+def _fetch_jwks(tool: PartnerTool) -> dict[str, Any]:
+    settings = current_settings()
+    try:
+        response = TimeoutSession(settings.lti_http_timeout).get(tool.jwks_url)
+        response.raise_for_status()
+        keys = response.json()
+    except Exception as exc:  # unreachable, not JSON: the tool cannot be verified now
+        raise KeysUnavailable(f"the tool's JWKS could not be read: {exc}") from None
+    if not isinstance(keys, dict) or not isinstance(keys.get("keys"), list):
+        raise KeysUnavailable("the tool's JWKS is not a JSON Web Key Set")
+    now = datetime.now(UTC)
+    current_storage().lti_sessions.put_value(
+        _JWKS + str(tool.id), keys, now + timedelta(seconds=settings.lti_jwks_cache_seconds))
+    return keys
+
+
+def tool_key(tool: PartnerTool, kid: str):
+    """The tool's public key `kid`; the JWKS is fetched again (at most every 30 s) when
+    the cached one lacks it, so a tool can rotate its keys."""
+    sessions, now = current_storage().lti_sessions, datetime.now(UTC)
+    cached = sessions.get_value(_JWKS + str(tool.id), now)
+    keys = cached if isinstance(cached, dict) else _fetch_jwks(tool)
+    found = _find_key(keys, kid)
+    if found is None and cached is not None and sessions.get_value(
+            _REFETCH + str(tool.id), now) is None:
+        sessions.put_value(_REFETCH + str(tool.id), True, now + REFETCH_INTERVAL)
+        found = _find_key(_fetch_jwks(tool), kid)
+    if found is None:
+        raise KeysUnavailable(f"the tool publishes no key {kid!r}")
+    return RSAAlgorithm.from_jwk(found)
+
+
+def _find_key(keys: dict[str, Any], kid: str) -> dict[str, Any] | None:
+    return next((k for k in keys.get("keys", []) if isinstance(k, dict) and k.get("kid") == kid
+                 and k.get("kty") == "RSA"), None)
+
+
+def verify_tool_jwt(tool: PartnerTool, token: str, *, audience: list[str],
+                    require: list[str]) -> dict[str, Any]:
+    """Verify a JWT the tool signed (RS256, its kid); raises jwt.InvalidTokenError or
+    KeysUnavailable."""
+    header = jwt.get_unverified_header(token)
+    if header.get("alg") != "RS256":
+        raise jwt.InvalidAlgorithmError("the JWT must be signed with RS256")
+    if not header.get("kid"):
+        raise jwt.InvalidTokenError("the JWT header names no kid")
+    return jwt.decode(token, tool_key(tool, header["kid"]), algorithms=["RS256"],
+                      audience=audience, leeway=current_settings().lti_clock_skew,
+                      options={"require": require})
+
+
+# --- the token endpoint --------------------------------------------------------------------
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    scope: str
+    expires_in: int
+
+
+def _client(assertion: str, client_id: str | None) -> PartnerTool:
+    try:
+        claimed = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        raise OAuthError("invalid_client", "the client assertion is not a JWT", 401) from None
+    tool = current_storage().lti_platform_tools.find_tool(str(claimed.get("iss", "")))
+    if tool is None:
+        raise OAuthError("invalid_client", "the assertion's iss is not a registered client",
+                         401)
+    if client_id and client_id != tool.client_id:
+        raise OAuthError("invalid_client", "client_id does not match the assertion", 401)
+    return tool
+
+
+def _check_assertion(tool: PartnerTool, assertion: str) -> dict[str, Any]:
+    try:
+        claims = verify_tool_jwt(tool, assertion, audience=[token_endpoint(), issuer()],
+                                 require=["iss", "sub", "aud", "exp", "iat", "jti"])
+    except KeysUnavailable as exc:
+        raise OAuthError("invalid_client", str(exc), 401) from None
+    except jwt.InvalidAudienceError:
+        raise OAuthError("invalid_client", "the assertion's aud is not this token endpoint",
+                         401) from None
+    except jwt.InvalidTokenError as exc:
+        raise OAuthError("invalid_client", f"bad client assertion: {exc}", 401) from None
+    if claims["sub"] != tool.client_id:
+        raise OAuthError("invalid_client", "the assertion's sub must be the client id", 401)
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
+    if expires - datetime.fromtimestamp(claims["iat"], UTC) > MAX_ASSERTION_LIFETIME:
+        raise OAuthError("invalid_client", "the assertion lives longer than an hour", 401)
+    jti = str(claims["jti"])
+    if not jti or len(jti) > 255 or not current_storage().lti_platform_tools.remember_assertion(
+            tool.client_id, jti, expires + timedelta(seconds=current_settings().lti_clock_skew)):
+        raise OAuthError("invalid_client", "this client assertion (jti) was already used", 401)
+    return claims
+
+
+def _scopes(tool: PartnerTool, requested: str) -> list[str]:
+    scopes = list(dict.fromkeys(requested.split()))
+    if not scopes:
+        raise OAuthError("invalid_scope", "name the scopes wanted")
+    known = set(SERVICE_SCOPES.values())
+    allowed = {SERVICE_SCOPES[s] for s in tool.services}
+    for scope in scopes:
+        if scope not in known:
+            raise OAuthError("invalid_scope", f"unknown scope {scope}")
+        if scope not in allowed:
+            raise OAuthError("invalid_scope", f"this tool may not use {scope}")
+    return scopes
+
+
+def issue_token(form: dict[str, str]) -> IssuedToken:
+    """RFC 6749 §4.4 with RFC 7523 §2.2 client authentication."""
+    if form.get("grant_type") != "client_credentials":
+        raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
+    if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
+        raise OAuthError("invalid_request",
+                         f"client_assertion_type must be {ASSERTION_TYPE} with a "
+                         "client_assertion")
+    tool = _client(form["client_assertion"], form.get("client_id"))
+    _check_assertion(tool, form["client_assertion"])
+    scopes = _scopes(tool, form.get("scope", ""))
+    ttl = current_settings().lti_platform_token_ttl
+    now = int(time.time())
+    key = _platform_key()
+    token = jwt.encode({"iss": issuer(), "aud": token_endpoint(), "sub": tool.client_id,
+                        "scope": " ".join(scopes), "iat": now, "exp": now + ttl,
+                        "jti": secrets.token_urlsafe(16)},
+                       key.private_pem, algorithm="RS256", headers={"kid": key.kid})
+    log.info("access token for tool %s (%s): %s", tool.id, tool.client_id, " ".join(scopes))
+    return IssuedToken(access_token=token, scope=" ".join(scopes), expires_in=ttl)
+
+
+def _platform_key():
+    return signing_key(current_storage().lti_platform_keys)
+
+
+# --- bearer tokens on service requests -----------------------------------------------------
+@dataclass(frozen=True)
+class ServiceClient:
+    tool: PartnerTool
+    scopes: frozenset[str]
+
+
+def authenticate(*accepted: str) -> ServiceClient:
+    """The tool behind the request's bearer token, holding one of `accepted` scopes."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise OAuthError("invalid_request", "a Bearer access token is required", 401)
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        jwk = next((k for k in public_jwks(current_storage().lti_platform_keys)["keys"]
+                    if k["kid"] == kid), None)
+        if jwk is None:
+            raise jwt.InvalidTokenError("unknown key")
+        claims = jwt.decode(token, RSAAlgorithm.from_jwk(jwk), algorithms=["RS256"],
+                            audience=token_endpoint(), issuer=issuer(),
+                            options={"require": ["exp", "sub", "scope"]})
+    except jwt.InvalidTokenError as exc:
+        raise OAuthError("invalid_token", f"the access token is not valid: {exc}",
+                         401) from None
+    tool = current_storage().lti_platform_tools.find_tool(claims["sub"])
+    if tool is None:
+        raise OAuthError("invalid_token", "the tool is no longer registered", 401)
+    scopes = frozenset(claims["scope"].split())
+    if not scopes & set(accepted):
+        raise OAuthError("insufficient_scope",
+                         f"this request needs one of: {' '.join(accepted)}", 403)
+    return ServiceClient(tool=tool, scopes=scopes)

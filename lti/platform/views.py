@@ -1,0 +1,182 @@
+"""Browser-facing platform routes: the platform JWKS and OpenID configuration, the OIDC
+authorization endpoint, the catalogue page and its launches, and Deep Linking."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+
+from hub.settings import current_settings
+from hub.storage import current_storage
+from lti.i18n import pick_language
+from lti.keys import public_jwks
+from lti.platform import deep_linking, launches
+from lti.platform.authorize import AuthorizationRefused, authorize
+from lti.platform.identity import learner_from_launch, set_cookie, sign_in, signed_in
+from lti.platform.pages import translator
+from lti.platform.tools import SERVICE_SCOPES, platform_urls
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("lti_platform", __name__, url_prefix="/lti/platform",
+                      template_folder="../templates")
+well_known = Blueprint("lti_platform_well_known", __name__)
+
+
+def refused(code: str, detail: str, status: int = 400):
+    language = pick_language()
+    log.warning("LTI platform request refused: %s (%s)", code, detail)
+    return render_template("platform/refused.html", t=translator(language), lang=language,
+                           code=code, detail=detail), status
+
+
+@blueprint.get("/jwks")
+def jwks():
+    response = jsonify(public_jwks(current_storage().lti_platform_keys))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@well_known.get("/.well-known/openid-configuration")
+def openid_configuration():
+    """OpenID Connect Discovery, with the LTI platform configuration (Dynamic
+    Registration 1.0 §3.2) for tools that read it."""
+    urls = platform_urls(current_settings().public_url)
+    return jsonify({
+        "issuer": urls["issuer"], "authorization_endpoint": urls["authorization_endpoint"],
+        "token_endpoint": urls["token_endpoint"], "jwks_uri": urls["jwks_uri"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", *SERVICE_SCOPES.values()],
+        "response_types_supported": ["id_token"], "response_modes_supported": ["form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["iss", "aud", "sub", "iat", "exp", "nonce", "name", "given_name",
+                             "family_name", "email"],
+        "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+            "product_family_code": "berpijar", "version": "1.0",
+            "messages_supported": [{"type": "LtiResourceLinkRequest"},
+                                   {"type": "LtiDeepLinkingRequest"}]},
+    })
+
+
+@blueprint.route("/auth", methods=["GET", "POST"])
+def auth():
+    """OIDC authorization endpoint (LTI Security Framework 1.0 §5.1.1.2-5.1.1.3)."""
+    try:
+        form = authorize(request.values.to_dict())
+    except AuthorizationRefused as exc:
+        if exc.redirect_uri is None:  # never redirect to an unverified client or URI
+            return refused(exc.error, exc.description)
+        log.warning("LTI platform authorization refused: %s (%s)", exc.error, exc.description)
+        form = {"action": exc.redirect_uri,
+                "fields": {"error": exc.error, "error_description": exc.description,
+                           **({"state": exc.state} if exc.state else {})}}
+    language = pick_language()
+    response = render_template("platform/form_post.html", t=translator(language),
+                               lang=language, **form)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@blueprint.get("/catalogue")
+def catalogue():
+    """The hub's catalogue of partner activities; `?launch=<tool-role launch id>` signs
+    the learner of that launch in first."""
+    if request.args.get("launch"):
+        return _sign_in_from_launch(request.args["launch"])
+    person = signed_in()
+    if person is None or person.kind != "learner":
+        return refused("not_signed_in", "open the hub from your LMS first", 401)
+    storage = current_storage()
+    rows = []
+    for placement in storage.lti_platform_tools.list_placements():
+        entry = storage.lti_catalogue.get_entry(placement.catalogue_id)
+        if entry is not None:
+            rows.append((entry, placement))
+    language = pick_language()
+    return render_template("platform/catalogue.html", t=translator(language), lang=language,
+                           person=person, rows=rows)
+
+
+def _sign_in_from_launch(launch_id: str):
+    from lti.tool.launch import Launch
+    from lti.tool.session import restored_launch
+    try:
+        flow = restored_launch(launch_id)
+    except Exception as exc:  # expired or unknown launch ids: pylti1p3 raises its own kinds
+        return refused("launch_expired", str(exc) or type(exc).__name__, 401)
+    launch = Launch(launch_id=launch_id, platform=flow.registration.platform,
+                    claims=flow.get_launch_data())
+    if launch.message_type != launches.RESOURCE_LINK:
+        return refused("not_signed_in", "only a resource link launch signs a learner in", 401)
+    person = learner_from_launch(launch)
+    return set_cookie(redirect(url_for(".catalogue"), 303), person)
+
+
+@blueprint.post("/launch/<catalogue_id>")
+def launch_from_catalogue(catalogue_id: str):
+    person = signed_in()
+    if person is None or person.kind != "learner":
+        return refused("not_signed_in", "open the hub from your LMS first", 401)
+    if request.form.get("csrf") != person.csrf:
+        return refused("csrf", "the form did not come from this catalogue page", 403)
+    storage = current_storage()
+    placement = storage.lti_platform_tools.get_placement(catalogue_id)
+    entry = storage.lti_catalogue.get_entry(catalogue_id)
+    tool = storage.lti_platform_tools.get_tool(placement.tool_id) if placement else None
+    if tool is None or entry is None:
+        return refused("unknown_activity", f"no partner activity {catalogue_id!r}", 404)
+    context = launches.catalogue_context()
+    link = launches.resource_link(tool, entry, context)
+    launches.default_line_item(tool, entry, link)
+    return launches.start_launch(tool, person, context=context, link=link, placement=placement)
+
+
+def relay_launch(entry, launch):
+    """The tool role's target launcher: a learner launched, from an LMS, a resource link
+    deep-linked to `entry`; launch the partner tool the entry is placed on."""
+    storage = current_storage()
+    placement = storage.lti_platform_tools.get_placement(entry.id)
+    tool = storage.lti_platform_tools.get_tool(placement.tool_id) if placement else None
+    if tool is None:
+        return None  # not placed on a tool: the tool role shows what would be launched
+    person = learner_from_launch(launch)
+    context = (launches.lms_context(launch.platform.id, launch.context) if launch.context
+               else launches.catalogue_context())
+    link = launches.resource_link(tool, entry, context, lms_platform_id=launch.platform.id,
+                                  lms_link_id=launch.resource_link["id"])
+    launches.default_line_item(tool, entry, link)
+    log.info("relaying LMS launch (iss=%s) to partner tool %s", launch.issuer, tool.id)
+    response = launches.start_launch(tool, person, roles=launch.roles or [launches.LEARNER],
+                                     context=context, link=link, placement=placement)
+    return set_cookie(response, person)
+
+
+@blueprint.get("/deep-link/<token>")
+def deep_link_start(token: str):
+    start = deep_linking.take_start(token)
+    tool = (current_storage().lti_platform_tools.get_tool(start["tool_id"])
+            if start else None)
+    if tool is None:
+        return refused("unknown_link", "this content picker link is unknown or used", 404)
+    admin = sign_in(kind="admin", issuer=launches.issuer(), subject=start["admin"],
+                    name=start["name"])
+    response = launches.start_launch(
+        tool, admin, message_type=launches.DEEP_LINKING,
+        target_link_uri=tool.deep_linking_url, roles=launches.ADMIN_ROLES,
+        deep_link_data=deep_linking.new_picker_data(tool, admin))
+    return set_cookie(response, admin)
+
+
+@blueprint.post("/deep-link/return")
+def deep_link_return():
+    token = request.form.get("JWT", "")
+    try:
+        tool, claims = deep_linking.validate_response(token, signed_in())
+    except deep_linking.DeepLinkRefused as exc:
+        return refused(exc.code, exc.detail)
+    outcome = deep_linking.accept_items(tool, claims)
+    language = pick_language()
+    return render_template("platform/deep_linked.html", t=translator(language), lang=language,
+                           tool=tool, outcome=outcome, when=datetime.now(UTC))
