@@ -25,8 +25,8 @@ from lrs.validation import StatementValidator
 from lrs.versioning import init_versioning
 from lti import blueprints as lti_blueprints
 from lti import cli_groups as lti_cli_groups
-from lti import statements_listener as lti_statements_listener
 from lti import platform as lti_platform
+from lti import statements_listener as lti_statements_listener
 from transcripts import blueprints as transcripts_blueprints
 from transcripts import cli as transcripts_cli
 from transcripts.identity import RegistryResolver

@@ -72,6 +72,7 @@ def link_claims(storage: Storage, claims: Sequence[Claim], source: str, policy: 
     again the statements that were waiting for these identifiers."""
     now = now or _now()
     wanted = {actor.key: (actor, nip) for actor, nip in claims}
+    known = storage.people.find_links(wanted)
     stored = storage.people.link_identities([a.link(nip, source, now)
                                              for a, nip in wanted.values()])
     linked, conflicts = [], []
@@ -87,8 +88,9 @@ def link_claims(storage: Storage, claims: Sequence[Claim], source: str, policy: 
         storage.people.report_conflicts(conflicts)
         log.warning("identity conflicts (%s): %d identifiers already linked to another NIP",
                     source, len(conflicts))
+    # Only identifiers linked just now can have statements waiting for them.
     ingest.reprocess_identities(storage.transcripts, lrs_service.find_statements,
-                                [link.key for link in linked], policy)
+                                [link.key for link in linked if link.key not in known], policy)
     return LinkResult(linked, conflicts)
 
 
@@ -118,8 +120,11 @@ def link_identity(storage: Storage, nip: str, actor: Actor, policy: Policy, *,
     explicit way to settle a conflict); the evidence it earned moves with it."""
     now = _now()
     if relink:
-        storage.people.relink_identity(actor.link(nip, source, now))
+        previous = storage.people.relink_identity(actor.link(nip, source, now))
         storage.people.resolve_conflicts(actor.key, now)
+        if previous is None or previous.nip != nip:  # waiting statements / evidence move
+            ingest.reprocess_identities(storage.transcripts, lrs_service.find_statements,
+                                        [actor.key], policy)
     return link_claims(storage, [(actor, nip)], source, policy, now)
 
 

@@ -232,42 +232,45 @@ def rebuild(store: TranscriptStore, feed: Feed, policy: Policy, *,
 
 # --- after registry or rule changes ------------------------------------------------
 def reprocess_identities(store: TranscriptStore, find: Finder, keys: Iterable[str],
-                         policy: Policy, now: Callable[[], datetime] = _now) -> int:
+                         policy: Policy, now: Callable[[], datetime] = _now,
+                         batch_size: int = BATCH_SIZE) -> int:
     """Process again what involves `keys`: statements waiting for a NIP and evidence
-    already credited through them.  Returns how many statements were looked at."""
+    already credited through them, a batch per transaction.  Returns how many statements
+    were looked at."""
     keys = set(keys)
     if not keys:
         return 0
     with store.session() as session:
-        ids = {u.statement_id for u in session.unlinked_for(keys)}
-        ids |= {e.statement_id for e in session.evidence_of_identities(keys)}
-        if not ids:
-            return 0
-        found = find(ids)
-        missing = ids - set(found)
-        statements = sorted(found.values(), key=lambda s: s.seq)
-        moment = now()
-        if missing:  # not in the LRS any more (cannot happen today): drop what they gave
-            pairs = session.delete_evidence(missing)
-            session.delete_unlinked(missing)
-            refresh_summaries(session, pairs, policy, moment)
-        apply_statements(session, statements, policy, moment)
+        ids = sorted({u.statement_id for u in session.unlinked_for(keys)}
+                     | {e.statement_id for e in session.evidence_of_identities(keys)})
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start:start + batch_size]
+        found = find(chunk)
+        missing = set(chunk) - set(found)
+        with store.session() as session:
+            moment = now()
+            if missing:  # not in the LRS any more (cannot happen today): drop what they gave
+                pairs = session.delete_evidence(missing)
+                session.delete_unlinked(missing)
+                refresh_summaries(session, pairs, policy, moment)
+            apply_statements(session, sorted(found.values(), key=lambda s: s.seq), policy,
+                             moment)
     return len(ids)
 
 
 def remap(store: TranscriptStore, policy: Policy, *, page_size: int = 2000,
           now: Callable[[], datetime] = _now) -> int:
-    """Map stored evidence again with the current rules and competencies, and
-    recompute every summary.  Returns how many evidence rows changed."""
+    """Map stored evidence again with the current rules and competencies, and recompute
+    every summary, a page per transaction (the lock is never held for long).  Returns how
+    many evidence rows changed."""
     changed_count = 0
-    with store.session() as session:
-        rules = RuleBook(session.mapping_rules())
-        moment = now()
-        after: tuple[str, int, str] | None = None
-        while True:
+    after: tuple[str, int, str] | None = None
+    while True:
+        with store.session() as session:
+            rules = RuleBook(session.mapping_rules())
             page = session.evidence_page(after, page_size)
             if not page:
-                break
+                return changed_count
             changed = []
             for record in page:
                 mapped = rules.apply(activity_facts(record), policy.minutes_per_jp)
@@ -278,7 +281,7 @@ def remap(store: TranscriptStore, policy: Policy, *, page_size: int = 2000,
                     changed.append(updated)
             session.save_evidence(changed)
             changed_count += len(changed)
-            refresh_summaries(session, {(r.nip, r.year) for r in page}, policy, moment)
-            last = page[-1]
-            after = (last.nip, last.year, last.statement_id)
-    return changed_count
+            # A person-year split over two pages is summarised on both; the last wins.
+            refresh_summaries(session, {(r.nip, r.year) for r in page}, policy, now())
+        last = page[-1]
+        after = (last.nip, last.year, last.statement_id)

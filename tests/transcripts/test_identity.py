@@ -170,3 +170,32 @@ def test_the_resolver_links_nothing_for_groups_or_anonymous_agents(registry, app
     from transcripts.identity import RegistryResolver
     with app.test_request_context():
         assert RegistryResolver().same_person(agent) == []
+
+
+def test_reimporting_the_roster_reads_no_statement_again(registry, app, partners, send,
+                                                         monkeypatch, auditor_get):
+    send(partners["jabar"], learning(mbox("siti.rahmawati@menpan.go.id"), KEUANGAN, jp=5),
+         learning(mbox("new.address@menpan.go.id"), f"{KEUANGAN}/lanjutan", jp=2))
+    from lrs import service as lrs_service
+    read: list[str] = []
+    original = lrs_service.find_statements
+
+    def counting(ids):
+        ids = list(ids)
+        read.extend(ids)
+        return original(ids)
+
+    monkeypatch.setattr(lrs_service, "find_statements", counting)
+    from transcript_fixtures import load_roster
+    load_roster(app)
+    assert read == []  # nothing newly linked: nothing to process again
+    roster = ROSTER_FILE.read_text().replace("siti.rahmawati@menpan.go.id",
+                                             "siti.rahmawati@menpan.go.id|new.address@menpan.go.id")
+    with app.app_context():
+        from transcripts.identity import import_roster
+        from transcripts.policy import current_policy
+        from transcripts.roster import parse_roster
+        import_roster(app.extensions["hub.storage"], parse_roster(roster), current_policy())
+    assert len(read) == 1  # only the statement that waited for the new address
+    assert auditor_get(f"/api/transcripts/people/{SITI}/transcripts/2026").json[
+        "total_jp"] == 7
