@@ -1,0 +1,130 @@
+"""AGS 2.0 as the hub serves it: line item CRUD, paging and filters, score validation
+and ordering, results — called over HTTP with tokens from the token endpoint."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from tests.lti_platform.test_security import SCOPE, access_token, launched  # noqa: F401
+
+LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
+
+
+@pytest.fixture
+def headers(hub, partner, launched):  # noqa: F811
+    return access_token(hub, partner, SCOPE + "lineitem", SCOPE + "score",
+                        SCOPE + "result.readonly")
+
+
+def container(launched) -> str:  # noqa: F811
+    return launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitems"]
+
+
+def score(sub: str, when: datetime, **fields) -> dict:
+    return {"userId": sub, "timestamp": when.isoformat(), "activityProgress": "Completed",
+            "gradingProgress": "FullyGraded", "scoreGiven": 5, "scoreMaximum": 10, **fields}
+
+
+def test_line_items_are_paged_and_filtered_by_tag_and_resource_link(
+        hub, launched, headers):  # noqa: F811
+    url = container(launched)
+    for number in range(3):
+        made = requests.post(url, json={"label": f"Kuis {number}", "scoreMaximum": 10,
+                                        "tag": "kuis" if number else "tugas"},
+                             headers={**headers, "Content-Type": LINEITEM})
+        assert made.status_code == 201 and made.headers["Location"] == made.json()["id"]
+    first = requests.get(url, params={"limit": 2}, headers=headers)
+    assert first.headers["Content-Type"].startswith(
+        "application/vnd.ims.lis.v2.lineitemcontainer+json")
+    assert len(first.json()) == 2 and 'rel="next"' in first.headers["Link"]
+    following = first.headers["Link"].split("<")[1].split(">")[0]
+    rest = requests.get(following, headers=headers).json()
+    assert len(first.json()) + len(rest) == 4  # the hub's own graded line item too
+    assert [i["label"] for i in requests.get(url, params={"tag": "kuis"},
+                                             headers=headers).json()] == ["Kuis 1", "Kuis 2"]
+    link_id = launched["https://purl.imsglobal.org/spec/lti/claim/resource_link"]["id"]
+    by_link = requests.get(url, params={"resource_link_id": link_id}, headers=headers).json()
+    assert [i["resourceLinkId"] for i in by_link] == [link_id]
+
+
+def test_line_item_can_be_read_changed_and_deleted(hub, launched, headers):  # noqa: F811
+    made = requests.post(container(launched), json={"label": "Tugas", "scoreMaximum": 20},
+                         headers=headers).json()
+    changed = requests.put(made["id"], json={**made, "label": "Tugas akhir",
+                                             "scoreMaximum": 30}, headers=headers)
+    assert changed.status_code == 200 and changed.json()["label"] == "Tugas akhir"
+    assert requests.get(made["id"], headers=headers).json()["scoreMaximum"] == 30
+    assert requests.delete(made["id"], headers=headers).status_code == 204
+    assert requests.get(made["id"], headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize(("body", "pointer"), [
+    ({"scoreMaximum": 10}, "/label"),
+    ({"label": "x"}, "/scoreMaximum"),
+    ({"label": "x", "scoreMaximum": 0}, "/scoreMaximum"),
+    ({"label": "x", "scoreMaximum": 1, "resourceLinkId": "not-mine"}, "/resourceLinkId"),
+    ({"label": "x", "scoreMaximum": 1, "startDateTime": "tomorrow"}, "/startDateTime"),
+])
+def test_malformed_line_items_are_refused(hub, launched, headers, body, pointer):  # noqa: F811
+    response = requests.post(container(launched), json=body, headers=headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["pointer"] == pointer
+
+
+def test_scores_must_be_newer_than_the_one_recorded(hub, launched, headers):  # noqa: F811
+    item = launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    when = datetime.now(UTC)
+    assert requests.post(item + "/scores", json=score(launched["sub"], when),
+                         headers=headers).status_code == 204
+    for earlier in (when, when - timedelta(seconds=1)):
+        late = requests.post(item + "/scores", json=score(launched["sub"], earlier,
+                                                          scoreGiven=9), headers=headers)
+        assert late.status_code == 409
+    results = requests.get(item + "/results", headers=headers).json()
+    assert [(r["userId"], r["resultScore"], r["resultMaximum"]) for r in results] == [
+        (launched["sub"], 5, 10)]
+
+
+@pytest.mark.parametrize(("change", "pointer"), [
+    ({"userId": None}, "/userId"),
+    ({"userId": "someone-never-launched"}, "/userId"),
+    ({"scoreMaximum": None}, "/scoreMaximum"),
+    ({"scoreGiven": -1}, "/scoreGiven"),
+    ({"scoreGiven": "9"}, "/scoreGiven"),
+    ({"activityProgress": "Done"}, "/activityProgress"),
+    ({"gradingProgress": None}, "/gradingProgress"),
+    ({"timestamp": "2026-01-01T10:00:00"}, "/timestamp"),
+])
+def test_malformed_scores_are_refused(hub, launched, headers, change, pointer):  # noqa: F811
+    item = launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    body = {k: v for k, v in {**score(launched["sub"], datetime.now(UTC)), **change}.items()
+            if v is not None}
+    response = requests.post(item + "/scores", json=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["pointer"] == pointer
+
+
+def test_progress_without_a_final_score_records_completion_only(
+        hub, launched, headers):  # noqa: F811
+    item = launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    body = score(launched["sub"], datetime.now(UTC), gradingProgress="PendingManual")
+    assert requests.post(item + "/scores", json=body, headers=headers).status_code == 204
+    with hub.context():
+        verbs = [s.document["verb"]["id"].rsplit("/", 1)[1]
+                 for s in hub.storage.statements.statements_after(0, 100)]
+    assert "completed" in verbs and "scored" not in verbs and "passed" not in verbs
+
+
+def test_a_failing_score_records_failed(hub, launched, headers):  # noqa: F811
+    item = launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    body = score(launched["sub"], datetime.now(UTC), scoreGiven=10, scoreMaximum=50)
+    assert requests.post(item + "/scores", json=body, headers=headers).status_code == 204
+    with hub.context():
+        documents = [s.document for s in hub.storage.statements.statements_after(0, 100)]
+    verbs = {d["verb"]["id"].rsplit("/", 1)[1]: d for d in documents}
+    assert "failed" in verbs and "passed" not in verbs
+    assert verbs["scored"]["result"]["success"] is False
+    assert "result" not in verbs["failed"]  # one result per score (one LMS grade)
