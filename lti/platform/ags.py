@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -245,7 +245,7 @@ def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> l
         # AGS 2.0 §3.4.9: a score not newer than the stored one must not replace it.
         raise Conflict("a score with the same or a later timestamp is already recorded for "
                        "this user and line item", pointer="/timestamp")
-    return _record(tool, item, replace(result), learner)
+    return _record(tool, item, result, learner)
 
 
 def _record(tool: PartnerTool, item: PlatformLineItem, result: PlatformResult,

@@ -17,7 +17,7 @@ from lrs.service import record_statements
 from lti.platform import xapi
 from lti.platform.identity import signed_in, tool_sub
 from lti.platform.launches import (
-    _HINT,
+    HINT_PREFIX,
     RESOURCE_LINK,
     LaunchIntent,
     id_token_claims,
@@ -66,7 +66,7 @@ def authorize(params: dict[str, str]) -> dict[str, Any]:
     hint = params.get("lti_message_hint", "")
     if not hint or not params.get("login_hint"):
         raise refuse("invalid_request", "login_hint and lti_message_hint are required")
-    stored = current_storage().lti_sessions.get_value(_HINT + hint, datetime.now(UTC))
+    stored = current_storage().lti_sessions.get_value(HINT_PREFIX + hint, datetime.now(UTC))
     if not isinstance(stored, dict) or stored["tool_id"] != tool.id:
         raise refuse("invalid_request", "lti_message_hint is unknown, expired or used")
     person = signed_in()

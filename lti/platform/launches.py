@@ -47,7 +47,7 @@ RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 HINT_LIFETIME = timedelta(minutes=10)  # from login initiation to the authorization request
 ID_TOKEN_LIFETIME = 300
-_HINT = "platform.hint:"
+HINT_PREFIX = "platform.hint:"
 DEFAULT_SCORE_MAXIMUM = 100.0
 
 
@@ -162,7 +162,7 @@ def start_launch(tool: PartnerTool, person: SignedIn, *, message_type: str = RES
         link_id=link.id if link else None, catalogue_id=link.catalogue_id if link else None,
         custom=custom, deep_link_data=deep_link_data)
     hint = secrets.token_urlsafe(24)
-    current_storage().lti_sessions.put_value(_HINT + hint, asdict(intent),
+    current_storage().lti_sessions.put_value(HINT_PREFIX + hint, asdict(intent),
                                              datetime.now(UTC) + HINT_LIFETIME)
     # Security Framework 1.0 §5.1.1.1: third-party initiated login, by GET.
     return redirect(with_query(tool.login_url, [
@@ -173,7 +173,7 @@ def start_launch(tool: PartnerTool, person: SignedIn, *, message_type: str = RES
 
 def take_intent(hint: str) -> LaunchIntent | None:
     """The intent behind a message hint; each hint authorises one launch."""
-    data = current_storage().lti_sessions.take_value(_HINT + hint, datetime.now(UTC))
+    data = current_storage().lti_sessions.take_value(HINT_PREFIX + hint, datetime.now(UTC))
     return LaunchIntent(**data) if isinstance(data, dict) else None
 
 

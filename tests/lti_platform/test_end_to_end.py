@@ -105,3 +105,37 @@ def test_line_items_scores_results_and_members_through_pylti1p3(
               if s["object"]["id"].endswith(f"/lti/platform/line-items/{item_number}")]
     assert [s["result"]["score"]["raw"] for s in scored] == [3, 7]
     assert not statements(hub, "completed")  # Submitted is not Completed
+
+
+def test_nrps_of_a_relayed_course_lists_the_lms_roster_under_the_tools_subs(
+        hub, browser, partner, registered_partner, lms):
+    from hub.storage.contract import LtiMember, LtiUser
+    launch = relayed_launch(browser, partner)
+    with hub.context():
+        platform = hub.storage.lti_platforms.list_platforms()[0]
+        now = datetime.now(UTC)
+        hub.storage.lti_roster.upsert_users([LtiUser(issuer=lms.issuer, sub="learner-2",
+                                                     updated=now, name="Budi",
+                                                     email="budi@example.go.id")])
+        hub.storage.lti_roster.upsert_members([LtiMember(
+            platform_id=platform.id, context_id="course-1", sub="learner-2",
+            roles=("Learner",), status="Active", launched=False, updated=now)])
+    members = launch.get_nrps().get_members()
+    names = sorted(m.get("name") for m in members)
+    assert names == ["Budi", "Siti Rahma"]
+    assert all("email" not in m for m in members)  # the tool may have names only
+    budi = next(m for m in members if m["name"] == "Budi")
+    ags = launch.get_ags()
+    item = ags.find_lineitem_by_resource_id("etika-asn")
+    ags.put_grade(Grade().set_user_id(budi["user_id"]).set_score_given(50)
+                  .set_score_maximum(50).set_timestamp(datetime.now(UTC).isoformat())
+                  .set_activity_progress("Completed").set_grading_progress("FullyGraded"),
+                  item)
+    assert [s["actor"]["account"]["name"] for s in statements(hub, "scored")] == ["learner-2"]
+
+
+def test_the_catalogue_needs_a_signed_in_learner(hub, browser, registered_partner):
+    assert browser.http.get(hub.url + "/lti/platform/catalogue").status_code == 401
+    assert browser.open_catalogue("lti1p3-launch-unknown").status_code == 401
+    browser.open_catalogue(browser.sign_in())
+    assert browser.launch_entry(csrf="forged").status_code == 403
