@@ -38,6 +38,13 @@ class LiveHub:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 20) -> LiveHub:
+        try:
+            return self._start(timeout)
+        except BaseException:
+            self.kill()  # never leave a server behind a failed start
+            raise
+
+    def _start(self, timeout: float) -> LiveHub:
         self.process = subprocess.Popen(
             [str(GUNICORN), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
              "--graceful-timeout", "2", "wsgi:app"],
@@ -53,7 +60,6 @@ class LiveHub:
             except requests.RequestException:  # not listening yet, or workers booting
                 pass
             time.sleep(0.1)
-        self.kill()
         raise RuntimeError("gunicorn did not answer /health in time")
 
     def kill(self) -> None:
