@@ -81,8 +81,32 @@ def pytest_args(argv: list[str]) -> list[str]:
     return [*argv] if chose else ["-n", "auto", *argv]
 
 
+BROWSER_PACKAGES = {"/usr/bin/chromium": "chromium", "/usr/bin/chromedriver": "chromium-driver"}
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium; install it when missing and we may (root
+    with apt-get). Otherwise they are skipped, with a message, outside CI."""
+    missing = [package for path, package in BROWSER_PACKAGES.items() if not Path(path).exists()]
+    if not missing:
+        return
+    if os.name != "posix" or os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():
+        print(f"note: {' and '.join(missing)} not installed; the browser tests will be "
+              "skipped (as root: apt-get install -y chromium chromium-driver)", flush=True)
+        return
+    print(f"installing {' '.join(missing)} with apt-get for the browser tests", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]):
+        if subprocess.run(command, env=env).returncode != 0:
+            print("warning: could not install Chromium; the browser tests will be skipped "
+                  "(and fail under CI=true)", flush=True)
+            return
+
+
 def test(argv: list[str]) -> None:
     ensure_environment("test")
+    ensure_chromium()
     os.chdir(ROOT)
     os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *pytest_args(argv)])
 

@@ -30,6 +30,7 @@ from lti import statements_listener as lti_statements_listener
 from transcripts import blueprints as transcripts_blueprints
 from transcripts import cli as transcripts_cli
 from transcripts.identity import RegistryResolver
+from transcripts.pages import blueprint as auditor_pages
 from transcripts.service import on_statements_stored
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (health.blueprint, credentials_api.blueprint, *lrs_blueprints(),
                       *lti_blueprints(), *lti_platform.blueprints()):
         app.register_blueprint(blueprint)
-    for blueprint in transcripts_blueprints():
+    for blueprint in (*transcripts_blueprints(), auditor_pages()):
         app.register_blueprint(blueprint)
     cli.register(app)
     transcripts_cli.register(app)

@@ -1,4 +1,5 @@
-"""A small translation helper for the LTI pages: Bahasa Indonesia first, English too.
+"""Texts of the LTI pages: Bahasa Indonesia first, English too (hub.i18n picks and
+looks up).
 
 The language is `?lang=` when given, else the launch's `launch_presentation.locale`,
 else the browser's Accept-Language, else Indonesian.
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import request
+from hub import i18n
+from hub.i18n import DEFAULT, LANGUAGES
 
-LANGUAGES = ("id", "en")
-DEFAULT = "id"
+__all__ = ["DEFAULT", "LANGUAGES", "MESSAGES", "REASONS", "pick_language", "reason_text",
+           "translator"]
 
 MESSAGES: dict[str, dict[str, str]] = {
     "id": {
@@ -181,25 +183,11 @@ REASONS: dict[str, dict[str, str]] = {
 
 
 def pick_language(locale: str | None = None) -> str:
-    asked = request.args.get("lang") or request.form.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    if locale:
-        primary = locale.replace("_", "-").split("-")[0].lower()
-        if primary in LANGUAGES:
-            return primary
-    best = request.accept_languages.best_match(LANGUAGES)
-    return best or DEFAULT
+    return i18n.pick_language(locale)
 
 
 def translator(language: str) -> Callable[..., str]:
-    table = MESSAGES.get(language, MESSAGES[DEFAULT])
-
-    def translate(key: str, **values: object) -> str:
-        text = table.get(key) or MESSAGES[DEFAULT].get(key) or key
-        return text.format(**values) if values else text
-
-    return translate
+    return i18n.translator(MESSAGES, language)
 
 
 def reason_text(code: str, language: str) -> str:
