@@ -31,6 +31,10 @@ process, with the app built by `hub.app.create_app`:
 Before timing, it waits (`--quiet-wait`, default 120 s) for other work on the machine to
 settle, and records how busy the machine was.
 
+Times are wall clock (p50/p95) and CPU: this process plus, on PostgreSQL, the backends of
+the benchmark's database — on a shared machine CPU time is the steadier figure.  The load
+average at start and end is recorded.
+
 Prints a table and writes bench/results/transcripts-<engine>-<people>-<time>.json.
 """
 
@@ -53,7 +57,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.hub_process import (  # noqa: E402
     DEFAULT_POSTGRES_ADMIN,
+    cpu_seconds,
     fresh_database,
+    postgres_backends,
     wait_for_quiet,
 )
 from hub.app import create_app  # noqa: E402
@@ -142,16 +148,36 @@ def preload(storage, statements: list[dict], authorities: list[dict]) -> None:
         storage.statements.insert_statements(records)
 
 
+class Cpu:
+    """CPU seconds spent by this process and, on PostgreSQL, by the backends serving the
+    benchmark's database: a measure the other work on a shared machine does not inflate
+    the way it inflates wall-clock time."""
+
+    def __init__(self, url: str) -> None:
+        self.database = url.rsplit("/", 1)[1] if url.startswith("postgresql") else None
+
+    def now(self) -> float:
+        total = time.process_time()
+        if self.database:
+            total += sum(cpu_seconds(pid) or 0 for pid in postgres_backends(self.database))
+        return total
+
+
+CPU: Cpu | None = None
+
+
 def timed(function, repeat: int) -> dict:
     samples = []
+    cpu_start = CPU.now()
     for _ in range(repeat):
         start = time.perf_counter()
         function()
         samples.append((time.perf_counter() - start) * 1000)
+    cpu_ms = (CPU.now() - cpu_start) * 1000 / repeat
     samples.sort()
     return {"p50_ms": round(statistics.median(samples), 1),
             "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1),
-            "runs": repeat}
+            "cpu_ms": round(cpu_ms, 1), "runs": repeat}
 
 
 def basic(credential, secret: str) -> str:
@@ -163,8 +189,11 @@ def run(args: argparse.Namespace) -> dict:
                      "per_person": args.per_person, "heavy": args.heavy,
                      "machine": {"python": platform.python_version(),
                                  "cpus": __import__("os").cpu_count(),
-                                 "date": datetime.now(UTC).isoformat(timespec="seconds")}}
+                                 "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                                 "loadavg_start": Path("/proc/loadavg").read_text().split()[:3]}}
+    global CPU
     with fresh_database(args.engine, postgres_admin=args.postgres_admin) as url:
+        CPU = Cpu(url)
         app = create_app({"env": "development", "secret_key": "b" * 48, "database_url": url,
                           "log_format": "text", "log_level": "WARNING"})
         storage = app.extensions["hub.storage"]
@@ -202,13 +231,16 @@ def run(args: argparse.Namespace) -> dict:
                 f"{time.perf_counter() - start:.1f} s")
 
             results["quiet_before_sync"] = wait_for_quiet(args.quiet_wait, 0.5)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), CPU.now()
             sync = service.sync_now()
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, CPU.now() - cpu
             results["sync"] = {"statements": sync.statements, "seconds": round(elapsed, 1),
-                               "statements_per_s": round(sync.statements / elapsed)}
+                               "statements_per_s": round(sync.statements / elapsed),
+                               "cpu_seconds": round(cpu, 1),
+                               "statements_per_cpu_s": round(sync.statements / cpu)}
             say(f"sync: {sync.statements} statements in {elapsed:.1f} s "
-                f"= {results['sync']['statements_per_s']}/s")
+                f"= {results['sync']['statements_per_s']}/s "
+                f"({results['sync']['statements_per_cpu_s']} per CPU second)")
 
             reader = operator_reader("bench")
             transcript = queries.transcript_for(storage, policy, reader, nip(0), YEAR)
@@ -253,12 +285,12 @@ def ingest(app, client, credential, rng, args, *, listener: bool) -> dict:
         for k in range(25):
             batch += person_statements(1 + (b * 25 + k) % (args.people - 1), 4, rng)
         batches.append(json.dumps(batch))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), CPU.now()
     for body in batches:
         response = client.post("/xapi/statements", data=body, headers=headers,
                                content_type="application/json")
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, CPU.now() - cpu
     listeners[:] = saved
     storage = app.extensions["hub.storage"]
     lag = storage.statements.max_statement_seq() - storage.transcripts.feed_state().cursor
@@ -266,10 +298,12 @@ def ingest(app, client, credential, rng, args, *, listener: bool) -> dict:
         with app.app_context():
             service.sync_now()
     rate = round(len(batches) * 100 / elapsed)
-    say(f"online ingest {'with' if listener else 'without'} the listener: {rate}/s, "
-        f"cursor lag {lag}")
+    per_cpu = round(len(batches) * 100 / cpu)
+    say(f"online ingest {'with' if listener else 'without'} the listener: {rate}/s "
+        f"({per_cpu} per CPU second), cursor lag {lag}")
     return {"statements": len(batches) * 100, "seconds": round(elapsed, 1),
-            "statements_per_s": rate, "cursor_lag_at_end": lag}
+            "statements_per_s": rate, "statements_per_cpu_s": per_cpu,
+            "cursor_lag_at_end": lag}
 
 
 def say(message: str) -> None:
@@ -282,19 +316,23 @@ def table(results: dict) -> str:
         ("people (one agency)", results["people"]),
         ("statements preloaded", results["preload_statements"]),
         ("roster import", f"{results['roster_import_s']} s"),
-        ("sync backlog", f"{results['sync']['statements_per_s']} statements/s"),
+        ("sync backlog", f"{results['sync']['statements_per_s']} statements/s, "
+                         f"{results['sync']['statements_per_cpu_s']} per CPU second"),
         (f"transcript, {results['heavy']} statements",
-         f"{results['transcript']['p50_ms']} / {results['transcript']['p95_ms']} ms (p50/p95)"),
+         f"{results['transcript']['p50_ms']} / {results['transcript']['p95_ms']} ms (p50/p95), "
+         f"{results['transcript']['cpu_ms']} ms CPU"),
         ("  over HTTP", f"{results['transcript_http']['p50_ms']} / "
                         f"{results['transcript_http']['p95_ms']} ms"),
         (f"agency report, {results['people']} people",
-         f"{results['agency_report']['p50_ms']} / {results['agency_report']['p95_ms']} ms"),
+         f"{results['agency_report']['p50_ms']} / {results['agency_report']['p95_ms']} ms, "
+         f"{results['agency_report']['cpu_ms']} ms CPU"),
         ("  over HTTP", f"{results['agency_report_http']['p50_ms']} / "
                         f"{results['agency_report_http']['p95_ms']} ms"),
     ]
     for mode, figures in results["online_ingest"].items():
         rows.append((f"ingest {mode.replace('_', ' ')}",
-                     f"{figures['statements_per_s']} statements/s, cursor lag "
+                     f"{figures['statements_per_s']} statements/s "
+                     f"({figures['statements_per_cpu_s']} per CPU second), cursor lag "
                      f"{figures['cursor_lag_at_end']}"))
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
@@ -318,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.repeat, args.ingest = 10, 2000
     results = run(args)
+    results["machine"]["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
     print(table(results))
     out = ROOT / "bench" / "results" / (
         f"transcripts-{args.engine}-{args.people}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json")

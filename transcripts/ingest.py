@@ -106,7 +106,7 @@ def _links_for(session: TranscriptSession, facts: Sequence[StatementFacts], poli
     keys = {f.actor.key for f in facts}
     if not keys:
         return {}
-    links = {key: link.nip for key, link in session.find_links(keys).items()}
+    links = session.nips_of(keys)
     stubs: dict[str, Person] = {}
     new_links = {}
     for f in facts:
@@ -199,7 +199,7 @@ def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
          progress: Callable[[int], None] | None = None) -> SyncReport:
     """Process the feed from the durable cursor until it is exhausted (or `max_batches`)."""
     processed = batches = 0
-    state = store.feed_state()
+    state = FeedState(cursor=0, gaps={})
     while max_batches is None or batches < max_batches:
         with store.session() as session:
             state = session.feed_state()

@@ -45,6 +45,7 @@ from hub.storage.sql import transcripts_rows as rows
 from hub.storage.sql.tables import (
     transcript_evidence,
     transcript_feed_state,
+    transcript_identities,
     transcript_people,
     transcript_summaries,
     transcript_unlinked,
@@ -80,8 +81,12 @@ class SqlTranscriptSession:
                                   updated_at=datetime.now(UTC)))
 
     # --- registry -----------------------------------------------------------------
-    def find_links(self, keys: Iterable[str]) -> dict[str, IdentityLink]:
-        return rows.find_links(self.conn, keys)
+    def nips_of(self, keys: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        i = transcript_identities.c
+        for batch in rows.chunks(set(keys)):
+            found.update(self.conn.execute(select(i.key, i.nip).where(i.key.in_(batch))).all())
+        return found
 
     def link_identities(self, links: Sequence[IdentityLink]) -> dict[str, IdentityLink]:
         return rows.link_identities(self.conn, links)
@@ -112,9 +117,11 @@ class SqlTranscriptSession:
         pairs: set[tuple[str, int]] = set()
         e = transcript_evidence.c
         for batch in rows.chunks(set(statement_ids)):
-            found = self.conn.execute(select(e.nip, e.year).where(e.statement_id.in_(batch)))
-            pairs |= {(row.nip, row.year) for row in found}
-            self.conn.execute(delete(transcript_evidence).where(e.statement_id.in_(batch)))
+            # DELETE ... RETURNING: PostgreSQL, and SQLite since 3.35.
+            deleted = self.conn.execute(delete(transcript_evidence)
+                                        .where(e.statement_id.in_(batch))
+                                        .returning(e.nip, e.year))
+            pairs |= {(row.nip, row.year) for row in deleted}
         return pairs
 
     def evidence_for(self, pairs: Iterable[tuple[str, int]]) -> list[EvidenceRecord]:
