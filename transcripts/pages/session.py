@@ -63,6 +63,10 @@ class SignInRefused(Exception):
         self.status = status
 
 
+def _now() -> float:
+    return time.time()
+
+
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="transcripts.auditor-pages")
 
@@ -132,7 +136,7 @@ def sign_in(key: str, secret: str) -> Credential:
     if ROLE not in effective_scopes(credential.scopes):
         raise SignInRefused("sign_in.not_auditor", 403)
     _replace(PageSession(csrf=secrets.token_urlsafe(24), key=credential.key,
-                         since=int(time.time())))
+                         since=int(_now())))
     return credential
 
 
@@ -152,7 +156,7 @@ def auditor() -> tuple[Credential, Reader]:
     session = current()
     if not session.key:
         raise SignInRequired("sign_in_first")
-    if session.since is None or time.time() - session.since > LIFETIME_SECONDS:
+    if session.since is None or _now() - session.since > LIFETIME_SECONDS:
         sign_out("expired")
         raise SignInRequired("expired")
     storage = current_storage()

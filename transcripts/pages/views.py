@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import chain
@@ -290,7 +291,8 @@ def agency_csv():
 def agency_pdf():
     form, reader = _visible_agency()
     policy = current_policy()
-    report = queries.agency_report(current_storage(), policy, reader, form.agency, form.year)
+    report = queries.agency_report(current_storage(), policy, reader, form.agency, form.year,
+                                   limit=AGENCY_PAGE)
     rest = (_under_required(reader, form.year, form.agency, report.next_after)
             if report.next_after else ())
     body = pdf.agency_pdf(report, chain(report.under_required, rest), _texts(),
@@ -300,6 +302,9 @@ def agency_pdf():
 
 # --- errors: friendly pages in the chosen language, with the right status -------------
 def _error_page(status: int, key: str, message: str):
+    if "auditor_credential" not in g and session.signed_in_key():
+        with suppress(Exception):  # the menu if still signed in; the error page regardless
+            session.auditor()
     return page("auditor/error.html", status, status=status, key=key, message=message,
                 heading=f"error.{status}" if status in (400, 403, 404, 405) else
                 ("error.500" if status >= 500 else "title.error"),
