@@ -9,7 +9,9 @@ under CI=true they fail instead, as a missing PostgreSQL does (tests/conftest.py
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from live_server import LiveHub
 from realistic_hub import Seeded, seed
 
 from hub.storage import open_storage
+from hub.storage.contract import AccessQuery
 
 CHROMIUM = Path(os.environ.get("HUB_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("HUB_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -49,17 +52,31 @@ def chromium_available() -> None:
         pytest.skip(f"browser tests skipped: {missing}")
 
 
+@dataclass(frozen=True)
+class Site:
+    url: str
+    database_url: str
+    seeded: Seeded
+
+    def access_log(self, **query) -> list:
+        storage = open_storage(self.database_url)
+        try:
+            return storage.access.query_access(AccessQuery(limit=1000, **query))
+        finally:
+            storage.dispose()
+
+
 @pytest.fixture(scope="session")
-def live_hub(chromium_available, tmp_path_factory) -> Iterator[tuple[LiveHub, Seeded]]:
-    """One seeded hub for the browser tests of a worker (they only read, or sign in)."""
+def site(chromium_available, tmp_path_factory) -> Iterator[Site]:
+    """One seeded hub under gunicorn for the browser tests of a worker."""
     folder = tmp_path_factory.mktemp("browser-hub")
     url = f"sqlite:///{folder / 'hub.sqlite3'}"
     storage = open_storage(url)
     storage.upgrade()
     storage.dispose()
     seeded = seed(url, str(folder / "instance"))
-    with LiveHub(url, workers=2, env={"HUB_PUBLIC_URL": "http://127.0.0.1"}) as hub:
-        yield hub, seeded
+    with LiveHub(url, workers=2) as hub:
+        yield Site(hub.url, url, seeded)
 
 
 @pytest.fixture(scope="session")
@@ -94,10 +111,26 @@ def browser(chromium_available, tmp_path_factory, downloads):
 
 
 @pytest.fixture
-def fresh_browser(browser, live_hub):
-    """The shared browser with no cookies of the hub: signed out, no language chosen."""
-    hub, _ = live_hub
-    browser.get(hub.url + "/auditor/static/auditor.css")
-    browser.delete_all_cookies()
+def fresh_browser(browser, site):
+    """The shared browser with no cookies of the hub (signed out, no language chosen), a
+    laptop-sized window and an empty downloads folder."""
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     browser.set_window_size(*LAPTOP)
+    browser.get(site.url + "/auditor/static/auditor.css")
+    browser.delete_all_cookies()
     return browser
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(driver, name): saved under $HUB_TEST_SCREENSHOTS when set, to look at
+    what the pages really show (never committed)."""
+    folder = os.environ.get("HUB_TEST_SCREENSHOTS")
+
+    def take(driver, name: str) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            test = re.sub(r"[^\w.-]+", "_", request.node.name)
+            driver.save_screenshot(str(Path(folder) / f"{test}-{name}.png"))
+
+    return take
