@@ -99,3 +99,34 @@ def test_the_people_axis_has_a_few_round_ticks(largest, ticks):
     assert len(labels) <= ticks and labels[0] == 0 and labels[-1] >= largest
     step = labels[1] - labels[0]
     assert str(step).strip("0") in ("1", "2", "5")
+
+
+def _luminance(colour: str) -> float:
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast(one: str, other: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# (foreground, background, minimum): WCAG 2.1 AA — 4.5:1 for text, 3:1 for UI parts.
+PAIRS = [("ink", "paper", 4.5), ("ink", "wash", 4.5), ("muted", "paper", 4.5),
+         ("muted", "wash", 4.5), ("brand", "paper", 4.5), ("brand", "wash", 4.5),
+         ("paper", "brand", 4.5), ("paper", "brand-dark", 4.5), ("good", "good-wash", 4.5),
+         ("bad", "bad-wash", 4.5), ("bad", "paper", 4.5), ("under", "paper", 3),
+         ("over", "paper", 3), ("mixed", "paper", 3), ("focus", "paper", 3)]
+
+
+@pytest.mark.parametrize(("foreground", "background", "minimum"), PAIRS)
+def test_the_palette_meets_wcag_aa_contrast(foreground, background, minimum):
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "transcripts/static/auditor.css").read_text()
+    palette = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6});", css))
+    assert contrast(palette[foreground], palette[background]) >= minimum

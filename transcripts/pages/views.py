@@ -84,6 +84,7 @@ def finish(response: Response) -> Response:
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
         response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
