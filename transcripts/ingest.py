@@ -49,6 +49,8 @@ Finder = Callable[[Iterable[str]], Mapping[str, StoredStatement]]
 BATCH_SIZE = 500
 GAP_TTL = timedelta(minutes=5)
 MAX_GAPS = 10_000
+MAX_GAP_QUERIES = 20
+GAP_SPAN_ONE_READ = 2_000
 LISTENER_BATCHES = 2
 
 
@@ -73,8 +75,7 @@ def apply_statements(session: TranscriptSession, statements: Sequence[StoredStat
     for statement in statements:
         if statement.voiding_target:
             removed.add(statement.voiding_target)
-        facts = None if statement.voided else read_statement(statement.document,
-                                                             policy.counted_verbs)
+        facts = None if statement.voided else _read(statement, policy)
         if isinstance(facts, StatementFacts):
             countable.append((statement, facts))
         else:
@@ -98,6 +99,16 @@ def apply_statements(session: TranscriptSession, statements: Sequence[StoredStat
     session.save_unlinked(unlinked)
     refresh_summaries(session, pairs | {(e.nip, e.year) for e in evidence}, policy, now)
     return len(evidence)
+
+
+def _read(statement: StoredStatement, policy: Policy) -> StatementFacts | str:
+    # One statement the rules cannot read must never stop the feed behind it.
+    try:
+        return read_statement(statement.document, policy.counted_verbs)
+    except Exception:
+        log.exception("transcripts: statement %s cannot be read; it does not count",
+                      statement.id)
+        return "unreadable"
 
 
 def _links_for(session: TranscriptSession, facts: Sequence[StatementFacts], policy: Policy,
@@ -166,10 +177,17 @@ def _gap_runs(seqs: Iterable[int]) -> list[tuple[int, int]]:
 
 def fill_gaps(feed: Feed, gaps: Mapping[int, datetime], now: datetime
               ) -> tuple[list[StoredStatement], dict[int, datetime]]:
-    """Statements that have appeared in the gaps, and the gaps still open."""
+    """Statements that have appeared in the gaps, and the gaps still open.  At most
+    MAX_GAP_QUERIES feed reads per call: one when the gaps are close together, else one
+    per run of consecutive gaps, the newest runs first (older ones expire anyway)."""
     found: list[StoredStatement] = []
     open_gaps = dict(gaps)
-    for first, length in _gap_runs(gaps):
+    low, high = min(gaps), max(gaps)
+    if high - low < GAP_SPAN_ONE_READ:
+        reads = [(low, high - low + 1)]
+    else:
+        reads = _gap_runs(gaps)[-MAX_GAP_QUERIES:]
+    for first, length in reads:
         for statement in feed(first - 1, length):
             if statement.seq in open_gaps:
                 found.append(statement)

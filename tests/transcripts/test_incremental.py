@@ -276,3 +276,21 @@ def test_postgresql_statement_committed_after_a_later_one_is_not_skipped(
         notify_stored([slow["id"]])  # what the slow writer's request would do after commit
     assert auditor_get(f"/api/transcripts/people/{SITI}/transcripts/2026").json[
         "total_jp"] == 5
+
+
+def test_a_statement_that_cannot_be_read_does_not_stop_the_feed(app, caplog):
+    broken = _feed_statement(SITI, 1)
+    broken.document["timestamp"] = "not a time"
+    rows = [broken, _feed_statement(SITI, 2)]
+
+    def feed(after, limit):
+        return [s for s in rows if s.seq > after][:limit]
+
+    with app.app_context():
+        load_roster(app)
+        store = app.extensions["hub.storage"].transcripts
+        report = ingest.sync(store, feed, current_policy())
+        evidence = store.evidence_of(SITI, 2026)
+    assert report.cursor == 2
+    assert [e.seq for e in evidence] == [2]
+    assert "cannot be read" in caplog.text

@@ -280,40 +280,45 @@ class SqlTranscriptStore:
 
     def agency_totals(self, agency: str, year: int,
                       requirements_centi: Mapping[str, int]) -> AgencyTotals:
+        """One scan of the agency's people, grouped by unit and distribution bucket; the
+        totals, the distribution and the units are summed from those groups."""
         p, s = transcript_people.c, transcript_summaries.c
         jp, required = _jp_and_required(requirements_centi)
-        source = _people_with_summaries(year)
-        compliant = case((and_(required.is_not(None), jp >= required), 1), else_=0)
-        non_compliant = case((and_(required.is_not(None), jp < required), 1), else_=0)
-        unknown = case((required.is_(None), 1), else_=0)
-        totals = (select(func.count().label("people"),
-                         func.coalesce(func.sum(compliant), 0).label("compliant"),
-                         func.coalesce(func.sum(non_compliant), 0).label("non_compliant"),
-                         func.coalesce(func.sum(unknown), 0).label("unknown"),
-                         func.coalesce(func.sum(jp), 0).label("jp"),
-                         *[func.coalesce(func.sum(s[c]), 0).label(c)
-                           for c in _TYPE_COLUMNS.values()])
-                  .select_from(source).where(p.agency == agency))
         bucket = case((jp >= BUCKET_CENTI * LAST_BUCKET, literal(LAST_BUCKET)),
                       else_=jp // BUCKET_CENTI).label("bucket")
-        distribution = (select(bucket, func.count().label("n")).select_from(source)
-                        .where(p.agency == agency).group_by(bucket))
-        units = (select(p.unit, func.count().label("people"),
-                        func.coalesce(func.sum(compliant), 0).label("compliant"),
-                        func.coalesce(func.sum(jp), 0).label("jp"))
-                 .select_from(source).where(p.agency == agency)
-                 .group_by(p.unit).order_by(p.unit))
+        grouped = (select(
+            p.unit, bucket, func.count().label("people"),
+            func.sum(case((and_(required.is_not(None), jp >= required), 1), else_=0))
+            .label("compliant"),
+            func.sum(case((and_(required.is_not(None), jp < required), 1), else_=0))
+            .label("non_compliant"),
+            func.sum(case((required.is_(None), 1), else_=0)).label("unknown"),
+            func.sum(jp).label("jp"),
+            *[func.coalesce(func.sum(s[c]), 0).label(c) for c in _TYPE_COLUMNS.values()])
+            .select_from(_people_with_summaries(year)).where(p.agency == agency)
+            .group_by(p.unit, bucket))
         with self._engine.connect() as conn:
-            row = conn.execute(totals).one()
-            buckets = {int(r.bucket): r.n for r in conn.execute(distribution)}
-            unit_rows = conn.execute(units).all()
+            groups = conn.execute(grouped).all()
+        distribution = dict.fromkeys(range(LAST_BUCKET + 1), 0)
+        units: dict[str | None, dict] = {}
+        totals = dict.fromkeys(("people", "compliant", "non_compliant", "unknown", "jp",
+                                *_TYPE_COLUMNS.values()), 0)
+        for row in groups:
+            distribution[int(row.bucket)] += row.people
+            for name in totals:
+                totals[name] += int(getattr(row, name) or 0)
+            unit = units.setdefault(row.unit, {"unit": row.unit, "people": 0, "compliant": 0,
+                                               "jp_centi": 0})
+            unit["people"] += row.people
+            unit["compliant"] += int(row.compliant or 0)
+            unit["jp_centi"] += int(row.jp or 0)
         return AgencyTotals(
-            people=row.people, compliant=row.compliant, non_compliant=row.non_compliant,
-            unknown=row.unknown, jp_centi=row.jp,
-            jp_by_type_centi={k: getattr(row, c) for k, c in _TYPE_COLUMNS.items()},
-            distribution={b: buckets.get(b, 0) for b in range(LAST_BUCKET + 1)},
-            units=[{"unit": u.unit, "people": u.people, "compliant": u.compliant,
-                    "jp_centi": u.jp} for u in unit_rows],
+            people=totals["people"], compliant=totals["compliant"],
+            non_compliant=totals["non_compliant"], unknown=totals["unknown"],
+            jp_centi=totals["jp"],
+            jp_by_type_centi={k: totals[c] for k, c in _TYPE_COLUMNS.items()},
+            distribution=distribution,
+            units=sorted(units.values(), key=lambda u: (u["unit"] is None, u["unit"] or "")),
         )
 
 
