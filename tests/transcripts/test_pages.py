@@ -61,10 +61,10 @@ def alert(response) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
-def sign_in_target(response) -> str | None:
+def sign_in_target(response, sign_in_path: str = "/auditor/sign-in") -> str | None:
     """Where a redirect to the sign-in page will send the auditor afterwards."""
     parts = urlsplit(response.location)
-    assert parts.path == "/auditor/sign-in", response.location
+    assert parts.path == sign_in_path, response.location
     return parse_qs(parts.query).get("next", [None])[0]
 
 
@@ -209,6 +209,33 @@ def test_every_post_form_needs_the_csrf_token(registry, client, auditor):
     assert sign_in(client, auditor).status_code == 303
     assert client.post("/auditor/sign-out").status_code == 400
     assert client.get("/auditor/people").status_code == 200  # still signed in
+
+
+def test_opening_a_page_before_signing_in_keeps_the_sign_in_form_valid(registry, client,
+                                                                        auditor):
+    token = csrf_token(client)  # the form is open in one tab ...
+    client.get("/auditor/people")  # ... while another tab asks for a page
+    response = client.post("/auditor/sign-in", data={
+        "key": auditor["key"], "secret": auditor["secret"], "csrf_token": token})
+    assert response.status_code == 303
+
+
+def test_the_pages_work_under_a_path_prefix(learning_year, app, auditor):
+    client = app.test_client()
+    base = "http://localhost/hub"
+    first = client.get("/auditor/people?year=2026", base_url=base)
+    assert first.location.startswith("/hub/auditor/sign-in?")
+    assert sign_in_target(first, "/hub/auditor/sign-in") == "/hub/auditor/people?year=2026"
+    token = CSRF.search(text_of(client.get("/auditor/sign-in", base_url=base))).group(1)
+    signed = client.post("/auditor/sign-in", base_url=base, data={
+        "key": auditor["key"], "secret": auditor["secret"], "csrf_token": token,
+        "next": "/hub/auditor/people?year=2026"})
+    assert signed.location == "/hub/auditor/people?year=2026"
+    assert "Path=/hub/auditor" in next(c for c in signed.headers.getlist("Set-Cookie")
+                                       if c.startswith("hub_auditor_session="))
+    page = client.get("/auditor/people?year=2026", base_url=base)
+    assert people_listed(page) == [] and 'href="/hub/auditor/people/' in text_of(page)
+    assert client.get("/auditor/people?lang=en", base_url=base).location == "/hub/auditor/people"
 
 
 def test_the_session_gets_a_new_csrf_token_at_sign_in(registry, client, auditor):

@@ -63,6 +63,11 @@ class SignInRefused(Exception):
         self.status = status
 
 
+def _path() -> str:
+    """The cookies' path: these pages, under whatever prefix the hub is mounted at."""
+    return request.script_root + PATH
+
+
 def _now() -> float:
     return time.time()
 
@@ -99,6 +104,10 @@ def _replace(session: PageSession) -> PageSession:
     return session
 
 
+def set_notice(notice: str) -> None:
+    _replace(replace(current(), notice=notice))
+
+
 def pop_notice() -> str | None:
     session = current()
     if session.notice:
@@ -113,7 +122,7 @@ def save(response: Response) -> Response:
     session = g.auditor_page_session
     if request.cookies.get(COOKIE) and session is g.auditor_page_session_loaded:
         return response
-    response.set_cookie(COOKIE, _serializer().dumps(session.as_dict()), path=PATH,
+    response.set_cookie(COOKIE, _serializer().dumps(session.as_dict()), path=_path(),
                         httponly=True, secure=request.is_secure, samesite="Lax")
     response.vary.add("Cookie")
     return response
@@ -171,7 +180,7 @@ def auditor() -> tuple[Credential, Reader]:
 
 
 def remember_language(response: Response, language: str) -> Response:
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, path=PATH,
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, path=_path(),
                         httponly=True, secure=request.is_secure, samesite="Lax")
     return response
 

@@ -68,7 +68,7 @@ def choose_language():
         # The switch: remember the choice and show the same page without `lang`.
         args = MultiDict(request.args)
         args.poplist("lang")
-        response = redirect(request.path + (f"?{_query(args)}" if args else ""), 303)
+        response = redirect(_here() + (f"?{_query(args)}" if args else ""), 303)
         return session.remember_language(response, asked) if asked in LANGUAGES else response
     if request.method == "POST" and request.endpoint != "auditor_pages.unknown_page":
         session.check_csrf()
@@ -89,6 +89,11 @@ def finish(response: Response) -> Response:
     return response
 
 
+def _here() -> str:
+    """This page's path as the browser sees it (with the prefix the hub is mounted at)."""
+    return request.script_root + request.path
+
+
 def _query(args: MultiDict) -> str:
     return urlencode(list(args.items(multi=True)))
 
@@ -104,7 +109,7 @@ def page(template: str, http_status: int = 200, **context) -> tuple[str, int]:
     for code in LANGUAGES:
         args.setlist("lang", [code])
         links.append({"code": code, "name": LANGUAGE_NAMES[code], "current": code == tx.language,
-                      "url": f"{request.path}?{_query(args)}"})
+                      "url": f"{_here()}?{_query(args)}"})
     return render_template(
         template, tx=tx, t=tx.t, jp=jp, nip_display=nip_display,
         compliance_key=compliance_key, language_links=links,
@@ -127,7 +132,7 @@ def _safe_next(target: str | None) -> str | None:
     if not target or "\\" in target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith(session.PATH + "/"):
+    if parts.scheme or parts.netloc or not parts.path.startswith(url_for(".home")):
         return None
     return target
 
@@ -168,8 +173,9 @@ def sign_out():
 @blueprint.errorhandler(session.SignInRequired)
 def sign_in_required(exc: session.SignInRequired):
     if exc.notice == "sign_in_first":
-        session.sign_out("sign_in_first")
-    target = request.full_path.rstrip("?") if request.method == "GET" else None
+        session.set_notice("sign_in_first")
+    target = (request.script_root + request.full_path.rstrip("?")
+              if request.method == "GET" else None)
     return redirect(url_for(".sign_in", next=target), 303)
 
 
