@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.storage.contract import DefinitionMerge, StoredActivity
-from hub.storage.sql.documents import write_transaction
+from hub.storage.sql.common import aware, write_transaction
 from hub.storage.sql.tables import activities
 
 
@@ -36,7 +36,7 @@ class SqlActivityStore:
             rows = conn.execute(select(activities).where(activities.c.key.in_(keys))).all()
         return {row.activity_id: StoredActivity(activity_id=row.activity_id,
                                                 definition=row.definition,
-                                                updated=_aware(row.updated))
+                                                updated=aware(row.updated))
                 for row in rows}
 
     def upsert_activity_definitions(
@@ -94,5 +94,3 @@ def activity_key(activity_id: str) -> str:
     return hashlib.sha256(activity_id.encode("utf-8")).hexdigest()
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

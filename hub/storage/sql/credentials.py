@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, insert, select, update
 
 from hub.storage.contract import Credential
+from hub.storage.sql.common import aware, utc
 from hub.storage.sql.tables import credentials
 
 
@@ -22,8 +23,8 @@ class SqlCredentialStore:
                     owner=credential.owner,
                     authority=credential.authority,
                     scopes=" ".join(sorted(credential.scopes)),
-                    created_at=_utc(credential.created_at),
-                    revoked_at=_utc(credential.revoked_at),
+                    created_at=utc(credential.created_at),
+                    revoked_at=utc(credential.revoked_at),
                 )
             )
 
@@ -42,7 +43,7 @@ class SqlCredentialStore:
             result = conn.execute(
                 update(credentials)
                 .where(credentials.c.key == key, credentials.c.revoked_at.is_(None))
-                .values(revoked_at=_utc(when))
+                .values(revoked_at=utc(when))
             )
         return result.rowcount == 1
 
@@ -55,18 +56,6 @@ def _credential(row) -> Credential:
         owner=row.owner,
         authority=row.authority,
         scopes=frozenset(row.scopes.split()),
-        created_at=_aware(row.created_at),
-        revoked_at=_aware(row.revoked_at),
+        created_at=aware(row.created_at),
+        revoked_at=aware(row.revoked_at),
     )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite drops the offset when it stores a datetime, so store every instant as UTC."""
-    return value.astimezone(UTC) if value is not None else None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """UTC out: SQLite hands back naive UTC, PostgreSQL the session's time zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

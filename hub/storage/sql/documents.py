@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from hub.storage.contract import (
     DocumentContent,
@@ -25,6 +24,7 @@ from hub.storage.contract import (
     DocumentScope,
     StoredDocument,
 )
+from hub.storage.sql.common import aware, write_transaction
 from hub.storage.sql.tables import documents
 
 
@@ -102,25 +102,6 @@ def _digest(parts: list[str | None]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-@contextmanager
-def write_transaction(engine: Engine, *, lock: str | None = None) -> Iterator[Connection]:
-    """A transaction that holds the SQLite write lock from its first statement, or on
-    PostgreSQL the advisory lock named by `lock` (a hex digest) until it ends."""
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            # Take the write lock up front: no deadlock upgrading a read lock.
-            conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin():
-            if lock is not None and conn.dialect.name == "postgresql":
-                conn.execute(select(func.pg_advisory_xact_lock(_lock_id(lock))))
-            yield conn
-
-
-def _lock_id(digest: str) -> int:
-    """The signed 64-bit integer PostgreSQL advisory locks are named by."""
-    return int.from_bytes(bytes.fromhex(digest)[:8], "big", signed=True)
-
-
 # --- rows ----------------------------------------------------------------------
 def _select_document(conn: Connection, scope: DocumentScope,
                      document_id: str) -> StoredDocument | None:
@@ -133,7 +114,7 @@ def _select_document(conn: Connection, scope: DocumentScope,
         return None
     return StoredDocument(document_id=row.document_id, content=bytes(row.content),
                           content_type=row.content_type, etag=row.etag,
-                          updated=_aware(row.updated))
+                          updated=aware(row.updated))
 
 
 def _select_listing(conn: Connection, scope: DocumentScope,
@@ -144,10 +125,7 @@ def _select_listing(conn: Connection, scope: DocumentScope,
         # SQLite compares the stored UTC wall-clock text, so compare in UTC.
         query = query.where(documents.c.updated > since.astimezone(UTC))
     # Ordered here, by code point, so both engines agree whatever the collation.
-    return sorted((DocumentListing(document_id=row.document_id, updated=_aware(row.updated))
+    return sorted((DocumentListing(document_id=row.document_id, updated=aware(row.updated))
                    for row in conn.execute(query)), key=lambda listing: listing.document_id)
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything the hub stores is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

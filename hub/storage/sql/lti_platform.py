@@ -22,7 +22,7 @@ from hub.storage.contract import (
     PlatformResult,
     ToolPlacement,
 )
-from hub.storage.sql.lti_common import aware, upsert, utc
+from hub.storage.sql.common import aware, upsert, utc
 from hub.storage.sql.tables import (
     lti_platform_assertions,
     lti_platform_contexts,

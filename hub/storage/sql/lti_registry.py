@@ -10,7 +10,7 @@ from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists, LtiPlatform, ToolKey
-from hub.storage.sql.lti_common import aware, upsert, utc, write_transaction
+from hub.storage.sql.common import aware, upsert, utc, write_transaction
 from hub.storage.sql.tables import (
     lti_deployments,
     lti_keys,

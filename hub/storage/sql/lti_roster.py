@@ -16,7 +16,7 @@ from hub.storage.contract import (
     LtiResourceLink,
     LtiUser,
 )
-from hub.storage.sql.lti_common import aware, upsert, utc
+from hub.storage.sql.common import aware, upsert, utc
 from hub.storage.sql.tables import (
     lti_catalogue,
     lti_contexts,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import (
@@ -20,6 +17,7 @@ from hub.storage.contract import (
     StoredStatement,
 )
 from hub.storage.sql.activities import upsert_activity_definitions
+from hub.storage.sql.common import aware, upsert, write_transaction
 from hub.storage.sql.tables import attachments, statement_index, statements
 
 _COLUMNS = (statements.c.seq, statements.c.id, statements.c.document, statements.c.stored,
@@ -45,7 +43,7 @@ class SqlStatementStore:
 
     def _insert_once(self, records: Sequence[StatementRecord], attachments_: list[Attachment],
                      merge_definition: DefinitionMerge | None) -> list[str]:
-        with self._write() as conn:
+        with write_transaction(self._engine) as conn:
             known = self._digests(conn, [r.id for r in records])
             for record in records:
                 if record.id in known and known[record.id] != record.comparison_digest:
@@ -61,15 +59,6 @@ class SqlStatementStore:
             if merge_definition is not None:
                 self._learn_activities(conn, fresh, merge_definition)
         return [r.id for r in fresh]
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                # Take the write lock up front: no deadlock upgrading a read lock.
-                conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
 
     @staticmethod
     def _learn_activities(conn: Connection, records: list[StatementRecord],
@@ -260,12 +249,11 @@ def _copy_index(conn: Connection, *, source: int, destination: int) -> None:
               for r in conn.execute(rows)]
     if not values:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(statement_index).on_conflict_do_nothing(), values)
+    conn.execute(upsert(conn, statement_index).on_conflict_do_nothing(), values)
 
 
 def _stored(row) -> StoredStatement:
-    stored = row.stored if row.stored.tzinfo else row.stored.replace(tzinfo=UTC)
+    stored = aware(row.stored)
     return StoredStatement(
         seq=row.seq,
         id=row.id,

@@ -1,4 +1,4 @@
-"""Helpers shared by the LTI stores: dialect-aware upserts and UTC instants."""
+"""Helpers every SQL store shares: write transactions, dialect-aware upserts, UTC instants."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -29,11 +29,19 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction holding the SQLite write lock from its first statement, so a
-    read-then-write never deadlocks upgrading its lock; plain BEGIN on PostgreSQL."""
+def write_transaction(engine: Engine, *, lock: str | None = None) -> Iterator[Connection]:
+    """A transaction holding the SQLite write lock from its first statement (so a
+    read-then-write never deadlocks upgrading its lock), and on PostgreSQL the advisory
+    lock named by `lock` (a hex digest) until it ends."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
+            if lock is not None and conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(_lock_id(lock))))
             yield conn
+
+
+def _lock_id(digest: str) -> int:
+    """The signed 64-bit integer PostgreSQL advisory locks are named by."""
+    return int.from_bytes(bytes.fromhex(digest)[:8], "big", signed=True)
