@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -62,6 +63,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h2": ParagraphStyle("h2", parent=base, fontName=BOLD, fontSize=11, leading=14,
                              spaceBefore=10, spaceAfter=4),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "number": ParagraphStyle("number", parent=base, fontSize=8, leading=10,
+                                 alignment=TA_RIGHT),
         "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=8, leading=10),
         "small": ParagraphStyle("small", parent=base, fontSize=6.5, leading=8,
                                 textColor=MUTED),
@@ -74,16 +77,17 @@ def _p(text: object, style: ParagraphStyle) -> Paragraph:
 
 def _table(header: list[str], rows: Iterable[list], widths: list[float],
            styles: dict[str, ParagraphStyle], *, numeric: Iterable[int] = ()) -> LongTable:
+    numeric = set(numeric)
     body = [[_p(h, styles["head"]) for h in header]]
     for row in rows:
-        body.append([cell if isinstance(cell, Paragraph) else _p(cell, styles["cell"])
-                     for cell in row])
-    table = LongTable(body, colWidths=widths, repeatRows=1)
-    commands = [("GRID", (0, 0), (-1, -1), 0.4, RULE), ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
-    commands += [("ALIGN", (column, 0), (column, -1), "RIGHT") for column in numeric]
-    table.setStyle(TableStyle(commands))
+        body.append([cell if isinstance(cell, Paragraph) else
+                     _p(cell, styles["number" if column in numeric else "cell"])
+                     for column, cell in enumerate(row)])
+    table = LongTable(body, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE), ("BACKGROUND", (0, 0), (-1, 0), HEAD),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
     return table
 
 
@@ -164,7 +168,7 @@ def transcript_pdf(transcript: Transcript, competencies: Mapping[str, Competency
             [t("col.date"), t("col.activity"), t("col.provider"), t("col.score"), t("col.jp"),
              t("col.competency")],
             [_activity_row(line, competencies, texts, styles) for line in transcript.lines],
-            [width * f for f in (0.13, 0.42, 0.16, 0.09, 0.07, 0.13)], styles,
+            [width * f for f in (0.11, 0.36, 0.17, 0.08, 0.06, 0.22)], styles,
             numeric=[3, 4]))
     else:
         story.append(_p(t("transcript.no_activities"), styles["body"]))
