@@ -146,6 +146,9 @@ def test_the_dashboard_draws_its_charts_and_the_reports_download(fresh_browser, 
                                                                  screenshot):
     driver = fresh_browser
     sign_in(driver, site, site.seeded.auditor, f"/auditor/agency?agency={JABAR}&year=2026")
+    viewport, page_width = driver.execute_script(
+        "return [window.innerWidth, document.documentElement.scrollWidth]")
+    assert viewport >= 1200 and page_width <= viewport  # a laptop, and nothing overflows
     charts = driver.find_elements(By.CSS_SELECTOR, "svg[role=img]")
     assert len(charts) == 2
     for chart in charts:

@@ -14,10 +14,21 @@ from transcripts import inputs
 from transcripts.queries import PeopleFilter
 
 COMPLIANCE = ("compliant", "non_compliant", "unknown")
-SEARCH_FIELDS = {"year": inputs.year, "agency": inputs.text, "unit": inputs.text,
-                 "name": inputs.text, "compliance": inputs.choice(*COMPLIANCE),
-                 "after": inputs.nip, "nip": inputs.nip}
-AGENCY_FIELDS = {"agency": inputs.text, "year": inputs.year, "after": inputs.nip}
+
+
+def text(name: str, value: str) -> str:
+    """The API's text, without control characters: PostgreSQL refuses NUL in a string, and
+    no agency, unit or name has a control character."""
+    value = inputs.text(name, value)
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise BadRequest(f"{name} must not contain control characters", parameter=name)
+    return value
+
+
+SEARCH_FIELDS = {"year": inputs.year, "agency": text, "unit": text, "name": text,
+                 "compliance": inputs.choice(*COMPLIANCE), "after": inputs.nip,
+                 "nip": inputs.nip}
+AGENCY_FIELDS = {"agency": text, "year": inputs.year, "after": inputs.nip}
 PAGE_SIZE = 50
 
 

@@ -165,7 +165,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.bad_nip": "NIP tidak sah. NIP terdiri atas 18 angka, misalnya "
                          "19860926 201505 1 001.",
         "error.bad_choice": "Nilai isian \"{field}\" tidak dikenal.",
-        "error.bad_text": "Isian \"{field}\" terlalu panjang (maksimal 200 karakter).",
+        "error.bad_text": "Isian \"{field}\" tidak sah: paling banyak 200 karakter, tanpa "
+                          "karakter kendali.",
         "error.unknown_parameter": "Parameter \"{field}\" tidak dikenal halaman ini.",
         "error.repeated_parameter": "Parameter \"{field}\" diberikan lebih dari sekali.",
         "error.agency_required": "Pilih instansi terlebih dahulu.",
@@ -328,7 +329,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.bad_nip": "The NIP is not valid. A NIP has 18 digits, for example "
                          "19860926 201505 1 001.",
         "error.bad_choice": "The value of \"{field}\" is not one this page knows.",
-        "error.bad_text": "\"{field}\" is too long (200 characters at most).",
+        "error.bad_text": "\"{field}\" is not valid: 200 characters at most, no control "
+                          "characters.",
         "error.unknown_parameter": "This page does not know the parameter \"{field}\".",
         "error.repeated_parameter": "The parameter \"{field}\" is given more than once.",
         "error.agency_required": "Choose an agency first.",
