@@ -78,7 +78,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="`more` links followed per paging query")
     parser.add_argument("--preload-processes", type=int, default=cores)
     parser.add_argument("--phase-time-limit", type=float, default=3600,
-                        help="seconds after which a phase stops where it is")
+                        help="seconds after which an ingest or single-POST phase stops")
+    parser.add_argument("--query-time-limit", type=float, default=300,
+                        help="seconds after which the timing of one query shape stops (the "
+                             "figures then rest on fewer queries; `n` says how many)")
     parser.add_argument("--quiet-wait", type=float, default=0,
                         help="before each timed phase, wait up to this many seconds for other "
                              "work on the machine to settle (see --quiet-cores)")
@@ -147,11 +150,12 @@ def say(message: str) -> None:
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, results: dict) -> dict:
+    """Fill `results` phase by phase (a failed run still leaves what it measured)."""
     workload = Workload.for_size(args.statements, seed=args.seed)
     preloaded = args.statements - args.http_statements if args.preload else 0
-    results: dict = {"machine": machine(), "config": {
-        k: v for k, v in vars(args).items() if k not in ("postgres_admin",)}}
+    results["machine"] = machine()
+    results["config"] = {k: v for k, v in vars(args).items() if k not in ("postgres_admin",)}
     results["config"].update(agents=workload.agents, preloaded=preloaded)
     scratch = Path(tempfile.mkdtemp(prefix="hub-bench-"))
     if args.revision:
@@ -219,7 +223,7 @@ def run(args: argparse.Namespace) -> dict:
                         server.base_url, partner.auth, workload, stored,
                         shapes=load.QUERY_SHAPES, count=args.queries, warmup=args.warmup,
                         page_size=page_size, more_pages=args.more_pages,
-                        time_limit=args.phase_time_limit)
+                        time_limit=args.query_time_limit)
             results["database_bytes"] = database_size(url)
         finally:
             server.stop()
@@ -299,11 +303,11 @@ def table(results: dict) -> str:
     for label, shapes in results.get("queries", {}).items():
         lines.append(f"queries ({label}):")
         lines.append(f"  {'shape':<20}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'rows':>8}"
-                     f"{'empty':>7}{'err':>5}")
+                     f"{'empty':>7}{'err':>5}{'n':>6}")
         for shape, q in shapes.items():
             lines.append(f"  {shape:<20}{q['p50_ms'] or '-':>8}{q['p95_ms'] or '-':>8}"
                          f"{q['max_ms'] or '-':>8}{q['mean_statements']:>8}"
-                         f"{q['empty_results']:>7}{q['errors']:>5}")
+                         f"{q['empty_results']:>7}{q['errors']:>5}{q['n']:>6}")
     return "\n".join(lines)
 
 
@@ -316,14 +320,23 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C: the server is stopped and the database dropped.
     signal.signal(signal.SIGTERM, _interrupt)
     began = time.monotonic()
-    results = run(args)
-    results["wall_seconds"] = round(time.monotonic() - began)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"{args.engine}-{results.get('stored_at_query_time', 0)}-{stamp}.json"
-    path.write_text(json.dumps(results, indent=2, default=str))
-    print(table(results))
-    print(f"results: {path}")
+    results: dict = {}
+    try:
+        run(args, results)
+    except BaseException as error:
+        results["incomplete"] = repr(error)
+        raise
+    finally:
+        results["wall_seconds"] = round(time.monotonic() - began)
+        RESULTS.mkdir(exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        stored = results.get("stored_at_query_time", args.statements)
+        partial = "-incomplete" if "incomplete" in results else ""
+        path = RESULTS / f"{args.engine}-{stored}-{stamp}{partial}.json"
+        path.write_text(json.dumps(results, indent=2, default=str))
+        if "machine" in results and "config" in results:
+            print(table(results))
+        print(f"results: {path}")
     return 0
 
 
