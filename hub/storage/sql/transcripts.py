@@ -1,14 +1,15 @@
 """Transcript evidence, yearly summaries, the statement-feed cursor and the auditor
 queries (search, agency totals) on SQLite and PostgreSQL.
 
-The session is one write transaction that first takes the transcripts lock: the feed
-state row `FOR UPDATE` on PostgreSQL, the database write lock (`BEGIN IMMEDIATE`) on
-SQLite.  Workers processing the feed therefore take turns, and whoever comes second
-sees the cursor the first one left.
+The session is one write transaction that first takes the transcripts lock: an advisory
+lock on PostgreSQL, the database write lock (`BEGIN IMMEDIATE`) on SQLite.  Workers
+processing the feed therefore take turns, and whoever comes second sees the cursor the
+first one left.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ from hub.storage.contract import (
     YearSummary,
 )
 from hub.storage.sql import transcripts_rows as rows
+from hub.storage.sql.common import write_transaction
 from hub.storage.sql.tables import (
     transcript_evidence,
     transcript_feed_state,
@@ -53,6 +55,7 @@ from hub.storage.sql.tables import (
 
 _TYPE_COLUMNS = {"teknis": "jp_teknis", "manajerial": "jp_manajerial",
                  "sosial_kultural": "jp_sosial_kultural", "unmapped": "jp_unmapped"}
+FEED_LOCK = hashlib.sha256(b"transcripts: statement feed").hexdigest()
 BUCKET_CENTI = 500  # distribution buckets are 5 JP wide ...
 LAST_BUCKET = 8  # ... the last one holds 40 JP and more
 
@@ -107,7 +110,7 @@ class SqlTranscriptSession:
     def save_evidence(self, records: Sequence[EvidenceRecord]) -> None:
         unique = list({r.statement_id: rows.evidence_row(r) for r in records}.values())
         for batch in rows.chunks(unique):
-            statement = rows.dialect_insert(self.conn, transcript_evidence)
+            statement = rows.upsert(self.conn, transcript_evidence)
             columns = [k for k in batch[0] if k != "statement_id"]
             self.conn.execute(statement.on_conflict_do_update(
                 index_elements=["statement_id"],
@@ -166,7 +169,7 @@ class SqlTranscriptSession:
                                         "identity_key": u.identity_key}
                        for u in unlinked}.values())
         for batch in rows.chunks(values):
-            statement = rows.dialect_insert(self.conn, transcript_unlinked)
+            statement = rows.upsert(self.conn, transcript_unlinked)
             self.conn.execute(statement.on_conflict_do_update(
                 index_elements=["statement_id"],
                 set_={"seq": statement.excluded.seq,
@@ -212,17 +215,11 @@ class SqlTranscriptStore:
 
     @contextmanager
     def session(self) -> Iterator[SqlTranscriptSession]:
-        with self._engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                initial = {"id": 1, "cursor": 0, "gaps": {}, "updated_at": datetime.now(UTC)}
-                conn.execute(rows.dialect_insert(conn, transcript_feed_state)
-                             .on_conflict_do_nothing(), initial)
-                lock = select(transcript_feed_state.c.id).where(transcript_feed_state.c.id == 1)
-                if conn.dialect.name == "postgresql":
-                    conn.execute(lock.with_for_update())
-                yield SqlTranscriptSession(conn)
+        with write_transaction(self._engine, lock=FEED_LOCK) as conn:
+            initial = {"id": 1, "cursor": 0, "gaps": {}, "updated_at": datetime.now(UTC)}
+            conn.execute(rows.upsert(conn, transcript_feed_state).on_conflict_do_nothing(),
+                         initial)
+            yield SqlTranscriptSession(conn)
 
     def feed_state(self) -> FeedState:
         with self._engine.connect() as conn:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, delete, select, update
 
 from hub.storage.contract import AccessEntry, AccessQuery, IssuerKey
 from hub.storage.sql import transcripts_rows as rows
+from hub.storage.sql.common import write_transaction
 from hub.storage.sql.tables import (
     transcript_access_log,
     transcript_auditor_agencies,
@@ -27,7 +28,7 @@ class SqlAccessStore:
                    "subject": e.subject[:250], "year": e.year, "detail": e.detail,
                    "request_id": e.request_id} for e in entries]
         if values:
-            with self._engine.begin() as conn:
+            with write_transaction(self._engine) as conn:
                 conn.execute(transcript_access_log.insert(), values)
 
     def query_access(self, query: AccessQuery) -> list[AccessEntry]:
@@ -55,7 +56,7 @@ class SqlAccessStore:
 
     def set_agency_limits(self, credential_key: str, agencies: Iterable[str] | None) -> None:
         values = sorted(set(agencies or ()))
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             conn.execute(delete(transcript_auditor_agencies).where(
                 transcript_auditor_agencies.c.credential_key == credential_key))
             if values:
@@ -87,7 +88,7 @@ class SqlIssuerKeyStore:
         self._engine = engine
 
     def insert_key(self, key: IssuerKey, *, retire_others_at: datetime) -> None:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             conn.execute(update(transcript_issuer_keys)
                          .where(transcript_issuer_keys.c.retired_at.is_(None))
                          .values(retired_at=rows.utc(retire_others_at)))

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, delete, func, select
 
 from hub.storage.contract import Competency, Framework, MappingRule
 from hub.storage.sql import transcripts_rows as rows
+from hub.storage.sql.common import write_transaction
 from hub.storage.sql.tables import (
     transcript_competencies,
     transcript_frameworks,
@@ -25,8 +26,8 @@ class SqlFrameworkStore:
         self._engine = engine
 
     def save_framework(self, framework: Framework, competencies: Sequence[Competency]) -> None:
-        with self._engine.begin() as conn:
-            statement = rows.dialect_insert(conn, transcript_frameworks)
+        with write_transaction(self._engine) as conn:
+            statement = rows.upsert(conn, transcript_frameworks)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=["id"],
                 set_={c: statement.excluded[c]
@@ -40,7 +41,7 @@ class SqlFrameworkStore:
             conn.execute(delete(transcript_competencies).where(
                 c.framework_id == framework.id, c.id.not_in(keep) if keep else True))
             for batch in rows.chunks([rows.competency_row(x) for x in competencies]):
-                upsert = rows.dialect_insert(conn, transcript_competencies)
+                upsert = rows.upsert(conn, transcript_competencies)
                 conn.execute(upsert.on_conflict_do_update(
                     index_elements=["id"],
                     set_={k: upsert.excluded[k]
@@ -81,8 +82,8 @@ class SqlFrameworkStore:
         values = {"kind": rule.kind, "pattern": rule.pattern, "pattern_key": key,
                   "competency_id": rule.competency_id, "level": rule.level,
                   "jp_centi": rule.jp_centi, "created_at": rows.utc(rule.created_at)}
-        with self._engine.begin() as conn:
-            statement = rows.dialect_insert(conn, transcript_mapping_rules)
+        with write_transaction(self._engine) as conn:
+            statement = rows.upsert(conn, transcript_mapping_rules)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=["pattern_key"],
                 set_={k: statement.excluded[k]
@@ -97,6 +98,6 @@ class SqlFrameworkStore:
             return rows.list_rules(conn)
 
     def delete_rule(self, rule_id: int) -> bool:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             return conn.execute(delete(transcript_mapping_rules).where(
                 transcript_mapping_rules.c.id == rule_id)).rowcount == 1

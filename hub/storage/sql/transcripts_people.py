@@ -10,6 +10,7 @@ from sqlalchemy import Engine, delete, select, update
 
 from hub.storage.contract import IdentityConflict, IdentityLink, Person
 from hub.storage.sql import transcripts_rows as rows
+from hub.storage.sql.common import write_transaction
 from hub.storage.sql.tables import transcript_identities, transcript_identity_conflicts
 
 
@@ -18,11 +19,11 @@ class SqlPersonStore:
         self._engine = engine
 
     def upsert_people(self, people: Sequence[Person]) -> None:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             rows.upsert_people(conn, people)
 
     def insert_missing_people(self, people: Sequence[Person]) -> None:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             rows.insert_missing_people(conn, people)
 
     def get_person(self, nip: str) -> Person | None:
@@ -33,11 +34,11 @@ class SqlPersonStore:
             return rows.find_people(conn, nips)
 
     def link_identities(self, links: Sequence[IdentityLink]) -> dict[str, IdentityLink]:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             return rows.link_identities(conn, links)
 
     def relink_identity(self, link: IdentityLink) -> IdentityLink | None:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             previous = rows.find_links(conn, [link.key]).get(link.key)
             if previous is None:
                 rows.link_identities(conn, [link])
@@ -49,7 +50,7 @@ class SqlPersonStore:
             return previous
 
     def unlink_identity(self, key: str) -> IdentityLink | None:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             previous = rows.find_links(conn, [key]).get(key)
             if previous is not None:
                 conn.execute(delete(transcript_identities)
@@ -69,7 +70,7 @@ class SqlPersonStore:
             return [rows.link_of(row) for row in result]
 
     def report_conflicts(self, conflicts: Sequence[IdentityConflict]) -> list[IdentityConflict]:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             return rows.report_conflicts(conn, conflicts)
 
     def list_conflicts(self, *, open_only: bool = True, after_id: int | None = None,
@@ -84,5 +85,5 @@ class SqlPersonStore:
             return [rows.conflict_of(row) for row in conn.execute(query)]
 
     def resolve_conflicts(self, key: str, when: datetime) -> int:
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             return rows.resolve_conflicts(conn, key, when)

@@ -1,15 +1,15 @@
 """Rows ↔ records for the transcripts tables, and statements shared by the stores and the
-transcripts session (they run on whatever connection they are given)."""
+transcripts session (they run on whatever connection they are given).  `utc`, `aware` and
+`upsert` are re-exported from hub.storage.sql.common for the transcripts stores."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.storage.contract import (
     Competency,
@@ -20,6 +20,7 @@ from hub.storage.contract import (
     MappingRule,
     Person,
 )
+from hub.storage.sql.common import aware, upsert, utc
 from hub.storage.sql.tables import (
     transcript_competencies,
     transcript_evidence,
@@ -30,21 +31,7 @@ from hub.storage.sql.tables import (
 )
 
 CHUNK = 500
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite drops offsets: every instant is stored as UTC."""
-    return value.astimezone(UTC) if value is not None else None
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def dialect_insert(conn: Connection, table):
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+__all__ = ["aware", "upsert", "utc"]  # and the functions below
 
 
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -92,7 +79,7 @@ def conflict_of(row) -> IdentityConflict:
 def upsert_people(conn: Connection, people: Sequence[Person]) -> None:
     rows = list({p.nip: person_row(p) for p in people}.values())
     for batch in chunks(rows):
-        statement = dialect_insert(conn, transcript_people)
+        statement = upsert(conn, transcript_people)
         conn.execute(statement.on_conflict_do_update(
             index_elements=["nip"],
             set_={c: statement.excluded[c] for c in
@@ -103,7 +90,7 @@ def upsert_people(conn: Connection, people: Sequence[Person]) -> None:
 def insert_missing_people(conn: Connection, people: Sequence[Person]) -> None:
     rows = list({p.nip: person_row(p) for p in people}.values())
     for batch in chunks(rows):
-        conn.execute(dialect_insert(conn, transcript_people).on_conflict_do_nothing(), batch)
+        conn.execute(upsert(conn, transcript_people).on_conflict_do_nothing(), batch)
 
 
 def find_people(conn: Connection, nips: Iterable[str]) -> dict[str, Person]:
@@ -126,7 +113,7 @@ def find_links(conn: Connection, keys: Iterable[str]) -> dict[str, IdentityLink]
 def link_identities(conn: Connection, links: Sequence[IdentityLink]) -> dict[str, IdentityLink]:
     rows = list({link.key: link_row(link) for link in links}.values())
     for batch in chunks(rows):
-        conn.execute(dialect_insert(conn, transcript_identities).on_conflict_do_nothing(), batch)
+        conn.execute(upsert(conn, transcript_identities).on_conflict_do_nothing(), batch)
     return find_links(conn, [row["key"] for row in rows])
 
 
