@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from hub import cli, credentials_api, health
 from hub.config import database_url, load_settings
 from hub.errors import register_error_handlers
+from hub.guards import init_guards
 from hub.logs import configure_logging, init_request_ids
 from hub.storage import open_storage
 from lrs import XAPI_EXPOSED_HEADERS, XAPI_REQUEST_HEADERS
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_request_ids(app)
     init_alternate_syntax(app)  # rewrites ?method= requests before versioning reads headers
     init_versioning(app)
+    init_guards(app)
     register_error_handlers(app)
     CORS(app, resources={r"/xapi/*": {"origins": list(settings.cors_origins)}},
          allow_headers=XAPI_REQUEST_HEADERS, expose_headers=XAPI_EXPOSED_HEADERS,
