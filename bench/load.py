@@ -214,7 +214,7 @@ def single_posts(base_url: str, auth: tuple[str, str], statements: Iterable[dict
 
 
 # --- queries --------------------------------------------------------------------------
-QUERY_SHAPES = ("agent", "verb", "activity", "agent+verb", "since", "registration",
+QUERY_SHAPES = ("agent", "verb", "activity", "agent+verb", "since", "since_recent", "registration",
                 "related_activities", "more")
 
 
@@ -222,19 +222,24 @@ QUERY_SHAPES = ("agent", "verb", "activity", "agent+verb", "since", "registratio
 class StoredRange:
     oldest: datetime
     newest: datetime
+    recent: tuple[str, ...]  # `stored` of the 50 newest statements, as served
 
 
 def stored_range(base_url: str, auth: tuple[str, str]) -> StoredRange:
     session = _session(auth)
-    ends = []
-    for ascending in ("true", "false"):
+    served = {}
+    for ascending, limit in (("true", "1"), ("false", "50")):
         response = session.get(base_url + "/xapi/statements",
-                               params={"limit": "1", "ascending": ascending, "format": "ids"},
+                               params={"limit": limit, "ascending": ascending, "format": "ids"},
                                timeout=REQUEST_TIMEOUT)
         response.raise_for_status()
-        stored = response.json()["statements"][0]["stored"]
-        ends.append(datetime.fromisoformat(stored.replace("Z", "+00:00")))
-    return StoredRange(*ends)
+        served[ascending] = [s["stored"] for s in response.json()["statements"]]
+    return StoredRange(_parse(served["true"][0]), _parse(served["false"][0]),
+                       tuple(served["false"][1:]))
+
+
+def _parse(stored: str) -> datetime:
+    return datetime.fromisoformat(stored.replace("Z", "+00:00"))
 
 
 def query_params(shape: str, workload: Workload, index: int, rng: random.Random,
@@ -254,6 +259,9 @@ def query_params(shape: str, workload: Workload, index: int, rng: random.Random,
     if shape == "since":
         moment = stored.oldest + (stored.newest - stored.oldest) * rng.random()
         return {"since": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+    if shape == "since_recent":
+        # A client polling for what arrived since its last look: a handful of statements.
+        return {"since": rng.choice(stored.recent)}
     if shape == "registration":
         return {"registration": workload.registration(facts["registration"])}
     if shape == "related_activities":
