@@ -62,6 +62,17 @@ def fresh_database(engine: str, *, postgres_admin: str = DEFAULT_POSTGRES_ADMIN,
             drop_bench_database(admin, name)
 
 
+@contextmanager
+def existing_database(url: str) -> Iterator[str]:
+    """A database an earlier run kept: used as it is, never dropped."""
+    if url.startswith("sqlite:///"):
+        if not Path(url.removeprefix("sqlite:///")).is_file():
+            raise ValueError(f"no SQLite database at {url}")
+    elif not _BENCH_DB.match(url.rsplit("/", 1)[-1]) or "@127.0.0.1" not in url:
+        raise ValueError("only a local bench_<hex> database kept by bench/run.py can be reused")
+    yield url
+
+
 def drop_bench_database(admin: str, name: str) -> None:
     import psycopg
 

@@ -35,6 +35,7 @@ from hub_process import (
     count_statements,
     create_partner,
     database_size,
+    existing_database,
     export_revision,
     flask,
     fresh_database,
@@ -94,6 +95,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--revision",
                         help="benchmark this commit (exported with git archive) instead of the "
                              "working tree, which others may be editing")
+    parser.add_argument("--database-url",
+                        help="reuse a database kept by an earlier run (--keep-database) with the "
+                             "same --engine, --statements and --seed: no preload; HTTP ingest "
+                             "continues the workload where the database stops; never dropped")
     parser.add_argument("--seed", type=int, default=20260314)
     args = parser.parse_args(argv)
     if args.http_statements is None:
@@ -101,6 +106,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 else args.statements)
     if not 0 < args.http_statements <= args.statements:
         parser.error("--http-statements must be between 1 and --statements")
+    if args.database_url and args.preload:
+        parser.error("--database-url reuses a loaded database; --preload does not apply")
     try:
         args.page_sizes = [None if p.strip() == "default" else int(p)
                            for p in args.page_sizes.split(",")]
@@ -154,6 +161,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
     """Fill `results` phase by phase (a failed run still leaves what it measured)."""
     workload = Workload.for_size(args.statements, seed=args.seed)
     preloaded = args.statements - args.http_statements if args.preload else 0
+    reused = args.database_url is not None
     results["machine"] = machine()
     results["config"] = {k: v for k, v in vars(args).items() if k not in ("postgres_admin",)}
     results["config"].update(agents=workload.agents, preloaded=preloaded)
@@ -167,11 +175,16 @@ def run(args: argparse.Namespace, results: dict) -> dict:
     sys.path.insert(1, str(source))
     results["source"] = {"path": str(source), "commit": commit}
     say(f"hub source: {source} ({commit})")
-    with fresh_database(args.engine, postgres_admin=args.postgres_admin,
-                        keep=args.keep_database) as url:
+    database = (existing_database(args.database_url) if reused else
+                fresh_database(args.engine, postgres_admin=args.postgres_admin,
+                               keep=args.keep_database))
+    with database as url:
         env = hub_environment(url)
-        say(f"{args.engine}: migrating a fresh database")
+        say(f"{args.engine}: migrating {'the kept' if reused else 'a fresh'} database")
         flask(env, "db", "upgrade", source=source)
+        # Workload statements [0, first) are stored already when a kept database is reused.
+        existing = count_statements(url) if reused else 0
+        results["stored_before_run"] = existing
         results["database_settings"] = server_settings(url)
         partner = create_partner(env, source)
         if preloaded:
@@ -184,7 +197,8 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                 else None)
             say(f"  {results['preload']['statements_per_s']:,} statements/s")
         say(f"building {args.http_statements:,} statements in batches of {args.batch}")
-        bodies = load.batch_bodies(workload, preloaded, args.http_statements, args.statements,
+        first = existing + preloaded  # workload index of the first statement sent over HTTP
+        bodies = load.batch_bodies(workload, first, args.http_statements, args.statements,
                                    args.batch)
         server = Gunicorn(env, args.workers, scratch / "gunicorn.log", source)
         try:
@@ -193,18 +207,18 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                 f"{args.clients} clients")
             results["quiet"] = {"ingest": _settle(args)}
             results["ingest"] = _ingest_phase(args, server, partner, bodies, _pg_name(url))
-            results["ingest"]["stored_before"] = preloaded
+            results["ingest"]["stored_before"] = first
             del bodies
             say(f"  {results['ingest']['statements_per_s']:,} statements/s, "
                 f"{results['ingest']['errors']} errors")
-            stored = preloaded + results["ingest"]["statements"]
+            stored = first + results["ingest"]["statements"]
             results["quiet"]["single_post"] = _settle(args)
             say(f"timing {args.singles} single-statement POSTs")
-            extra = (workload.statement(i, args.statements)
-                     for i in range(args.statements, args.statements + args.singles))
-            # Singles are new statements past the workload; give them fresh ids.
+            after = first + args.http_statements  # singles: workload statements not yet sent
             results["single_post"] = load.single_posts(
-                server.base_url, partner.auth, ({**s, "id": _fresh_id(s["id"])} for s in extra),
+                server.base_url, partner.auth,
+                (workload.statement(i, args.statements)
+                 for i in range(after, after + args.singles)),
                 time_limit=args.phase_time_limit)
             results["stored_at_query_time"] = count_statements(url)
             results["queries"] = {}
@@ -268,12 +282,6 @@ def _settle(args: argparse.Namespace) -> dict | None:
 
 def _pg_name(url: str) -> str | None:
     return url.rsplit("/", 1)[1] if url.startswith("postgresql") else None
-
-
-def _fresh_id(statement_id: str) -> str:
-    import uuid
-
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "single:" + statement_id))
 
 
 def table(results: dict) -> str:
