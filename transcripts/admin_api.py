@@ -53,9 +53,9 @@ def put_person(nip: str):
     for name in ("name", "agency", "unit"):
         value = body.get(name)
         if value is not None and (not isinstance(value, str) or not value.strip()
-                                  or len(value) > 200):
-            raise BadRequest(f"{name} must be a string of 1 to 200 characters",
-                             pointer=f"/{name}")
+                                  or len(value) > 200 or inputs.has_control(value)):
+            raise BadRequest(f"{name} must be a string of 1 to 200 characters without "
+                             "control characters", pointer=f"/{name}")
     if body["employee_type"] not in EMPLOYEE_TYPES:
         raise BadRequest("employee_type must be PNS or PPPK", pointer="/employee_type")
     storage = current_storage()
@@ -246,7 +246,8 @@ def put_agencies(key: str):
     body = inputs.json_object(request.get_json(silent=True), {"agencies": True})
     agencies = body["agencies"]
     if not isinstance(agencies, list) or not agencies or not all(
-            isinstance(a, str) and a.strip() and len(a) <= 200 for a in agencies):
+            isinstance(a, str) and a.strip() and len(a) <= 200 and not inputs.has_control(a)
+            for a in agencies):
         raise BadRequest("agencies must be a non-empty array of agency names (DELETE "
                          "removes the limit)", pointer="/agencies")
     storage = current_storage()

@@ -83,9 +83,23 @@ def _node(association: dict[str, Any], end: str) -> str | None:
     return None
 
 
+def _refuse_nul(value: Any, pointer: str = "") -> None:
+    """PostgreSQL cannot store NUL in text; no framework needs one."""
+    if isinstance(value, str) and "\x00" in value:
+        raise FrameworkError("the framework contains a NUL character", pointer)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, pointer)
+            _refuse_nul(item, f"{pointer}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{pointer}/{index}")
+
+
 def parse_case(package: Any) -> ParsedFramework:
     if not isinstance(package, dict) or not isinstance(package.get("CFDocument"), dict):
         raise FrameworkError("a CASE 1.1 package is a JSON object with a CFDocument", "")
+    _refuse_nul(package)
     document = package["CFDocument"]
     for name in ("identifier", "title"):
         if not isinstance(document.get(name), str) or not document[name].strip():
@@ -202,6 +216,7 @@ def _levels_from(text: str) -> tuple[CompetencyLevel, ...]:
 def parse_csv(text: str, framework_id: str, title: str) -> ParsedFramework:
     if not framework_id.strip() or not title.strip():
         raise FrameworkError("a CSV framework needs an id and a title")
+    _refuse_nul([text, framework_id, title])
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows:
         raise FrameworkError("the file is empty")
@@ -286,6 +301,8 @@ def new_rule(storage: Storage, *, kind: str, pattern: str, competency: str | Non
     if kind not in MAPPING_RULE_KINDS:
         raise RuleError(f"kind must be one of {', '.join(MAPPING_RULE_KINDS)}", "kind")
     pattern = pattern.strip()
+    if "\x00" in pattern:
+        raise RuleError("the pattern contains a NUL character", "pattern")
     if kind == "partner" and pattern:
         pattern = partner_pattern(storage, pattern)
     rule = MappingRule(kind=kind, pattern=pattern, competency_id=competency or None,
@@ -316,6 +333,9 @@ def parse_rules_csv(storage: Storage, text: str) -> tuple[list[MappingRule], lis
     rules, errors = [], []
     for line, row in enumerate(rows, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        if any("\x00" in v for v in row.values()):
+            errors.append(f"line {line}: contains a NUL character")
+            continue
         try:
             competency = row.get("competency") or None
             if competency and len(by_code.get(competency, [])) == 1:
@@ -327,6 +347,6 @@ def parse_rules_csv(storage: Storage, text: str) -> tuple[list[MappingRule], lis
                 jp_centi=round(float(row["jp"]) * 100) if row.get("jp") else None))
         except RuleError as exc:
             errors.append(f"line {line}, {exc.field}: {exc}")
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             errors.append(f"line {line}: {exc}")
     return rules, errors

@@ -157,6 +157,8 @@ def link_lti_user(issuer: str, sub: str, *, nip: str | None = None, email: str |
     linked to.  A NIP claimed for an (issuer, sub) already linked to another NIP is
     recorded as a conflict, never followed.
     """
+    if any("\x00" in value for value in (issuer, sub, email or "", sourcedid or "", nip or "")):
+        return None  # nothing legitimate carries NUL, and PostgreSQL cannot store it
     storage, policy, now = current_storage(), current_policy(), _now()
     lti = lti_actor(issuer, sub)
     claimed = _nip_or_none(nip) or _nip_or_none(sourcedid)

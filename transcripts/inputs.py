@@ -4,6 +4,7 @@ or repeated parameter is a 400 naming it; a malformed value is a 400 naming it t
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -28,10 +29,18 @@ def strict_query(args: MultiDict, parsers: Mapping[str, Parser]) -> dict[str, An
     return {name: parsers[name](name, args[name]) for name in args}
 
 
+def has_control(value: str) -> bool:
+    """Control characters have no place in a name, agency or unit (and PostgreSQL refuses
+    NUL in text)."""
+    return any(unicodedata.category(c) == "Cc" for c in value)
+
+
 def text(name: str, value: str) -> str:
     value = value.strip()
     if not value or len(value) > 200:
         raise BadRequest(f"{name} must be 1 to 200 characters", parameter=name)
+    if has_control(value):
+        raise BadRequest(f"{name} must not contain control characters", parameter=name)
     return value
 
 
@@ -114,6 +123,8 @@ def identity(body: Mapping[str, Any]) -> Actor:
     if not isinstance(lti, dict) or set(lti) != {"issuer", "sub"} or not all(
             isinstance(v, str) and v for v in lti.values()):
         raise BadRequest("lti must be {\"issuer\": ..., \"sub\": ...}", pointer="/lti")
+    if any(has_control(v) for v in lti.values()):
+        raise BadRequest("lti values must not contain control characters", pointer="/lti")
     return lti_actor(lti["issuer"], lti["sub"])
 
 
@@ -128,7 +139,7 @@ def agent_identity(agent: Any, *, pointer: str | None = None,
     identifiers = [k for k in ("mbox", "mbox_sha1sum", "openid", "account")
                    if isinstance(agent, dict) and k in agent]
     actor = actor_of(agent) if len(identifiers) == 1 else None
-    if actor is None:
+    if actor is None or "\x00" in actor.identifier:
         raise BadRequest("agent must be an xAPI Agent with exactly one identifier "
                          "(mbox, mbox_sha1sum, openid or account)",
                          pointer=pointer, parameter=parameter)

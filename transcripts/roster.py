@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from hub.storage.contract import EMPLOYEE_TYPES
@@ -84,6 +85,10 @@ class ParsedRoster:
     errors: list[RowError]
 
 
+def has_control(value: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" for c in value)
+
+
 def _header(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
@@ -118,6 +123,10 @@ def parse_roster(text: str) -> ParsedRoster:
                                                 f"{len(columns)}"))
             continue
         record = {c: v.strip() for c, v in zip(columns, values, strict=True) if c}
+        control = [c for c, v in record.items() if has_control(v)]
+        if control:
+            errors += [RowError(index, c, "contains control characters") for c in control]
+            continue
         row, row_errors = _row(index, record)
         if row is not None and row.nip in seen:
             row_errors.append(RowError(index, "nip", f"NIP {row.nip} is also on line "

@@ -304,3 +304,40 @@ def test_the_access_log_command_prints_entries_as_json_lines(registry, runner, a
     output = runner.invoke(args=["transcripts", "access-log", "--subject", SITI]).output
     [entry] = [json.loads(line) for line in output.splitlines()]
     assert (entry["action"], entry["subject"]) == ("transcript.read", SITI)
+
+
+# --- NUL and control characters never reach the database (PostgreSQL refuses NUL) ------
+def test_control_characters_in_query_parameters_are_a_400(registry, auditor_get):
+    response = auditor_get("/api/transcripts/people", name="Siti\x00")
+    assert (response.status_code, response.json["error"]["parameter"]) == (400, "name")
+    response = auditor_get("/api/transcripts/reports/agency", agency="A\x07")
+    assert (response.status_code, response.json["error"]["parameter"]) == (400, "agency")
+
+
+def test_control_characters_in_admin_bodies_are_a_400(registry, client, admin):
+    person = client.put(f"/api/transcripts/admin/people/{SITI}", headers=admin_headers(admin),
+                        json={"name": "Siti\x00", "employee_type": "PNS", "agency": "A"})
+    assert (person.status_code, person.json["error"]["pointer"]) == (400, "/name")
+    link = client.post("/api/transcripts/admin/identities", headers=admin_headers(admin),
+                       json={"nip": SITI, "agent": {"mbox": "mailto:a\x00@b.go.id"}})
+    assert link.status_code == 400
+    rule = client.post("/api/transcripts/admin/rules", headers=admin_headers(admin),
+                       json={"kind": "prefix", "pattern": "https://a/\x00", "jp": 1})
+    assert (rule.status_code, rule.json["error"]["pointer"]) == (400, "/pattern")
+
+
+def test_a_roster_row_with_control_characters_is_reported():
+    parsed = parse_roster("nip,nama,jenis_pegawai,instansi\n"
+                          f"{SITI},Siti\x00,PNS,Kementerian PANRB\n")
+    assert [str(e) for e in parsed.errors] == ["line 2, column name: contains control characters"]
+
+
+def test_a_framework_with_a_nul_is_refused():
+    with pytest.raises(FrameworkError, match="NUL"):
+        parse_csv("kode,nama,jenis\nM.1,Integri\x00tas,manajerial\n", "k", "K")
+
+
+def test_an_lti_launch_with_a_nul_is_unknown(registry, app):
+    from transcripts.identity import link_lti_user
+    with app.test_request_context():
+        assert link_lti_user("https://lms", "a\x00b", nip=SITI) is None
