@@ -241,11 +241,25 @@ def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> l
         score_maximum=score.score_maximum, comment=score.comment,
         activity_progress=score.activity_progress, grading_progress=score.grading_progress,
         timestamp=score.timestamp, updated=datetime.now(UTC))
-    if not storage.lti_platform_gradebook.save_result(result):
+    # A score equal to the saved one is the tool sending it again, perhaps because the
+    # hub died after saving it and before recording it.  Statement ids derive from the
+    # score, so recording again completes what was missing and duplicates nothing.
+    if not storage.lti_platform_gradebook.save_result(result) and not _is_retry_of_stored(
+            item.id, result):
         # AGS 2.0 §3.4.9: a score not newer than the stored one must not replace it.
-        raise Conflict("a score with the same or a later timestamp is already recorded for "
-                       "this user and line item", pointer="/timestamp")
+        raise Conflict("a score with the same or a later timestamp is already recorded "
+                       "for this user and line item", pointer="/timestamp")
     return _record(tool, item, result, learner)
+
+
+def _is_retry_of_stored(line_item_id: int, result: PlatformResult) -> bool:
+    stored = current_storage().lti_platform_gradebook.list_results(
+        line_item_id, user_id=result.sub, limit=1)
+    if not stored:
+        return False
+    same = ("score_given", "score_maximum", "comment", "activity_progress",
+            "grading_progress", "timestamp")
+    return all(getattr(stored[0], name) == getattr(result, name) for name in same)
 
 
 def _record(tool: PartnerTool, item: PlatformLineItem, result: PlatformResult,

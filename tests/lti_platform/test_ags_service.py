@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from sqlalchemy import delete
 
+from hub.storage.sql.tables import statement_index
+from hub.storage.sql.tables import statements as statement_rows
 from tests.lti_platform.test_security import SCOPE, access_token, launched  # noqa: F401
 
 LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
@@ -86,6 +89,30 @@ def test_scores_must_be_newer_than_the_one_recorded(hub, launched, headers):  # 
     results = requests.get(item + "/results", headers=headers).json()
     assert [(r["userId"], r["resultScore"], r["resultMaximum"]) for r in results] == [
         (launched["sub"], 5, 10)]
+
+
+def test_a_score_saved_before_a_crash_is_recorded_when_the_tool_sends_it_again(
+        hub, launched, headers):  # noqa: F811
+    item = launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    sent = score(launched["sub"], datetime.now(UTC))
+    assert requests.post(item + "/scores", json=sent, headers=headers).status_code == 204
+    storage = hub.app.extensions["hub.storage"]
+    recorded = storage.statements.max_statement_seq()
+    # What a crash between saving the score and recording it leaves behind: the score
+    # saved, its statements missing.
+    lost = [s.seq for s in storage.statements.statements_after(0, 1000)
+            if s.document["verb"]["id"].endswith("/scored")]
+    assert lost
+    with storage.engine.begin() as conn:
+        conn.execute(delete(statement_index).where(statement_index.c.statement_seq.in_(lost)))
+        conn.execute(delete(statement_rows).where(statement_rows.c.seq.in_(lost)))
+    again = requests.post(item + "/scores", json=sent, headers=headers)
+    assert again.status_code == 204
+    twice = requests.post(item + "/scores", json=sent, headers=headers)
+    assert twice.status_code == 204
+    feed = storage.statements.statements_after(0, 1000)
+    scored = [s for s in feed if s.document["verb"]["id"].endswith("/scored")]
+    assert len(scored) == 1 and scored[0].seq > recorded
 
 
 @pytest.mark.parametrize(("change", "pointer"), [
