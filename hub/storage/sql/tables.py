@@ -104,17 +104,23 @@ activities = Table(
 # The hub as an LTI 1.3 tool: its own signing keys, the platforms (LMSs) that launch
 # it, short-lived OIDC/launch values shared by every worker, who launched what, the
 # catalogue offered by Deep Linking, and durable grade-passback jobs.
-lti_keys = Table(
-    "lti_keys",
-    metadata,
-    Column("kid", String(64), primary_key=True),
-    Column("private_pem", Text, nullable=False),
-    Column("public_jwk", JSON, nullable=False),
-    Column("status", String(16), nullable=False),  # next | active | retired
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("activated_at", DateTime(timezone=True)),
-    Column("retired_at", DateTime(timezone=True)),
-)
+def _signing_keys(name: str) -> Table:
+    """RSA signing keys with their rotation state; the tool and platform roles each
+    keep their own (one SqlLtiKeyStore serves both)."""
+    return Table(
+        name,
+        metadata,
+        Column("kid", String(64), primary_key=True),
+        Column("private_pem", Text, nullable=False),
+        Column("public_jwk", JSON, nullable=False),
+        Column("status", String(16), nullable=False),  # next | active | retired
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("activated_at", DateTime(timezone=True)),
+        Column("retired_at", DateTime(timezone=True)),
+    )
+
+
+lti_keys = _signing_keys("lti_keys")
 
 lti_platforms = Table(
     "lti_platforms",
@@ -453,17 +459,7 @@ transcript_issuer_keys = Table(
 # registered tools and which catalogue entries they launch, the learners, contexts and
 # resource links tools were told about, AGS line items and results, and the client
 # assertion ids already used (replay protection).
-lti_platform_keys = Table(
-    "lti_platform_keys",
-    metadata,
-    Column("kid", String(64), primary_key=True),
-    Column("private_pem", Text, nullable=False),
-    Column("public_jwk", JSON, nullable=False),
-    Column("status", String(16), nullable=False),  # next | active | retired
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("activated_at", DateTime(timezone=True)),
-    Column("retired_at", DateTime(timezone=True)),
-)
+lti_platform_keys = _signing_keys("lti_platform_keys")
 
 lti_platform_tools = Table(
     "lti_platform_tools",
