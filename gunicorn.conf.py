@@ -1,6 +1,9 @@
 """Gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
 Run `flask --app wsgi db upgrade` first; workers never migrate.  See docs/operations.md.
+With HUB_TRANSCRIPTS_SYNC=follower the server also starts the transcripts follower
+(`flask --app wsgi transcripts sync --follow`) at low CPU priority, so that ingest wins
+the CPU during a burst and transcripts catch up after it, and stops it on shutdown.
 """
 
 from __future__ import annotations
@@ -8,7 +11,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
@@ -81,3 +86,39 @@ class JsonLinesLogger(glogging.Logger):
 
 
 logger_class = JsonLinesLogger
+
+
+# --- the transcripts follower (HUB_TRANSCRIPTS_SYNC=follower) ---------------------------
+FOLLOWER_NICENESS = 10
+_followers: list[subprocess.Popen] = []
+
+
+def _start_follower(server) -> None:
+    if os.environ.get("HUB_TRANSCRIPTS_SYNC", "inline").strip() != "follower":
+        return
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "transcripts", "sync", "--follow"],
+        cwd=Path(__file__).resolve().parent,
+        preexec_fn=lambda: os.nice(FOLLOWER_NICENESS))
+    _followers.append(follower)
+    server.log.info("transcripts follower started (pid %s)", follower.pid)
+
+
+def _stop_followers(server) -> None:
+    for follower in _followers:
+        if follower.poll() is None:
+            follower.terminate()
+    for follower in _followers:
+        try:
+            follower.wait(timeout=graceful_timeout)
+        except subprocess.TimeoutExpired:
+            follower.kill()
+    _followers.clear()
+
+
+def when_ready(server) -> None:
+    _start_follower(server)
+
+
+def on_exit(server) -> None:
+    _stop_followers(server)

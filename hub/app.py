@@ -57,9 +57,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["hub.storage"] = open_storage(database_url(settings, app.instance_path))
     app.extensions["lrs.validator"] = StatementValidator()  # schemas compiled once, here
     # The person registry says which Agents are one civil servant (GET /xapi/agents);
-    # transcripts follow the statement feed after every commit.
+    # transcripts follow the statement feed after every commit, or in a follower process.
     app.extensions[RESOLVER_EXTENSION] = RegistryResolver()
-    add_statements_listener(app, on_statements_stored)
+    if settings.transcripts_sync == "inline":
+        add_statements_listener(app, on_statements_stored)
 
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,

@@ -19,6 +19,9 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the hub refuses to start."""
 
 
+TRANSCRIPTS_SYNC_MODES = ("inline", "follower")
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "production"
@@ -46,6 +49,7 @@ class Settings:
     transcript_pns_min_jp: int = 20
     transcript_pppk_min_jp: int = 20
     transcript_issuer_name: str = "Berpijar Learning Hub"
+    transcripts_sync: str = "inline"  # or "follower" (docs/transcripts.md)
     lti_clock_skew: int = 60
     lti_launch_ttl: int = 3600
     lti_jwks_cache_seconds: int = 86400
@@ -127,6 +131,9 @@ def validate(settings: Settings) -> None:
         )
     if not settings.public_url.startswith(("http://", "https://")):
         raise ConfigError("HUB_PUBLIC_URL must be an http(s) URL")
+    if settings.transcripts_sync not in TRANSCRIPTS_SYNC_MODES:
+        raise ConfigError("HUB_TRANSCRIPTS_SYNC must be inline or follower, "
+                          f"not {settings.transcripts_sync!r}")
     if settings.log_format not in ("json", "text"):
         raise ConfigError("HUB_LOG_FORMAT must be json or text")
     if settings.log_level.upper() not in LOG_LEVELS:

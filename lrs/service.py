@@ -1,8 +1,8 @@
 """The LRS as other packages use it (`lti`, `transcripts`, `connectors`): record and
 read learning through these functions, never through the tables or over HTTP.
 
-Listeners (`add_statements_listener`) are told, after commit, which statements were
-newly stored.  They run in the storing request and must be quick and idempotent;
+Listeners (`add_statements_listener`) are handed, after commit, the statements that
+were newly stored.  They run in the storing request and must be quick and idempotent;
 anything that must not be missed reads `statements_after(cursor)` from its own durable
 cursor instead of trusting a listener (a process can die between a commit and its
 listeners).

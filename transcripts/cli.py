@@ -1,7 +1,7 @@
 """`flask --app wsgi transcripts ...` and `flask --app wsgi frameworks ...`.
 
     transcripts roster import FILE [--skip-invalid]
-    transcripts sync | rebuild | status
+    transcripts sync [--follow [--interval S]] | rebuild | status
     transcripts keys generate [--algorithm RS256|EdDSA] | keys list
     transcripts issue NIP YEAR [--output FILE]
     transcripts verify FILE|-
@@ -15,7 +15,11 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -32,6 +36,8 @@ from transcripts.aggregation import transcript_digest
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
+
+log = logging.getLogger(__name__)
 
 transcripts_group = AppGroup("transcripts", help="Competency transcripts of civil servants.")
 roster_group = AppGroup("roster", help="The person registry (NIP, identifiers).")
@@ -96,9 +102,36 @@ def _run_with_progress(run, label: str) -> None:
 
 
 @transcripts_group.command("sync")
-def sync() -> None:
+@click.option("--follow", is_flag=True,
+              help="Keep following the feed until stopped (SIGTERM/SIGINT): the follower "
+                   "process of HUB_TRANSCRIPTS_SYNC=follower.")
+@click.option("--interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
+              help="With --follow: seconds to wait when the feed has nothing new.")
+def sync(follow: bool, interval: float) -> None:
     """Process every statement stored since the cursor (catch-up after a crash)."""
-    _run_with_progress(service.sync_now, "processing statements")
+    if not follow:
+        _run_with_progress(service.sync_now, "processing statements")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    log.info("transcripts follower started (every %.2f s when idle)", interval)
+    parent = os.getppid()
+    while not stop.is_set():
+        if os.getppid() != parent:  # the server that started us died without stopping us
+            break
+        try:
+            report = service.sync_now()
+        except Exception:  # the database may be restarting: try again, never die
+            log.exception("transcripts follower: sync failed; retrying")
+            stop.wait(max(interval, 5.0))
+            continue
+        if report.statements:
+            log.debug("transcripts follower: %d statements, cursor %d",
+                      report.statements, report.cursor)
+        else:
+            stop.wait(interval)
+    log.info("transcripts follower stopped")
 
 
 @transcripts_group.command("rebuild")

@@ -39,10 +39,10 @@ class Submission:
 
 def store_statements(
     store: StatementStore, validator, submission: Submission, credential: Credential,
-    on_stored: Callable[[list[str]], None] | None = None,
+    on_stored: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[str]:
     """Validate all, then store all or nothing; returns every id in request order.
-    `on_stored` hears the ids that were new, after commit."""
+    `on_stored` is handed the statements that were new (as stored), after commit."""
     received = submission.statements
     for position, statement in enumerate(received):
         try:
@@ -76,7 +76,8 @@ def store_statements(
         raise Conflict(f"statement {conflict.statement_id} is already stored with "
                        "different content", rule="xAPI 1.0.3 Communication 2.1.2.s2.b5") from None
     if fresh and on_stored is not None:
-        on_stored(fresh)
+        new = set(fresh)
+        on_stored([r.document for r in records if r.id in new])
     return [r.id for r in records]
 
 

@@ -54,35 +54,54 @@ def _utc_preserving_precision(value: str) -> str:
 def comparison_digest(statement: dict[str, Any]) -> str:
     """Equal for statements the spec calls the same (xAPI 1.0.3 Data 2.3.1 comparison):
     LRS-set properties, key order, UUID case, member order and timestamp form ignored."""
-    form = {k: v for k, v in statement.items()
+    form = {k: v for k, v in _comparable(statement).items()
             if k not in ("id", "authority", "stored", "version")}
     if "timestamp" in form:
         form["timestamp"] = parse_timestamp(form["timestamp"]).isoformat()
-    form = _normalise(form)
     return hashlib.sha256(
         json.dumps(form, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     ).hexdigest()
 
 
-def _normalise(value: Any, key: str | None = None) -> Any:
-    if isinstance(value, dict):
-        return {k: _normalise(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [_normalise(v) for v in value]
-        if key == "member":
-            items.sort(key=lambda m: json.dumps(m, sort_keys=True))
-        return items
-    if key in ("registration", "id") and isinstance(value, str) and _is_uuid(value):
-        return value.lower()
-    return value
+# Only the places the spec gives UUIDs and Group members are normalised (copied on the
+# way down); everything else — extensions included — is compared exactly as sent.
+def _comparable(statement: dict[str, Any]) -> dict[str, Any]:
+    form = dict(statement)
+    for key in ("actor", "object"):
+        if isinstance(form.get(key), dict):
+            form[key] = _comparable_object(form[key])
+    if isinstance(form.get("context"), dict):
+        form["context"] = _comparable_context(form["context"])
+    return form
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
+def _comparable_object(target: dict[str, Any]) -> dict[str, Any]:
+    kind = target.get("objectType")
+    if kind == "SubStatement":
+        return _comparable(target)
+    if kind == "StatementRef" and isinstance(target.get("id"), str):
+        return {**target, "id": target["id"].lower()}
+    if kind == "Group" and isinstance(target.get("member"), list):
+        members = sorted(target["member"], key=lambda m: json.dumps(m, sort_keys=True))
+        return {**target, "member": members}
+    return target
+
+
+def _comparable_context(context: dict[str, Any]) -> dict[str, Any]:
+    context = dict(context)
+    if isinstance(context.get("registration"), str):
+        context["registration"] = context["registration"].lower()
+    if isinstance(context.get("statement"), dict):
+        context["statement"] = _comparable_object(context["statement"])
+    for role in ("team", "instructor"):
+        if isinstance(context.get(role), dict):
+            context[role] = _comparable_object(context[role])
+    if isinstance(context.get("contextGroups"), list):  # xAPI 2.0
+        context["contextGroups"] = [
+            {**entry, "group": _comparable_object(entry["group"])}
+            if isinstance(entry, dict) and isinstance(entry.get("group"), dict) else entry
+            for entry in context["contextGroups"]]
+    return context
 
 
 def index_entries(statement: dict[str, Any]) -> frozenset[IndexEntry]:

@@ -14,10 +14,10 @@ score not newer than the one it has).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.exception import LtiServiceException
@@ -40,12 +40,16 @@ DEFAULT_SCORE_MAXIMUM = 100.0
 FEED_CURSOR = "lti.grades"
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=6)
+T = TypeVar("T")
 
 
 # --- from statements to jobs ---------------------------------------------------------
-def on_statements_stored(statement_ids: list[str]) -> None:
-    """lrs statement listener: enqueue grade jobs for the statements just stored."""
-    enqueue_for_statements(find_statements(statement_ids).values())
+def on_statements_stored(statements: list[dict[str, Any]]) -> None:
+    """lrs statement listener: enqueue grade jobs for the statements just stored.  Only
+    those that could become a grade are read back (their voided flag may have changed)."""
+    candidates = [d["id"] for d in _gradable(statements, lambda d: d)]
+    if candidates:
+        enqueue_for_statements(find_statements(candidates).values())
 
 
 def _result_score(result: dict[str, Any], maximum: float
@@ -91,12 +95,11 @@ def _activity_ids(statement: dict[str, Any]) -> list[str]:
     return ids
 
 
-def _may_be_graded(statements: Iterable[StoredStatement]) -> list[StoredStatement]:
+def _gradable(items: Iterable[T], document_of: Callable[[T], dict[str, Any]]) -> list[T]:
     """Statements that could become a grade: a result, and an actor that is an e-mail or
     an account at a registered LMS.  Partners' statements (SIASN accounts) are dropped
     here with one query for the whole batch instead of several per statement."""
-    with_result = [s for s in statements
-                   if not s.voided and isinstance(s.document.get("result"), dict)]
+    with_result = [item for item in items if isinstance(document_of(item).get("result"), dict)]
     if not with_result:
         return []
     issuers = {platform.issuer for platform in current_storage().lti_platforms.list_platforms()}
@@ -107,7 +110,11 @@ def _may_be_graded(statements: Iterable[StoredStatement]) -> list[StoredStatemen
             return account.get("homePage") in issuers
         return isinstance(actor, dict) and "mbox" in actor
 
-    return [s for s in with_result if reachable(s.document.get("actor"))]
+    return [item for item in with_result if reachable(document_of(item).get("actor"))]
+
+
+def _may_be_graded(statements: Iterable[StoredStatement]) -> list[StoredStatement]:
+    return _gradable((s for s in statements if not s.voided), lambda s: s.document)
 
 
 def jobs_for(statement: StoredStatement, now: datetime) -> list[GradeJob]:

@@ -36,13 +36,15 @@ def test_feed_returns_every_statement_after_a_cursor_voided_ones_included(app):
     assert [s.id for s in later] == [void]
 
 
-def test_listeners_hear_new_ids_after_commit_but_not_repeats(app, client, xapi):
-    heard: list[list[str]] = []
+def test_listeners_are_handed_new_statements_after_commit_but_not_repeats(app, client, xapi):
+    heard: list[list[dict]] = []
     add_statements_listener(app, heard.append)
     statement = make_statement(id="2b7f4c8e-1d5a-4c3b-9e8f-0a1b2c3d4e5f")
     client.post("/xapi/statements", json=statement, headers=xapi())
     client.post("/xapi/statements", json=statement, headers=xapi())
-    assert heard == [[statement["id"]]]
+    assert [[s["id"] for s in batch] for batch in heard] == [[statement["id"]]]
+    [[stored]] = heard
+    assert stored["stored"] and stored["authority"] and stored["verb"] == statement["verb"]
 
 
 def test_a_failing_listener_does_not_fail_the_request(app, client, xapi):

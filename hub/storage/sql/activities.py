@@ -9,6 +9,9 @@ xAPI rule and lives in `lrs.activities.merge_definition`; it arrives here as `me
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -94,3 +97,41 @@ def activity_key(activity_id: str) -> str:
     return hashlib.sha256(activity_id.encode("utf-8")).hexdigest()
 
 
+
+
+class RecentlyLearned:
+    """Activity definitions this process committed lately, exactly as they arrived.
+
+    Partners send the same course definition with every statement; merging it again
+    changes nothing but costs a locked read per activity per batch, which serialises
+    concurrent writers on popular activities.  A definition equal to one this process
+    committed less than `ttl` seconds ago is therefore not merged again.  The price:
+    when two partners alternate different definitions of one activity within `ttl`,
+    the canonical one may keep the other's wording until the entry expires (xAPI leaves
+    the choice of canonical definition to the LRS).
+    """
+
+    def __init__(self, ttl: float = 60.0, capacity: int = 20_000) -> None:
+        self._ttl, self._capacity = ttl, capacity
+        self._entries: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def holds_all(self, activity_id: str, definitions: list[dict[str, Any]]) -> bool:
+        """True when every one of `definitions` is the one committed lately."""
+        with self._lock:
+            entry = self._entries.get(activity_id)
+        return entry is not None and entry[0] >= time.monotonic() \
+            and all(definition == entry[1] for definition in definitions)
+
+    def remember(self, definitions: Mapping[str, dict[str, Any]]) -> None:
+        expires = time.monotonic() + self._ttl
+        with self._lock:
+            for activity_id, definition in definitions.items():
+                self._entries[activity_id] = (expires, definition)
+                self._entries.move_to_end(activity_id)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._entries.clear()

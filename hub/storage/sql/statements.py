@@ -16,7 +16,7 @@ from hub.storage.contract import (
     StatementRecord,
     StoredStatement,
 )
-from hub.storage.sql.activities import upsert_activity_definitions
+from hub.storage.sql.activities import RecentlyLearned, upsert_activity_definitions
 from hub.storage.sql.common import aware, upsert, write_transaction
 from hub.storage.sql.tables import attachments, statement_index, statements
 
@@ -28,6 +28,7 @@ _COLUMNS = (statements.c.seq, statements.c.id, statements.c.document, statements
 class SqlStatementStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._learned = RecentlyLearned()
 
     # --- writes ------------------------------------------------------------
     def insert_statements(
@@ -43,6 +44,7 @@ class SqlStatementStore:
 
     def _insert_once(self, records: Sequence[StatementRecord], attachments_: list[Attachment],
                      merge_definition: DefinitionMerge | None) -> list[str]:
+        learned: dict[str, dict] = {}
         with write_transaction(self._engine) as conn:
             known = self._digests(conn, [r.id for r in records])
             for record in records:
@@ -57,19 +59,29 @@ class SqlStatementStore:
             self._apply_voiding(conn, fresh)
             self._inherit_statement_ref_index(conn, fresh, seqs)
             if merge_definition is not None:
-                self._learn_activities(conn, fresh, merge_definition)
+                learned = self._learn_activities(conn, fresh, merge_definition)
+        self._learned.remember(learned)  # only once committed
         return [r.id for r in fresh]
 
-    @staticmethod
-    def _learn_activities(conn: Connection, records: list[StatementRecord],
-                          merge: DefinitionMerge) -> None:
-        definitions: dict[str, dict] = {}
+    def _learn_activities(self, conn: Connection, records: list[StatementRecord],
+                          merge: DefinitionMerge) -> dict[str, dict]:
+        """Merge what the records teach about their activities, in record order; returns
+        each merged activity's last definition, for `RecentlyLearned` after commit."""
+        received: dict[str, list[dict]] = {}
         for record in records:
             for activity_id, definition in record.activity_definitions.items():
-                known = definitions.get(activity_id)
-                definitions[activity_id] = merge(known, definition) if known else definition
+                received.setdefault(activity_id, []).append(definition)
+        pending = {activity_id: seen for activity_id, seen in received.items()
+                   if not self._learned.holds_all(activity_id, seen)}
+        definitions: dict[str, dict] = {}
+        for activity_id, seen in pending.items():
+            merged = seen[0]
+            for definition in seen[1:]:
+                merged = merge(merged, definition) if merged else definition
+            definitions[activity_id] = merged
         if definitions:
             upsert_activity_definitions(conn, definitions, merge)
+        return {activity_id: seen[-1] for activity_id, seen in pending.items()}
 
     @staticmethod
     def _digests(conn: Connection, ids: list[str]) -> dict[str, str]:
