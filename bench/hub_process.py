@@ -140,11 +140,30 @@ def count_statements(url: str) -> int:
 
 
 # --- the hub's own commands ----------------------------------------------------------
-def hub_environment(database_url: str) -> dict[str, str]:
+def hub_environment(database_url: str, transcripts_sync: str = "inline") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_ENV="production", HUB_SECRET_KEY=secrets.token_urlsafe(48),
-               HUB_DATABASE_URL=database_url, HUB_LOG_LEVEL="WARNING")
+               HUB_DATABASE_URL=database_url, HUB_LOG_LEVEL="WARNING",
+               HUB_TRANSCRIPTS_SYNC=transcripts_sync)
     return env
+
+
+def transcripts_backlog(url: str) -> int:
+    """Statements stored but not yet taken in by the transcripts (feed cursor behind)."""
+    from sqlalchemy import create_engine, text
+
+    from hub.storage import open_storage
+
+    storage = open_storage(url)
+    engine = create_engine(url)
+    try:
+        cursor = storage.transcripts.feed_state().cursor
+        with engine.connect() as conn:
+            newest = conn.execute(text("SELECT coalesce(max(seq), 0) FROM statements")).scalar()
+        return max(0, newest - cursor)
+    finally:
+        engine.dispose()
+        storage.engine.dispose()
 
 
 def export_revision(revision: str, into: Path) -> tuple[Path, str]:
@@ -234,6 +253,13 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn not ready after {ready_timeout:.0f}s; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
+        return [pid for pid in self._children() if not _is_follower(pid)]
+
+    def follower_pids(self) -> list[int]:
+        """The transcripts follower gunicorn.conf.py starts (HUB_TRANSCRIPTS_SYNC=follower)."""
+        return [pid for pid in self._children() if _is_follower(pid)]
+
+    def _children(self) -> list[int]:
         if self.process is None:
             return []
         return children_of(self.process.pid)
@@ -247,6 +273,13 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)  # the session this object started
             self.process.wait(timeout=10)
+
+
+def _is_follower(pid: int) -> bool:
+    try:
+        return b"transcripts\x00sync" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def children_of(pid: int) -> list[int]:
@@ -366,7 +399,7 @@ class RssSampler:
             value = rss_kib(pid)
             if value is not None:
                 self.samples.setdefault(pid, []).append(value)
-        groups = {"workers": workers}
+        groups = {"workers": workers, "follower": self.server.follower_pids()}
         if self.database:
             groups["postgres"] = postgres_backends(self.database)
         for group, pids in groups.items():

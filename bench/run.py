@@ -41,6 +41,7 @@ from hub_process import (
     fresh_database,
     hub_environment,
     server_settings,
+    transcripts_backlog,
     wait_for_quiet,
 )
 from workload import Workload
@@ -62,6 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="statements sent over HTTP (default: all of them; with --preload "
                              "a tenth, at most 100000)")
     parser.add_argument("--workers", type=int, default=2 * cores, help="gunicorn workers")
+    parser.add_argument("--transcripts-sync", choices=("inline", "follower"), default="follower",
+                        help="HUB_TRANSCRIPTS_SYNC of the hub under test: transcripts updated "
+                             "in each storing request, or by the follower process")
     parser.add_argument("--clients", type=int, default=4, help="concurrent ingest clients")
     parser.add_argument("--batch", type=int, default=100, help="statements per ingest POST")
     parser.add_argument("--singles", type=int, default=300,
@@ -179,7 +183,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                 fresh_database(args.engine, postgres_admin=args.postgres_admin,
                                keep=args.keep_database))
     with database as url:
-        env = hub_environment(url)
+        env = hub_environment(url, args.transcripts_sync)
         say(f"{args.engine}: migrating {'the kept' if reused else 'a fresh'} database")
         flask(env, "db", "upgrade", source=source)
         # Workload statements [0, first) are stored already when a kept database is reused.
@@ -211,6 +215,10 @@ def run(args: argparse.Namespace, results: dict) -> dict:
             del bodies
             say(f"  {results['ingest']['statements_per_s']:,} statements/s, "
                 f"{results['ingest']['errors']} errors")
+            results["transcripts"] = _transcripts_catch_up(url, args.phase_time_limit)
+            say(f"  transcripts: {results['transcripts']['backlog_at_ingest_end']:,} statements "
+                f"behind when ingest ended, caught up after "
+                f"{results['transcripts']['caught_up_after_s']} s")
             stored = first + results["ingest"]["statements"]
             results["quiet"]["single_post"] = _settle(args)
             say(f"timing {args.singles} single-statement POSTs")
@@ -271,6 +279,18 @@ def _ingest_phase(args: argparse.Namespace, server: Gunicorn, partner, bodies,
     }
 
 
+def _transcripts_catch_up(url: str, time_limit: float) -> dict:
+    """How far the transcripts were behind the feed when ingest ended, and how long the
+    follower took to take in the rest (0 and 0 s with HUB_TRANSCRIPTS_SYNC=inline)."""
+    began = time.monotonic()
+    backlog = first = transcripts_backlog(url)
+    while backlog and time.monotonic() - began < time_limit:
+        time.sleep(0.5)
+        backlog = transcripts_backlog(url)
+    return {"backlog_at_ingest_end": first, "backlog_left": backlog,
+            "caught_up_after_s": round(time.monotonic() - began, 1) if first else 0.0}
+
+
 def _settle(args: argparse.Namespace) -> dict | None:
     if not args.quiet_wait:
         return None
@@ -304,6 +324,11 @@ def table(results: dict) -> str:
         lines.append(f"  CPU ms/statement {i['cpu_ms_per_statement']}; machine busy "
                      f"{i['machine_busy_cores']} cores, of which others "
                      f"{i['others_busy_cores']}")
+    if "transcripts" in results:
+        t = results["transcripts"]
+        lines.append(f"transcripts ({cfg['transcripts_sync']}): {t['backlog_at_ingest_end']:,} "
+                     f"statements behind at ingest end, caught up after "
+                     f"{t['caught_up_after_s']} s ({t['backlog_left']:,} left)")
     if "single_post" in results:
         s = results["single_post"]
         lines.append(f"single POST      p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  "

@@ -117,17 +117,21 @@ class RecentlyLearned:
         self._lock = threading.Lock()
 
     def holds_all(self, activity_id: str, definitions: list[dict[str, Any]]) -> bool:
-        """True when every one of `definitions` is the one committed lately."""
+        """True when merging `definitions` would teach nothing new: each is empty (the id
+        is known) or the definition committed lately."""
         with self._lock:
             entry = self._entries.get(activity_id)
         return entry is not None and entry[0] >= time.monotonic() \
-            and all(definition == entry[1] for definition in definitions)
+            and all(not definition or definition == entry[1] for definition in definitions)
 
-    def remember(self, definitions: Mapping[str, dict[str, Any]]) -> None:
+    def remember(self, definitions: Mapping[str, list[dict[str, Any]]]) -> None:
+        """Each activity's definitions, in the order they were merged and committed."""
         expires = time.monotonic() + self._ttl
         with self._lock:
-            for activity_id, definition in definitions.items():
-                self._entries[activity_id] = (expires, definition)
+            for activity_id, merged in definitions.items():
+                entry = self._entries.get(activity_id)
+                last = next((d for d in reversed(merged) if d), entry[1] if entry else {})
+                self._entries[activity_id] = (expires, last)
                 self._entries.move_to_end(activity_id)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
