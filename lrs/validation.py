@@ -135,7 +135,22 @@ _URI = rfc3987.get_compiled_pattern("%(URI)s")
 
 
 def _is_iri(value: Any) -> bool:
-    return not isinstance(value, str) or bool(_IRI.fullmatch(value))
+    if not isinstance(value, str):
+        return True
+    if len(value) > _REMEMBERED_IRI_LENGTH:
+        return bool(_IRI.fullmatch(value))
+    return _iri_matches(value)
+
+
+# Statements repeat the same verb, activity and extension IRIs and language tags over and
+# over; remembering recent answers spares the (long) RFC 3987 pattern most of its work.
+# Only short strings are remembered, so the cache stays a few megabytes.
+_REMEMBERED_IRI_LENGTH = 512
+
+
+@functools.lru_cache(maxsize=16_384)
+def _iri_matches(value: str) -> bool:
+    return bool(_IRI.fullmatch(value))
 
 
 def _is_uri(value: Any) -> bool:
@@ -494,6 +509,15 @@ def _finite(number: float) -> bool:
 
 
 def _repeated_subtag(tag: str) -> str | None:
+    return _repeated_subtag_of(tag) if len(tag) > 64 else _remembered_repeated_subtag(tag)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _remembered_repeated_subtag(tag: str) -> str | None:
+    return _repeated_subtag_of(tag)
+
+
+def _repeated_subtag_of(tag: str) -> str | None:
     """A singleton or variant used twice, which RFC 5646 2.2.5 and 2.2.6 forbid."""
     subtags = tag.lower().split("-")
     if "x" in subtags:

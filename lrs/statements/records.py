@@ -9,6 +9,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from hub.storage.contract import IndexEntry, StatementRecord
 from lrs.identifiers import agent_key
 
@@ -58,9 +60,12 @@ def comparison_digest(statement: dict[str, Any]) -> str:
             if k not in ("id", "authority", "stored", "version")}
     if "timestamp" in form:
         form["timestamp"] = parse_timestamp(form["timestamp"]).isoformat()
-    return hashlib.sha256(
-        json.dumps(form, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
+    try:
+        canonical = orjson.dumps(form, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits
+        canonical = json.dumps(form, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False).encode()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 # Only the places the spec gives UUIDs and Group members are normalised (copied on the

@@ -109,11 +109,13 @@ class SqlStatementStore:
         ]
         if conn.dialect.name == "postgresql":
             return _insert_rows_bulk(conn, rows)
-        result = conn.execute(
-            insert(statements).returning(statements.c.seq, statements.c.id,
-                                         sort_by_parameter_order=True),
-            rows,
-        )
+        # SQLite: this transaction holds the write lock, so the rows numbered above the
+        # highest seq before the insert are exactly these; a plain executemany runs in C
+        # where RETURNING would execute row by row.
+        before = conn.scalar(select(func.max(statements.c.seq))) or 0
+        conn.execute(insert(statements), rows)
+        result = conn.execute(select(statements.c.id, statements.c.seq)
+                              .where(statements.c.seq > before))
         return {row.id: row.seq for row in result}
 
     @staticmethod
@@ -155,14 +157,17 @@ class SqlStatementStore:
             conn.execute(update(statements)
                          .where(statements.c.id.in_(targets), statements.c.voiding_target.is_(None))
                          .values(voided=True))
-        # A target that arrives after its voiding statement is voided on arrival.
+        # A target that arrives after its voiding statement is voided on arrival.  Looked
+        # up first (an index probe that nearly always finds nothing): as one UPDATE with a
+        # subquery SQLite scanned the whole table.
         fresh_ids = [r.id for r in records if r.voiding_target is None]
-        voiders = select(statements.c.voiding_target).where(
-            statements.c.voiding_target.in_(fresh_ids))
-        conn.execute(update(statements)
-                     .where(statements.c.id.in_(voiders.scalar_subquery()),
-                            statements.c.voiding_target.is_(None))
-                     .values(voided=True))
+        voided_early = list(conn.scalars(select(statements.c.voiding_target).where(
+            statements.c.voiding_target.in_(fresh_ids))))
+        if voided_early:
+            conn.execute(update(statements)
+                         .where(statements.c.id.in_(voided_early),
+                                statements.c.voiding_target.is_(None))
+                         .values(voided=True))
 
     @staticmethod
     def _inherit_statement_ref_index(conn: Connection, records: list[StatementRecord],
