@@ -163,7 +163,7 @@ def transcripts_backlog(url: str) -> int:
         return max(0, newest - cursor)
     finally:
         engine.dispose()
-        storage.engine.dispose()
+        storage.dispose()
 
 
 def export_revision(revision: str, into: Path) -> tuple[Path, str]:

@@ -162,3 +162,71 @@ def test_attachments_are_stored_once_by_hash(storage):
     assert storage.statements.get_attachments([attachment.sha2]) == {attachment.sha2: attachment}
     assert storage.statements.find_statements([second.id])[second.id].attachment_hashes == (
         attachment.sha2,)
+
+
+def test_a_batch_is_numbered_in_request_order(storage):
+    batch = [record(make_statement(id=str(uuid.uuid4()))) for _ in range(30)]
+    storage.statements.insert_statements(batch)
+    page = storage.statements.query_statements(query(ascending=True))
+    assert ids(page) == [r.id for r in batch]
+    assert [s.seq for s in page.statements] == sorted(s.seq for s in page.statements)
+
+
+def test_documents_come_back_exactly_as_stored(storage):
+    statement = make_statement(id=str(uuid.uuid4()))
+    statement["result"] = {"score": {"raw": 12345678901234567890123, "min": 0,
+                                     "max": 1e23, "scaled": 0.1},
+                           "extensions": {"https://hub.test/x": {"text": "Prima — ✓",
+                                                                 "list": [1.5, None, True]}}}
+    rec = record(statement)
+    storage.statements.insert_statements([rec])
+    assert storage.statements.find_statements([rec.id])[rec.id].document == rec.document
+
+
+def _learning(activity_id: str, definition: dict):
+    statement = make_statement(id=str(uuid.uuid4()))
+    statement["object"] = {"objectType": "Activity", "id": activity_id,
+                           "definition": definition}
+    return record(statement)
+
+
+def _merge(existing, incoming):
+    from lrs.activities import merge_definition
+
+    return merge_definition(existing, incoming)
+
+
+def test_a_definition_sent_again_after_another_one_is_learned_again(storage):
+    activity = "https://akademi.example.id/kelas/" + uuid.uuid4().hex
+    first = {"name": {"en-US": "First"}}
+    second = {"name": {"en-US": "Second", "id-ID": "Kedua"}}
+    for definition in (first, second, first):
+        storage.statements.insert_statements([_learning(activity, definition)],
+                                             merge_definition=_merge)
+    learned = storage.activities.get_activity(activity).definition
+    assert learned["name"] == {"en-US": "First", "id-ID": "Kedua"}
+
+
+def test_a_definition_repeated_or_left_out_changes_nothing(storage):
+    activity = "https://akademi.example.id/kelas/" + uuid.uuid4().hex
+    full = {"name": {"en-US": "Excellent Public Service", "id-ID": "Pelayanan Publik Prima"}}
+    for definition in (full, {}, full, {}):
+        storage.statements.insert_statements([_learning(activity, definition)],
+                                             merge_definition=_merge)
+    assert storage.activities.get_activity(activity).definition == full
+
+
+def test_a_rolled_back_batch_teaches_no_definition(storage):
+    activity = "https://akademi.example.id/kelas/" + uuid.uuid4().hex
+    taken = _learning(activity, {"name": {"en-US": "Taken"}})
+    storage.statements.insert_statements([taken], merge_definition=_merge)
+    conflicting = make_statement(id=taken.id)
+    conflicting["object"] = {"objectType": "Activity", "id": activity,
+                             "definition": {"name": {"en-US": "Never"}}}
+    with pytest.raises(StatementConflict):
+        storage.statements.insert_statements(
+            [_learning(activity, {"name": {"en-US": "Never"}}), record(conflicting)],
+            merge_definition=_merge)
+    storage.statements.insert_statements([_learning(activity, {"name": {"en-US": "Never"}})],
+                                         merge_definition=_merge)
+    assert storage.activities.get_activity(activity).definition["name"] == {"en-US": "Never"}

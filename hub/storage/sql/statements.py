@@ -213,7 +213,8 @@ class SqlStatementStore:
                 ceiling = conn.execute(select(func.max(statements.c.seq))).scalar()
             if ceiling is None:
                 return StatementPage([], None, None)
-            rows = conn.execute(_page_select(query, ceiling)).all()
+            floor = _since_floor(conn, query.since) if query.since is not None else None
+            rows = conn.execute(_page_select(query, ceiling, floor)).all()
         more = None
         if len(rows) > query.limit:
             rows = rows[: query.limit]
@@ -240,11 +241,33 @@ class SqlStatementStore:
                     for row in rows}
 
 
-def _page_select(query: StatementQuery, ceiling: int):
+# A `since` matched by at most this many statements bounds the scan from below.
+SINCE_PROBE = 1000
+NO_SEQ = 2**62  # above every seq: nothing was stored after `since`
+
+
+def _since_floor(conn: Connection, since) -> int | None:
+    """The lowest seq stored after `since` when few statements were, else None.
+
+    A client polling for what is new sends a recent `since`: a handful of matches, but a
+    newest-first scan that wants a full page would read the whole table looking for
+    more.  The (stored, seq) index lists those few seqs cheaply; the smallest bounds the
+    scan exactly (`stored` is not in seq order across concurrent writers, so the bound
+    is the minimum over all matches, never a guess)."""
+    seqs = conn.scalars(select(statements.c.seq).where(statements.c.stored > since)
+                        .limit(SINCE_PROBE + 1)).all()
+    if len(seqs) > SINCE_PROBE:
+        return None
+    return min(seqs, default=NO_SEQ)
+
+
+def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None):
     """Newest (or oldest) first; the first filter drives the scan of `statement_index`,
     further filters are EXISTS probes on the same index."""
     order = statements.c.seq.asc() if query.ascending else statements.c.seq.desc()
     conditions = [statements.c.voided.is_(False), statements.c.seq <= ceiling]
+    if floor is not None:
+        conditions.append(statements.c.seq >= floor)
     if query.after_seq is not None:
         conditions.append(statements.c.seq > query.after_seq if query.ascending
                           else statements.c.seq < query.after_seq)

@@ -55,11 +55,12 @@ statements = Table(
     Column("attachment_hashes", Text),
 )
 
+# No foreign key (migration 0004): rows are written with their statement, in its
+# transaction, and statements are never deleted.
 statement_index = Table(
     "statement_index",
     metadata,
-    Column("statement_seq", Seq, ForeignKey("statements.seq", ondelete="CASCADE"),
-           primary_key=True),
+    Column("statement_seq", Seq, primary_key=True),
     Column("kind", String(16), primary_key=True),
     Column("value", Text, primary_key=True),
 )
