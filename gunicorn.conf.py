@@ -13,7 +13,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
@@ -96,10 +95,12 @@ _followers: list[subprocess.Popen] = []
 def _start_follower(server) -> None:
     if os.environ.get("HUB_TRANSCRIPTS_SYNC", "inline").strip() != "follower":
         return
+    # The same application gunicorn serves (`wsgi:app`, or `hub.app:create_app()` from an
+    # installed wheel), from the directory gunicorn runs in.
+    app_uri = getattr(server.app, "app_uri", None) or "wsgi:app"
     follower = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "transcripts", "sync", "--follow"],
-        cwd=Path(__file__).resolve().parent,
-        preexec_fn=lambda: os.nice(FOLLOWER_NICENESS))
+        [sys.executable, "-m", "flask", "--app", app_uri, "transcripts", "sync", "--follow"],
+        cwd=server.cfg.chdir, preexec_fn=lambda: os.nice(FOLLOWER_NICENESS))
     _followers.append(follower)
     server.log.info("transcripts follower started (pid %s)", follower.pid)
 
