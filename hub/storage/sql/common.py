@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, Table, func, select
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: SQLite's own busy handler alone
+    fcntl = None
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -33,13 +40,69 @@ def write_transaction(engine: Engine, *, lock: str | None = None) -> Iterator[Co
     """A transaction holding the SQLite write lock from its first statement (so a
     read-then-write never deadlocks upgrading its lock), and on PostgreSQL the advisory
     lock named by `lock` (a hex digest) until it ends."""
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite":
+        with _writer_gate(engine).held(), engine.connect() as conn:
             conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin():
-            if lock is not None and conn.dialect.name == "postgresql":
-                conn.execute(select(func.pg_advisory_xact_lock(_lock_id(lock))))
-            yield conn
+            with conn.begin():
+                yield conn
+        return
+    with engine.connect() as conn, conn.begin():
+        if lock is not None:
+            conn.execute(select(func.pg_advisory_xact_lock(_lock_id(lock))))
+        yield conn
+
+
+class _WriterGate:
+    """SQLite writers queue here, on an flock of `<database>-writer.lock`, before BEGIN
+    IMMEDIATE.  SQLite's own busy handler polls with sleeps of up to 100 ms, so with
+    several workers the write lock often sat free while every waiter slept; the kernel
+    wakes an flock waiter the moment the lock is released.  Threads of one process
+    queue on a lock of their own first (an flock is held per process)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path + "-writer.lock"
+        self._threads = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            if self._depth == 0:
+                fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
+
+    def _descriptor(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # never share one across fork
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+class _NoGate:
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        yield
+
+
+_GATES: dict[str, _WriterGate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _writer_gate(engine: Engine) -> _WriterGate | _NoGate:
+    path = engine.url.database
+    if fcntl is None or not path or path == ":memory:":
+        return _NoGate()
+    path = os.path.abspath(path)
+    with _GATES_LOCK:
+        return _GATES.setdefault(path, _WriterGate(path))
 
 
 def _lock_id(digest: str) -> int:
