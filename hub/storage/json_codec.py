@@ -11,19 +11,21 @@ what that input means).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
 # 19 digits in a row may be an integer orjson cannot hold; it may also be text
-# (a long id), which merely takes the slower path.
-_LONG_DIGITS = re.compile(rb"\d{19}")
+# (a long id), which merely takes the slower path.  Found by mapping every digit to "0"
+# and everything else to " " and searching for nineteen "0"s: two passes in C, several
+# times faster than the regular expression \d{19} on a 100-statement body.
+_DIGIT_RUNS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_LONG_RUN = b"0" * 19
 _BOM = b"\xef\xbb\xbf"
 
 
 def fast_path_suits(raw: bytes) -> bool:
-    return not raw.startswith(_BOM) and _LONG_DIGITS.search(raw) is None
+    return not raw.startswith(_BOM) and _LONG_RUN not in raw.translate(_DIGIT_RUNS)
 
 
 def loads(raw: bytes | str) -> Any:

@@ -16,9 +16,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy.dialects import sqlite
 
+from hub.storage import json_codec
 from hub.storage.contract import DefinitionMerge, StoredActivity
 from hub.storage.sql.common import aware, write_transaction
 from hub.storage.sql.tables import activities
@@ -84,8 +85,22 @@ def upsert_activity_definitions(
                          .values(definition=merged, updated=when))
 
 
+# PostgreSQL: the batch as one JSON parameter (see statements.py) rather than a
+# multi-row VALUES list whose every parameter SQLAlchemy renders with a cast.
+_INSERT_MISSING_BULK = text(
+    "INSERT INTO activities (key, activity_id, definition, updated) "
+    "SELECT r.key, r.activity_id, CAST('{}' AS json), :updated "
+    "FROM json_to_recordset(CAST(:rows AS json)) AS r(key text, activity_id text) "
+    "ON CONFLICT (key) DO NOTHING")
+
+
 def _insert_missing(conn: Connection, ids: list[tuple[str, str]], when: datetime) -> None:
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    if conn.dialect.name == "postgresql":
+        rows = json_codec.dumps([{"key": key, "activity_id": activity_id}
+                                 for key, activity_id in ids])
+        conn.execute(_INSERT_MISSING_BULK, {"rows": rows, "updated": when})
+        return
+    dialect_insert = sqlite.insert
     conn.execute(
         dialect_insert(activities).on_conflict_do_nothing(index_elements=["key"]),
         [{"key": key, "activity_id": activity_id, "definition": {}, "updated": when}
