@@ -200,6 +200,11 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                 progress=lambda done: say(f"  preloaded {done:,}") if done % 100_000 == 0
                 else None)
             say(f"  {results['preload']['statements_per_s']:,} statements/s")
+            if args.analyze != "no":
+                # A bulk load is what autovacuum analyses next; a server with autovacuum
+                # off (this machine's) would otherwise plan the ingest look-ups blind.
+                say("ANALYZE after the preload (what autovacuum would do after a bulk load)")
+                results["analyze_after_preload_seconds"] = analyze(url)
         say(f"building {args.http_statements:,} statements in batches of {args.batch}")
         first = existing + preloaded  # workload index of the first statement sent over HTTP
         bodies = load.batch_bodies(workload, first, args.http_statements, args.statements,
