@@ -418,7 +418,10 @@ class RssSampler:
 
     def report(self) -> dict:
         workers = {str(pid): {"start_mib": round(v[0] / 1024, 1), "end_mib": round(v[-1] / 1024, 1),
-                              "peak_mib": round(max(v) / 1024, 1), "samples": len(v)}
+                              "peak_mib": round(max(v) / 1024, 1), "samples": len(v),
+                              # the trajectory: flat memory levels off, a leak keeps rising
+                              "by_tenth_mib": [round(v[min(len(v) - 1, i * len(v) // 10)] / 1024, 1)
+                                               for i in range(1, 11)]}
                    for pid, v in self.samples.items() if v}
         totals = {k: round(sum(w[k] for w in workers.values()), 1)
                   for k in ("start_mib", "end_mib", "peak_mib")}

@@ -326,6 +326,10 @@ def table(results: dict) -> str:
         lines.append(f"  by tenth/s     {i['rate_by_tenth']}")
         lines.append(f"  worker RSS MiB (sum) start {rss['start_mib']} end {rss['end_mib']} "
                      f"peak {rss['peak_mib']}")
+        tenths = [w["by_tenth_mib"] for w in i["worker_rss"]["workers"].values()]
+        if tenths:
+            sums = [round(sum(tenth), 1) for tenth in zip(*tenths, strict=True)]
+            lines.append(f"  worker RSS MiB (sum) by tenth {sums}")
         lines.append(f"  CPU ms/statement {i['cpu_ms_per_statement']}; machine busy "
                      f"{i['machine_busy_cores']} cores, of which others "
                      f"{i['others_busy_cores']}")
