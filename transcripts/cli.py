@@ -107,7 +107,10 @@ def _run_with_progress(run, label: str) -> None:
                    "process of HUB_TRANSCRIPTS_SYNC=follower.")
 @click.option("--interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
               help="With --follow: seconds to wait when the feed has nothing new.")
-def sync(follow: bool, interval: float) -> None:
+@click.option("--pause", type=click.FloatRange(0, 10), default=0.05, show_default=True,
+              help="With --follow: seconds to wait between two batches of a backlog, so "
+                   "that storing requests get the database (SQLite has one writer).")
+def sync(follow: bool, interval: float, pause: float) -> None:
     """Process every statement stored since the cursor (catch-up after a crash)."""
     if not follow:
         _run_with_progress(service.sync_now, "processing statements")
@@ -121,7 +124,9 @@ def sync(follow: bool, interval: float) -> None:
         if os.getppid() != parent:  # the server that started us died without stopping us
             break
         try:
-            report = service.sync_now()
+            # One batch at a time: on SQLite each batch holds the only write lock, and a
+            # follower that took it again at once would starve the ingest requests.
+            report = service.sync_now(max_batches=1)
         except Exception:  # the database may be restarting: try again, never die
             log.exception("transcripts follower: sync failed; retrying")
             stop.wait(max(interval, 5.0))
@@ -129,6 +134,7 @@ def sync(follow: bool, interval: float) -> None:
         if report.statements:
             log.debug("transcripts follower: %d statements, cursor %d",
                       report.statements, report.cursor)
+            stop.wait(pause)
         else:
             stop.wait(interval)
     log.info("transcripts follower stopped")
