@@ -21,7 +21,7 @@ from hub.storage.contract import Credential, StoredStatement
 from lrs.listeners import add_statements_listener, notify_stored
 from lrs.statements import ops
 
-__all__ = ["add_statements_listener", "find_statements", "record_statements",
+__all__ = ["add_statements_listener", "find_statements", "newest_seq", "record_statements",
            "statements_after"]
 
 def record_statements(statements: Sequence[dict[str, Any]], *, authority: dict[str, Any],
@@ -47,3 +47,8 @@ def statements_after(seq: int, limit: int = 500) -> list[StoredStatement]:
 
 def find_statements(ids: Iterable[str]) -> dict[str, StoredStatement]:
     return current_storage().statements.find_statements(ids)
+
+
+def newest_seq() -> int:
+    """The feed position of the newest statement (0 for an empty store)."""
+    return current_storage().statements.max_statement_seq() or 0

@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -29,6 +30,7 @@ from flask.cli import AppGroup
 from hub.errors import NotFound
 from hub.storage import current_storage
 from hub.storage.contract import AccessQuery
+from lrs import service as lrs_service
 from transcripts import frameworks as framework_ops
 from transcripts import identity, queries, render, service, signing
 from transcripts.access import operator_reader
@@ -108,8 +110,9 @@ def _run_with_progress(run, label: str) -> None:
 @click.option("--interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
               help="With --follow: seconds to wait when the feed has nothing new.")
 @click.option("--pause", type=click.FloatRange(0, 10), default=0.05, show_default=True,
-              help="With --follow: seconds to wait between two batches of a backlog, so "
-                   "that storing requests get the database (SQLite has one writer).")
+              help="With --follow: the least wait between two batches of a backlog.  While "
+                   "statements keep arriving the follower waits twice as long as its last "
+                   "batch took, so storing requests get the database (SQLite has one writer).")
 def sync(follow: bool, interval: float, pause: float) -> None:
     """Process every statement stored since the cursor (catch-up after a crash)."""
     if not follow:
@@ -126,7 +129,10 @@ def sync(follow: bool, interval: float, pause: float) -> None:
         try:
             # One batch at a time: on SQLite each batch holds the only write lock, and a
             # follower that took it again at once would starve the ingest requests.
+            newest_before, began = lrs_service.newest_seq(), time.monotonic()
             report = service.sync_now(max_batches=1)
+            took = time.monotonic() - began
+            ingesting = lrs_service.newest_seq() > newest_before
         except Exception:  # the database may be restarting: try again, never die
             log.exception("transcripts follower: sync failed; retrying")
             stop.wait(max(interval, 5.0))
@@ -134,7 +140,8 @@ def sync(follow: bool, interval: float, pause: float) -> None:
         if report.statements:
             log.debug("transcripts follower: %d statements, cursor %d",
                       report.statements, report.cursor)
-            stop.wait(pause)
+            # Ingest first: while it runs the follower keeps to a third of the time.
+            stop.wait(max(pause, 2 * took) if ingesting else pause)
         else:
             stop.wait(interval)
     log.info("transcripts follower stopped")
