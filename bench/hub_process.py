@@ -150,19 +150,13 @@ def hub_environment(database_url: str, transcripts_sync: str = "inline") -> dict
 
 def transcripts_backlog(url: str) -> int:
     """Statements stored but not yet taken in by the transcripts (feed cursor behind)."""
-    from sqlalchemy import create_engine, text
-
     from hub.storage import open_storage
 
     storage = open_storage(url)
-    engine = create_engine(url)
     try:
-        cursor = storage.transcripts.feed_state().cursor
-        with engine.connect() as conn:
-            newest = conn.execute(text("SELECT coalesce(max(seq), 0) FROM statements")).scalar()
-        return max(0, newest - cursor)
+        newest = storage.statements.max_statement_seq() or 0
+        return max(0, newest - storage.transcripts.feed_state().cursor)
     finally:
-        engine.dispose()
         storage.dispose()
 
 
