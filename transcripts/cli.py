@@ -1,7 +1,7 @@
 """`flask --app wsgi transcripts ...` and `flask --app wsgi frameworks ...`.
 
     transcripts roster import FILE [--skip-invalid]
-    transcripts sync [--follow [--interval S]] | rebuild | status
+    transcripts sync [--follow [--interval S] [--pause S]] | rebuild | status
     transcripts keys generate [--algorithm RS256|EdDSA] | keys list
     transcripts issue NIP YEAR [--output FILE]
     transcripts verify FILE|-
@@ -15,12 +15,10 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import click
@@ -30,7 +28,6 @@ from flask.cli import AppGroup
 from hub.errors import NotFound
 from hub.storage import current_storage
 from hub.storage.contract import AccessQuery
-from lrs import service as lrs_service
 from transcripts import frameworks as framework_ops
 from transcripts import identity, queries, render, service, signing
 from transcripts.access import operator_reader
@@ -38,8 +35,6 @@ from transcripts.aggregation import transcript_digest
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
-
-log = logging.getLogger(__name__)
 
 transcripts_group = AppGroup("transcripts", help="Competency transcripts of civil servants.")
 roster_group = AppGroup("roster", help="The person registry (NIP, identifiers).")
@@ -121,30 +116,10 @@ def sync(follow: bool, interval: float, pause: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    log.info("transcripts follower started (every %.2f s when idle)", interval)
     parent = os.getppid()
-    while not stop.is_set():
-        if os.getppid() != parent:  # the server that started us died without stopping us
-            break
-        try:
-            # One batch at a time: on SQLite each batch holds the only write lock, and a
-            # follower that took it again at once would starve the ingest requests.
-            newest_before, began = lrs_service.newest_seq(), time.monotonic()
-            report = service.sync_now(max_batches=1)
-            took = time.monotonic() - began
-            ingesting = lrs_service.newest_seq() > newest_before
-        except Exception:  # the database may be restarting: try again, never die
-            log.exception("transcripts follower: sync failed; retrying")
-            stop.wait(max(interval, 5.0))
-            continue
-        if report.statements:
-            log.debug("transcripts follower: %d statements, cursor %d",
-                      report.statements, report.cursor)
-            # Ingest first: while it runs the follower keeps to a third of the time.
-            stop.wait(max(pause, 2 * took) if ingesting else pause)
-        else:
-            stop.wait(interval)
-    log.info("transcripts follower stopped")
+    # Also stop when the server that started us died without stopping us.
+    service.follow(lambda: stop.is_set() or os.getppid() != parent, stop.wait,
+                   interval=interval, pause=pause)
 
 
 @transcripts_group.command("rebuild")

@@ -1,9 +1,11 @@
 """The transcripts processor bound to the running app: the statement listener, and what
-`flask transcripts sync|rebuild` run.  The feed is `lrs.service.statements_after`."""
+`flask transcripts sync [--follow]|rebuild` run.  The feed is
+`lrs.service.statements_after`."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from hub.storage import current_storage
@@ -33,3 +35,32 @@ def on_statements_stored(statement_ids: list[str]) -> None:
     report = sync_now(max_batches=ingest.LISTENER_BATCHES)
     log.debug("transcripts: %d statements processed after %d new (cursor %d)",
               report.statements, len(statement_ids), report.cursor)
+
+
+def follow(stopped: Callable[[], bool], wait: Callable[[float], object], *,
+           interval: float = 1.0, pause: float = 0.05) -> None:
+    """The follower of HUB_TRANSCRIPTS_SYNC=follower: process the feed until `stopped()`.
+
+    One batch at a time: on SQLite each batch holds the only write lock, and a follower
+    that took it again at once starved the ingest requests.  While statements keep
+    arriving it waits twice as long as its last batch took (ingest keeps two thirds of
+    the time), else `pause` between batches and `interval` when the feed is empty.
+    """
+    log.info("transcripts follower started (every %.2f s when idle)", interval)
+    while not stopped():
+        try:
+            newest_before, began = lrs_service.newest_seq(), time.monotonic()
+            report = sync_now(max_batches=1)
+            took = time.monotonic() - began
+            ingesting = lrs_service.newest_seq() > newest_before
+        except Exception:  # the database may be restarting: try again, never die
+            log.exception("transcripts follower: sync failed; retrying")
+            wait(max(interval, 5.0))
+            continue
+        if not report.statements:
+            wait(interval)
+            continue
+        log.debug("transcripts follower: %d statements, cursor %d", report.statements,
+                  report.cursor)
+        wait(max(pause, 2 * took) if ingesting else pause)
+    log.info("transcripts follower stopped")
