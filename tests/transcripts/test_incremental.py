@@ -273,7 +273,7 @@ def test_postgresql_statement_committed_after_a_later_one_is_not_skipped(
     release.set()
     thread.join()
     with app.test_request_context():
-        notify_stored([slow["id"]])  # what the slow writer's request would do after commit
+        notify_stored([slow])  # what the slow writer's request would do after commit
     assert auditor_get(f"/api/transcripts/people/{SITI}/transcripts/2026").json[
         "total_jp"] == 5
 

@@ -150,7 +150,3 @@ class RecentlyLearned:
                 self._entries.move_to_end(activity_id)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
-
-    def forget(self) -> None:
-        with self._lock:
-            self._entries.clear()
