@@ -174,9 +174,9 @@ def export_revision(revision: str, into: Path) -> tuple[Path, str]:
     return into, commit
 
 
-def flask(env: dict[str, str], *args: str, source: Path = ROOT) -> str:
+def flask(env: dict[str, str], *args: str, source: Path = ROOT, timeout: float = 300) -> str:
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=source,
-                          env=env, capture_output=True, text=True, timeout=300, check=False)
+                          env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout

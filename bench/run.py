@@ -82,6 +82,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--more-pages", type=int, default=3,
                         help="`more` links followed per paging query")
     parser.add_argument("--preload-processes", type=int, default=cores)
+    parser.add_argument("--preload-transcripts", choices=("sync", "skip"), default="sync",
+                        help="after a preload, take the preloaded statements into the "
+                             "transcripts (`flask transcripts sync`) before ingest, as a hub "
+                             "that stored them over time would have; `skip` leaves the whole "
+                             "preload as the follower's backlog during ingest")
     parser.add_argument("--phase-time-limit", type=float, default=3600,
                         help="seconds after which an ingest or single-POST phase stops")
     parser.add_argument("--query-time-limit", type=float, default=300,
@@ -205,6 +210,13 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                 # off (this machine's) would otherwise plan the ingest look-ups blind.
                 say("ANALYZE after the preload (what autovacuum would do after a bulk load)")
                 results["analyze_after_preload_seconds"] = analyze(url)
+            if args.preload_transcripts == "sync":
+                say("transcripts: taking in the preloaded statements (flask transcripts sync)")
+                began = time.monotonic()
+                flask(env, "transcripts", "sync", source=source,
+                      timeout=args.phase_time_limit)
+                results["preload_transcripts_sync_seconds"] = round(time.monotonic() - began, 1)
+                say(f"  done in {results['preload_transcripts_sync_seconds']} s")
         say(f"building {args.http_statements:,} statements in batches of {args.batch}")
         first = existing + preloaded  # workload index of the first statement sent over HTTP
         bodies = load.batch_bodies(workload, first, args.http_statements, args.statements,

@@ -86,11 +86,6 @@ class PayloadTooLarge(HubError):
     code = "payload_too_large"
 
 
-class UnsupportedMediaType(HubError):
-    status = 415
-    code = "unsupported_media_type"
-
-
 class ServiceUnavailable(HubError):
     status = 503
     code = "service_unavailable"

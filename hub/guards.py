@@ -48,6 +48,9 @@ def init_guards(app: Flask) -> None:
             return
         sources = [request.args]
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            # Cache the raw body first: parsing the form consumes the stream, and a document
+            # PUT sent as a form (a stored document, not form fields) needs its bytes later.
+            request.get_data(cache=True, parse_form_data=False)
             sources.append(request.form)
         for source in sources:
             for name, value in source.items(multi=True):

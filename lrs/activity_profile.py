@@ -14,6 +14,7 @@ ACTIVITY_PROFILE = DocumentResource(
     read_scope="profile/read",
     write_scope="profile",
     can_delete_all=False,
+    put_needs_precondition=True,
 )
 
 blueprint = document_blueprint(ACTIVITY_PROFILE, "xapi_activity_profile", "/activities/profile")

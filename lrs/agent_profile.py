@@ -14,6 +14,7 @@ AGENT_PROFILE = DocumentResource(
     read_scope="profile/read",
     write_scope="profile",
     can_delete_all=False,
+    put_needs_precondition=True,
 )
 
 blueprint = document_blueprint(AGENT_PROFILE, "xapi_agent_profile", "/agents/profile")

@@ -43,6 +43,9 @@ class DocumentResource:
     # Versions in which PUT may replace an existing document without If-Match or
     # If-None-Match; in every other version that is 409 Conflict.
     unconditional_put_versions: frozenset[str] = frozenset()
+    # The profile resources: a PUT must carry If-Match or If-None-Match even when it
+    # creates the document (400 when neither is sent; 409 still wins over an existing one).
+    put_needs_precondition: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,12 @@ def put_document(store: DocumentStore, resource: DocumentResource,
                 f"this {resource.name} document already exists: GET it to check its current "
                 "state, then PUT again with If-Match set to its ETag",
                 header="If-Match", rule="xAPI 1.0.3 Communication 3.1.s4.b13")
+        if current is None and not write.preconditions.given and resource.put_needs_precondition:
+            raise BadRequest(
+                f"a PUT of an {resource.name} document needs If-None-Match: * to create it "
+                "(or If-Match with the current ETag to replace it)",
+                header="If-None-Match",
+                rule="xAPI 1.0.3 Communication 3.1 (profile PUTs carry a concurrency header)")
         return stamped(write.upload.content, write.upload.content_type)
 
     return store.save_document(write.scope, write.document_id, replace)

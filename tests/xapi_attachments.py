@@ -23,12 +23,13 @@ def attachment_meta(content: bytes, usage=CERTIFICATE, content_type="application
             "sha2": hashlib.sha256(content).hexdigest()}
 
 
-def multipart(statements, parts, boundary="b0undary'()+_,-./:=?"):
+def multipart(statements, parts, boundary="b0undary'()+_,-./:=?", transfer_encoding="binary"):
     chunks = [f"--{boundary}\r\nContent-Type: application/json\r\n\r\n".encode(),
               json.dumps(statements).encode()]
     for content_type, content, declared in parts:
-        chunks.append(f"\r\n--{boundary}\r\nContent-Type: {content_type}\r\n"
-                      f"Content-Transfer-Encoding: binary\r\n"
+        encoding = (f"Content-Transfer-Encoding: {transfer_encoding}\r\n"
+                    if transfer_encoding else "")
+        chunks.append(f"\r\n--{boundary}\r\nContent-Type: {content_type}\r\n{encoding}"
                       f"X-Experience-API-Hash: {declared}\r\n\r\n".encode())
         chunks.append(content)
     chunks.append(f"\r\n--{boundary}--\r\n".encode())

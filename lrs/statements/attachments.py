@@ -36,6 +36,11 @@ def parse_multipart(content_type: str, body: bytes, max_attachment_bytes: int
     statements = _json(first.get_payload(decode=True) or b"")
     attachments: dict[str, Attachment] = {}
     for number, part in enumerate(rest, start=2):
+        encoding = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+        if encoding != "binary":
+            raise BadRequest(f"part {number} must have Content-Transfer-Encoding: binary, not "
+                             f"{encoding or 'none'}",
+                             rule="xAPI 1.0.3 Data 2.4.11 (conformance requirement XAPI-00135)")
         content = part.get_payload(decode=True) or b""
         if len(content) > max_attachment_bytes:
             raise PayloadTooLarge(f"attachment part {number} is {len(content)} bytes; the limit "
@@ -91,4 +96,6 @@ def render_multipart(body: Any, attachments: Iterable[Attachment]) -> tuple[byte
             f"X-Experience-API-Hash: {attachment.sha2}\r\n\r\n".encode())
         chunks.append(attachment.content)
     chunks.append(f"\r\n--{boundary}--\r\n".encode())
-    return b"".join(chunks), f'multipart/mixed; boundary="{boundary}"'
+    # Unquoted: a hex UUID is a valid token, and some clients (the ADL conformance suite's
+    # parser among them) take the quotes as part of the boundary.
+    return b"".join(chunks), f"multipart/mixed; boundary={boundary}"

@@ -29,11 +29,25 @@ def format_statement(statement: dict[str, Any], fmt: str, *, pick_language: Pick
 
 
 def _to_ids(statement: dict[str, Any]) -> None:
-    statement["actor"] = ifi_only(statement["actor"])
-    statement["verb"] = {"id": statement["verb"]["id"]}
+    """xAPI 1.0.3 Communication 2.1.3 (format table): Agents and Groups keep only their
+    identifier (Groups also their objectType and members' identifiers), Activities and
+    Verbs only their id — in the statement and in a SubStatement alike."""
     if "authority" in statement:
         statement["authority"] = ifi_only(statement["authority"])
-    _object_to_ids(statement)
+    _parts_to_ids(statement)
+
+
+def _parts_to_ids(statement: dict[str, Any]) -> None:
+    statement["actor"] = ifi_only(statement["actor"])
+    statement["verb"] = {"id": statement["verb"]["id"]}
+    target = statement["object"]
+    kind = target.get("objectType", "Activity")
+    if kind == "Activity":
+        statement["object"] = _activity_id(target)
+    elif kind in ("Agent", "Group"):
+        statement["object"] = ifi_only(target)
+    elif kind == "SubStatement":
+        _parts_to_ids(target)
     context = statement.get("context") or {}
     for role in ("instructor", "team"):
         if role in context:
@@ -42,28 +56,21 @@ def _to_ids(statement: dict[str, Any]) -> None:
         context["contextActivities"][kind] = (
             [_activity_id(a) for a in activities] if isinstance(activities, list)
             else _activity_id(activities))
-
-
-def _object_to_ids(statement: dict[str, Any]) -> None:
-    target = statement["object"]
-    kind = target.get("objectType", "Activity")
-    if kind == "Activity":
-        statement["object"] = _activity_id(target)
-    elif kind in ("Agent", "Group"):
-        statement["object"] = ifi_only(target)
-    elif kind == "SubStatement":
-        target["actor"] = ifi_only(target["actor"])
-        target["verb"] = {"id": target["verb"]["id"]}
-        _object_to_ids(target)
+    for entry in context.get("contextAgents") or ():  # xAPI 2.0
+        entry["agent"] = ifi_only(entry["agent"])
+    for entry in context.get("contextGroups") or ():
+        entry["group"] = ifi_only(entry["group"])
 
 
 def _activity_id(activity: dict[str, Any]) -> dict[str, Any]:
-    return {"objectType": "Activity", "id": activity["id"]}
+    return {"id": activity["id"]}  # "For Activity Objects this is the Activity id"
 
 
 def _to_canonical(statement: dict[str, Any], pick: PickLanguage,
                   canonical: CanonicalDefinition) -> None:
     _one_language(statement["verb"], "display", pick)
+    if statement["object"].get("objectType") == "SubStatement":
+        _one_language(statement["object"]["verb"], "display", pick)
     for activity in _activities(statement):
         definition = canonical(activity["id"])
         if definition:

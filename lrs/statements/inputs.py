@@ -13,7 +13,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from hub.errors import BadRequest, UnsupportedMediaType
+from hub.errors import BadRequest
 from hub.storage.contract import Attachment
 from lrs.identifiers import agent_key
 from lrs.json_body import parse_json
@@ -174,9 +174,10 @@ def _parse_body(content_type: str | None, body: bytes, max_attachment_bytes: int
             raise BadRequest(f"the body is refused: {exc}", pointer="") from None
     if mimetype == "multipart/mixed":
         return parse_multipart(content_type or "", body, max_attachment_bytes)
-    raise UnsupportedMediaType(
+    # A 400, not a 415: xAPI 1.0.3 Communication 1.5.1 (conformance requirement XAPI-00127).
+    raise BadRequest(
         f"statements are sent as application/json or multipart/mixed, not {mimetype or 'nothing'}",
-        header="Content-Type")
+        header="Content-Type", rule="xAPI 1.0.3 Communication 1.5.1")
 
 
 # --- parameter parsers ----------------------------------------------------------

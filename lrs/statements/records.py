@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -72,12 +73,24 @@ def comparison_digest(statement: dict[str, Any]) -> str:
 # way down); everything else — extensions included — is compared exactly as sent.
 def _comparable(statement: dict[str, Any]) -> dict[str, Any]:
     form = dict(statement)
+    result = form.get("result")
+    if isinstance(result, dict) and isinstance(result.get("duration"), str):
+        form["result"] = {**result, "duration": _hundredths(result["duration"])}
     for key in ("actor", "object"):
         if isinstance(form.get(key), dict):
             form[key] = _comparable_object(form[key])
     if isinstance(form.get("context"), dict):
         form["context"] = _comparable_context(form["context"])
     return form
+
+
+# Seconds with more than two decimals: xAPI 1.0.3 Data 4.6 / 2.0 §4.2.7 leave any
+# precision beyond 0.01 s out of comparisons.  Shorter forms are kept as sent.
+_FINE_SECONDS = re.compile(r"(\d+\.\d\d)\d+S$")
+
+
+def _hundredths(duration: str) -> str:
+    return _FINE_SECONDS.sub(r"\1S", duration)
 
 
 def _comparable_object(target: dict[str, Any]) -> dict[str, Any]:

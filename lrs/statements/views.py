@@ -80,8 +80,10 @@ def get_statements():
                                 _statement_query(parsed, ops.readable_authority(credential)))
     body = {"statements": _formatted(page.statements, parsed.format), "more": ""}
     if page.more_after_seq is not None:
-        body["more"] = f"{blueprint.url_prefix}/statements?more=" + parsed.next_page(
-            page.more_after_seq, page.ceiling_seq)
+        # Relative to the server root, behind a proxy's path prefix too (SCRIPT_NAME).
+        resource = f"{request.script_root}{blueprint.url_prefix}/statements"
+        body["more"] = f"{resource}?more=" + parsed.next_page(page.more_after_seq,
+                                                              page.ceiling_seq)
     return _render(body, page.statements, parsed.attachments)
 
 

@@ -19,6 +19,17 @@ def test_about_needs_no_version_header_and_lists_both_versions(client):
     assert response.headers[V] == "2.0.0"
 
 
+@pytest.mark.parametrize(("sent", "listed"), [
+    ("1.0.3", ["1.0.3"]), ("1.0.1", ["1.0.3"]), ("2.0.0", ["1.0.3", "2.0.0"]),
+    ("bogus", ["1.0.3", "2.0.0"]),
+])
+def test_about_tells_a_1_0_client_only_the_1_0_versions(client, sent, listed):
+    """XAPI-00316: a 1.0.x client may only meet 0.9, 0.95, 1.0.0 or 1.0.x in About."""
+    response = client.get("/xapi/about", headers={V: sent})
+    assert response.status_code == 200
+    assert response.json["version"] == listed
+
+
 def test_about_also_answers_with_a_trailing_slash_and_to_head(client):
     assert client.get("/xapi/about/").status_code == 200
     assert client.head("/xapi/about").headers[V] == "2.0.0"

@@ -57,11 +57,14 @@ def test_profiles_belong_to_their_activity(create, get):
 
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
-def test_unconditional_put_creates_a_new_profile(client, xapi, get, version):
+def test_put_creating_a_profile_without_a_concurrency_header_is_400(client, xapi, get, version):
+    """Profile PUTs carry If-Match or If-None-Match (xAPI 1.0.3 Communication 3.1; the
+    conformance suite's "fails without ETag header"); nothing is stored."""
     response = client.put(URL, query_string=params(), data=b"{}", headers=xapi(version, **JSON))
 
-    assert response.status_code == 204
-    assert get().status_code == 200
+    assert response.status_code == 400
+    assert response.json["error"]["header"] == "If-None-Match"
+    assert get().status_code == 404
 
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
@@ -178,7 +181,7 @@ def test_profile_scope_reads_and_writes(client, xapi, make_credential):
     credential = make_credential("profile")
 
     write = client.put(URL, query_string=params(), data=b"{}",
-                       headers=xapi(credential=credential, **JSON))
+                       headers=xapi(credential=credential, **JSON, **{"If-None-Match": "*"}))
     read = client.get(URL, query_string=params(), headers=xapi(credential=credential))
 
     assert (write.status_code, read.status_code) == (204, 200)

@@ -77,6 +77,16 @@ def test_ids_list_the_agents_profiles(create, get):
     assert get(profileId=None).json == ["a", "b"]
 
 
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_put_creating_a_profile_without_a_concurrency_header_is_400(client, xapi, get, version):
+    response = client.put(URL, query_string=params(), data=b'{"language":"id"}',
+                          headers=xapi(version, **JSON))
+
+    assert response.status_code == 400
+    assert response.json["error"]["header"] == "If-None-Match"
+    assert get().status_code == 404
+
+
 def test_unconditional_put_over_an_existing_profile_is_409(create, client, xapi, get):
     create()
 

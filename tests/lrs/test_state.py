@@ -57,6 +57,18 @@ def test_document_comes_back_byte_for_byte_with_its_content_type(client, xapi, g
     assert response.headers["Content-Type"] == "application/x-scorm-suspend; v=2"
 
 
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+def test_document_sent_as_a_form_is_stored_as_its_bytes(client, xapi, get, method):
+    """Conformance clients send small documents ('1', 'true') as form-encoded bodies; the
+    NUL guard's form parse must not leave them empty."""
+    body = b"page=3&bookmark=bab-2"
+    stored = client.open(URL, method=method, query_string=params(), data=body,
+                         headers=xapi(**{"Content-Type": "application/x-www-form-urlencoded"}))
+
+    assert stored.status_code == 204
+    assert get().data == body
+
+
 def test_document_without_content_type_is_octet_stream(client, xapi, get):
     client.put(URL, query_string=params(), data=b"raw", headers=xapi())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import email.parser
 import email.policy
 import hashlib
@@ -76,6 +77,35 @@ def test_part_whose_hash_does_not_match_its_content_is_rejected(client, xapi):
     assert client.get(URL, headers=xapi()).json["statements"] == []
 
 
+@pytest.mark.parametrize("encoding", [None, "base64", "7bit"])
+def test_attachment_part_not_declared_binary_is_rejected(client, xapi, encoding):
+    """xAPI 1.0.3 Data 2.4.11: every part after the first has Content-Transfer-Encoding:
+    binary (conformance requirement XAPI-00135)."""
+    pdf = b"sertifikat"
+    statement = make_statement(attachments=[attachment_meta(pdf)])
+    body, content_type = multipart(statement,
+                                   [("application/pdf", pdf, hashlib.sha256(pdf).hexdigest())],
+                                   transfer_encoding=encoding)
+    response = client.post(URL, data=body, content_type=content_type, headers=xapi())
+    assert response.status_code == 400
+    assert "Content-Transfer-Encoding" in response.json["error"]["message"]
+    assert client.get(URL, headers=xapi()).json["statements"] == []
+
+
+def test_multipart_response_boundary_is_an_unquoted_token(client, xapi):
+    """Some parsers (the ADL conformance suite's among them) keep quotes as part of the
+    boundary; a bare token reads the same everywhere."""
+    pdf = b"pdf"
+    statement = make_statement(attachments=[attachment_meta(pdf)])
+    [statement_id] = send(client, xapi(), statement,
+                          [("application/pdf", pdf, hashlib.sha256(pdf).hexdigest())]).json
+    fetched = client.get(URL, query_string={"statementId": statement_id, "attachments": "true"},
+                         headers=xapi())
+    boundary = fetched.headers["Content-Type"].split("boundary=", 1)[1]
+    assert '"' not in boundary
+    assert fetched.data.startswith(b"--" + boundary.encode() + b"\r\n")
+
+
 def test_part_that_no_attachment_references_is_rejected(client, xapi):
     stray = b"stray"
     response = send(client, xapi(), make_statement(),
@@ -109,6 +139,19 @@ def test_correctly_signed_statement_is_accepted(client, xapi, signer):
 def test_rs384_and_rs512_signatures_are_accepted(client, xapi, signer, algorithm):
     statement, part = signed(make_statement(), *signer, algorithm=algorithm)
     assert send(client, xapi(), statement, [part]).status_code == 200
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_signature_matches_when_durations_differ_only_beyond_hundredths(client, xapi, signer,
+                                                                         version):
+    """The conformance suite's 2.0 duration case: payload 0.12S, statement 0.1237S."""
+    original = make_statement()
+    original["result"]["duration"] = "P1DT12H36M0.12S"
+    sent = copy.deepcopy(original)
+    sent["result"]["duration"] = "P1DT12H36M0.1237S"
+    statement, part = signed(sent, *signer, payload=original)
+    response = send(client, xapi(version), statement, [part])
+    assert response.status_code == 200, response.json
 
 
 def test_signature_over_a_different_statement_is_rejected(client, xapi, signer):

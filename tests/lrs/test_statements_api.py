@@ -6,7 +6,8 @@ import json
 import uuid
 
 import pytest
-from factories import VERBS, make_activity, make_agent, make_statement, voiding
+from factories import (VERB_NAMES_ID, VERBS, make_activity, make_agent, make_statement,
+                       make_verb, voiding)
 
 from hub.app import create_app
 
@@ -83,6 +84,17 @@ def test_same_id_with_different_content_is_a_conflict(client, xapi):
     assert response.json["error"]["code"] == "conflict"
 
 
+def test_duration_precision_beyond_hundredths_is_left_out_of_the_comparison(client, xapi):
+    """xAPI 1.0.3 Data 4.6, 2.0 §4.2.7: durations compare to 0.01 s."""
+    statement = make_statement(id=str(uuid.uuid4()))
+    statement["result"]["duration"] = "P1DT12H36M0.1237S"
+    assert post(client, xapi(), statement).status_code == 200
+    statement["result"]["duration"] = "P1DT12H36M0.12S"
+    assert put(client, xapi(), statement["id"], statement).status_code == 204
+    statement["result"]["duration"] = "P1DT12H36M0.13S"
+    assert put(client, xapi(), statement["id"], statement).status_code == 409
+
+
 def test_a_batch_with_one_invalid_statement_stores_nothing(client, xapi):
     bad = make_statement()
     bad["actor"] = {"objectType": "Agent", "name": "no identifier"}
@@ -110,9 +122,13 @@ def test_body_that_is_not_json_is_rejected(client, xapi):
     assert response.json["error"]["pointer"] == ""
 
 
-def test_unsupported_content_type_is_415(client, xapi):
-    response = client.post(URL, data="x", content_type="text/plain", headers=xapi())
-    assert response.status_code == 415
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x",
+                                          "application/x-www-form-urlencoded"])
+def test_a_body_neither_json_nor_multipart_mixed_is_400(client, xapi, content_type):
+    """xAPI 1.0.3 Communication 1.5.1 (XAPI-00127): 400, not 415, and nothing stored."""
+    response = client.post(URL, data="x=1", content_type=content_type, headers=xapi())
+    assert response.status_code == 400
+    assert response.json["error"]["header"] == "Content-Type"
 
 
 # --- what the LRS sets ----------------------------------------------------------
@@ -251,6 +267,13 @@ def test_limit_and_more_links_walk_every_page(client, xapi, learning):
     assert second["more"] == ""
 
 
+def test_more_link_keeps_the_path_prefix_the_hub_is_mounted_under(client, xapi, learning):
+    """Behind a proxy that mounts the hub at /lrs (SCRIPT_NAME), `more` still resolves."""
+    response = client.get(URL, query_string={"limit": 2}, headers=xapi(),
+                          environ_overrides={"SCRIPT_NAME": "/lrs"})
+    assert response.json["more"].startswith("/lrs/xapi/statements?more=")
+
+
 def test_since_and_until_bound_the_stored_time(client, xapi, learning):
     newest = client.get(URL, query_string={"limit": 1}, headers=xapi()).json["statements"][0]
     assert stored_ids(client, xapi(), since=newest["stored"]) == []
@@ -261,8 +284,48 @@ def test_format_ids_reduces_agents_activities_and_verbs(client, xapi, learning):
     response = client.get(URL, query_string={"format": "ids", "limit": 1}, headers=xapi())
     statement = response.json["statements"][0]
     assert statement["verb"] == {"id": VERBS["completed"]}
-    assert statement["object"] == {"objectType": "Activity", "id": learning["a"]}
+    assert statement["object"] == {"id": learning["a"]}  # "the Activity id"
     assert "name" not in statement["actor"]
+    assert statement["context"]["contextActivities"]["parent"] == [
+        {"id": "https://akademi.example.id/program/kepemimpinan"}]
+
+
+def _sub_statement_posted(client, headers):
+    group = {"objectType": "Group", "name": "Tim Evaluasi",
+             "mbox": "mailto:tim-evaluasi@example.go.id"}
+    sub = {"objectType": "SubStatement", "actor": group, "verb": make_verb("completed"),
+           "object": make_activity("etika-publik"),
+           "context": {"instructor": make_agent(name="Pengajar"),
+                       "contextActivities": {"parent": [make_activity("program-etika")]}}}
+    statement = make_statement(verb="experienced", object=sub)
+    del statement["context"]["platform"]  # only for Activity objects (Data 2.4.6)
+    response = client.post(URL, json=statement, headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json[0]
+
+
+def test_format_ids_reduces_inside_a_sub_statement_too(client, xapi):
+    """XAPI-00171: the SubStatement's Group keeps objectType + IFI, its Activity only the id."""
+    statement_id = _sub_statement_posted(client, xapi())
+    statement = client.get(URL, query_string={"statementId": statement_id, "format": "ids"},
+                           headers=xapi()).json
+    sub = statement["object"]
+    assert sub["actor"] == {"objectType": "Group", "mbox": "mailto:tim-evaluasi@example.go.id"}
+    assert sub["verb"] == {"id": VERBS["completed"]}
+    assert sub["object"] == {"id": "https://akademi.example.id/kelas/etika-publik"}
+    assert "name" not in sub["context"]["instructor"]
+    assert sub["context"]["contextActivities"]["parent"] == [
+        {"id": "https://akademi.example.id/kelas/program-etika"}]
+
+
+def test_format_canonical_reduces_the_sub_statement_verb_display(client, xapi):
+    """XAPI-00169: one language in every language map, the SubStatement's verb included."""
+    statement_id = _sub_statement_posted(client, xapi())
+    statement = client.get(URL, query_string={"statementId": statement_id,
+                                              "format": "canonical"},
+                           headers=xapi(**{"Accept-Language": "id-ID"})).json
+    assert statement["verb"]["display"] == {"id-ID": VERB_NAMES_ID["experienced"]}
+    assert statement["object"]["verb"]["display"] == {"id-ID": VERB_NAMES_ID["completed"]}
 
 
 def test_format_canonical_keeps_one_language_chosen_by_accept_language(client, xapi, learning):
