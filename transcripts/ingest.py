@@ -211,6 +211,13 @@ def advance(cursor: int, gaps: Mapping[int, datetime], batch: Sequence[StoredSta
     return FeedState(cursor=batch[-1].seq if batch else cursor, gaps=gaps)
 
 
+def _read_feed(feed: Feed, state: FeedState, moment: datetime, batch_size: int
+               ) -> tuple[list[StoredStatement], dict[int, datetime], list[StoredStatement]]:
+    """(statements found in gaps, gaps still open, the next batch after the cursor)."""
+    filled, gaps = fill_gaps(feed, state.gaps, moment) if state.gaps else ([], {})
+    return filled, gaps, feed(state.cursor, batch_size)
+
+
 def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
          batch_size: int = BATCH_SIZE, max_batches: int | None = None,
          now: Callable[[], datetime] = _now,
@@ -219,12 +226,16 @@ def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
     processed = batches = 0
     state = FeedState(cursor=0, gaps={})
     while max_batches is None or batches < max_batches:
+        # The feed is read before the session takes the write lock (on SQLite the only
+        # one, which statement ingest waits for); read again under the lock only when
+        # another processor moved the cursor meanwhile.
+        peeked = store.feed_state()
+        moment = now()
+        filled, gaps, batch = _read_feed(feed, peeked, moment, batch_size)
         with store.session() as session:
             state = session.feed_state()
-            moment = now()
-            filled, gaps = fill_gaps(feed, state.gaps, moment) if state.gaps \
-                else ([], {})
-            batch = feed(state.cursor, batch_size)
+            if state != peeked:
+                filled, gaps, batch = _read_feed(feed, state, moment, batch_size)
             if filled or batch:
                 apply_statements(session, [*filled, *batch], policy, moment)
             state = advance(state.cursor, gaps, batch, moment)

@@ -133,9 +133,11 @@ class SqlStatementStore:
                                         for seq, kind, value in rows])
             conn.execute(_INSERT_INDEX_BULK, {"rows": payload})
             return
+        # In key order (kind, value, seq): consecutive inserts land on the same B-tree
+        # pages, which SQLite's small page cache then still holds.
         conn.execute(insert(statement_index),
                      [{"statement_seq": seq, "kind": kind, "value": value}
-                      for seq, kind, value in rows])
+                      for seq, kind, value in sorted(rows, key=_index_key)])
 
     @staticmethod
     def _insert_attachments(conn: Connection, items: Iterable[Attachment]) -> None:
@@ -291,6 +293,11 @@ def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None):
                                          probe.c.kind == kind, probe.c.value == value))
     return (select(*_COLUMNS).select_from(source).where(*conditions)
             .order_by(order).limit(query.limit + 1))
+
+
+def _index_key(row: tuple[int, str, str]) -> tuple[str, str, int]:
+    seq, kind, value = row
+    return kind, value, seq
 
 
 def _copy_index(conn: Connection, *, source: int, destination: int) -> None:
