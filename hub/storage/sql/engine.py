@@ -11,6 +11,13 @@ from hub.storage import json_codec
 JSON_CODEC = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The write-ahead log is copied into the database when it passes this many pages (SQLite's
+# default is 1,000), by the committing writer while it still holds the write lock.  A
+# batch of statements dirties about a thousand scattered index pages, so at the default
+# nearly every commit also checkpointed; over 25,000 pages (~100 MB) the pages that many
+# commits touched again are copied once.  Measured at 1M statements: 2,680 → 3,606
+# statements/s; the price is a rare commit that takes ~0.3 s longer (docs/performance.md).
+WAL_AUTOCHECKPOINT_PAGES = 25_000
 
 
 def make_engine(url: str) -> Engine:
@@ -37,6 +44,7 @@ def _sqlite_engine(url: str) -> Engine:
         # FULL: an acknowledged statement survives power loss, not just a crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

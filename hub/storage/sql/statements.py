@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +47,9 @@ class SqlStatementStore:
     def _insert_once(self, records: Sequence[StatementRecord], attachments_: list[Attachment],
                      merge_definition: DefinitionMerge | None) -> list[str]:
         learned: dict[str, list[dict]] = {}
+        # SQLite has one writer: what can be made before taking its lock is made here.
+        sqlite_rows = (_SqliteRows.of(records, self._engine.dialect)
+                       if self._engine.dialect.name == "sqlite" else None)
         with write_transaction(self._engine) as conn:
             known = self._digests(conn, [r.id for r in records])
             for record in records:
@@ -54,8 +58,11 @@ class SqlStatementStore:
             fresh = [r for r in records if r.id not in known]
             if not fresh:
                 return []
-            seqs = self._insert_rows(conn, fresh)
-            self._insert_index(conn, fresh, seqs)
+            if sqlite_rows is not None:
+                seqs = sqlite_rows.insert(conn, known)
+            else:
+                seqs = self._insert_rows(conn, fresh)
+                self._insert_index(conn, fresh, seqs)
             self._insert_attachments(conn, attachments_)
             self._apply_voiding(conn, fresh)
             self._inherit_statement_ref_index(conn, fresh, seqs)
@@ -93,6 +100,7 @@ class SqlStatementStore:
 
     @staticmethod
     def _insert_rows(conn: Connection, records: list[StatementRecord]) -> dict[str, int]:
+        """PostgreSQL (SQLite: `_SqliteRows`)."""
         rows = [
             {
                 "id": r.id,
@@ -107,20 +115,12 @@ class SqlStatementStore:
             }
             for r in records
         ]
-        if conn.dialect.name == "postgresql":
-            return _insert_rows_bulk(conn, rows)
-        # SQLite: this transaction holds the write lock, so the rows numbered above the
-        # highest seq before the insert are exactly these; a plain executemany runs in C
-        # where RETURNING would execute row by row.
-        before = conn.scalar(select(func.max(statements.c.seq))) or 0
-        conn.execute(insert(statements), rows)
-        result = conn.execute(select(statements.c.id, statements.c.seq)
-                              .where(statements.c.seq > before))
-        return {row.id: row.seq for row in result}
+        return _insert_rows_bulk(conn, rows)
 
     @staticmethod
     def _insert_index(conn: Connection, records: list[StatementRecord],
                       seqs: dict[str, int]) -> None:
+        """PostgreSQL (SQLite: `_SqliteRows`)."""
         rows = [
             (seqs[r.id], kind, value)
             for r in records
@@ -128,16 +128,9 @@ class SqlStatementStore:
         ]
         if not rows:
             return
-        if conn.dialect.name == "postgresql":
-            payload = json_codec.dumps([{"s": seq, "k": kind, "v": value}
-                                        for seq, kind, value in rows])
-            conn.execute(_INSERT_INDEX_BULK, {"rows": payload})
-            return
-        # In key order (kind, value, seq): consecutive inserts land on the same B-tree
-        # pages, which SQLite's small page cache then still holds.
-        conn.execute(insert(statement_index),
-                     [{"statement_seq": seq, "kind": kind, "value": value}
-                      for seq, kind, value in sorted(rows, key=_index_key)])
+        payload = json_codec.dumps([{"s": seq, "k": kind, "v": value}
+                                    for seq, kind, value in rows])
+        conn.execute(_INSERT_INDEX_BULK, {"rows": payload})
 
     @staticmethod
     def _insert_attachments(conn: Connection, items: Iterable[Attachment]) -> None:
@@ -295,11 +288,6 @@ def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None):
             .order_by(order).limit(query.limit + 1))
 
 
-def _index_key(row: tuple[int, str, str]) -> tuple[str, str, int]:
-    seq, kind, value = row
-    return kind, value, seq
-
-
 def _copy_index(conn: Connection, *, source: int, destination: int) -> None:
     rows = select(statement_index.c.kind, statement_index.c.value).where(
         statement_index.c.statement_seq == source)
@@ -322,6 +310,59 @@ def _stored(row) -> StoredStatement:
         voiding_target=row.voiding_target,
         attachment_hashes=tuple((row.attachment_hashes or "").split()),
     )
+
+
+# --- SQLite batch path -------------------------------------------------------------------
+_INSERT_STATEMENT_SQLITE = (
+    "INSERT INTO statements (id, document, stored, comparison_digest, authority_key, "
+    "object_statement_id, voiding_target, voided, attachment_hashes) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)")
+_INSERT_INDEX_SQLITE = "INSERT INTO statement_index (statement_seq, kind, value) VALUES (?, ?, ?)"
+
+
+@dataclass(frozen=True)
+class _SqliteRows:
+    """A batch's statement and index rows as driver parameters, made before the write
+    lock is taken (JSON text, the dialect's datetime text, index rows in key order), so
+    the lock is held for the inserts alone.  Measured at 1M statements: the SQLAlchemy
+    parameter processing of ~1,200 rows was a tenth of the time the batch held the lock.
+    """
+
+    statements: list[tuple]  # one per record, in request order
+    index: list[tuple[str, str, int]]  # (kind, value, record position), in key order
+
+    @classmethod
+    def of(cls, records: Sequence[StatementRecord], dialect) -> _SqliteRows:
+        stored_text = statements.c.stored.type.dialect_impl(dialect).bind_processor(dialect)
+        rows = [(r.id, json_codec.dumps(r.document), stored_text(r.stored),
+                 r.comparison_digest, r.authority_key, r.object_statement_id,
+                 r.voiding_target, " ".join(r.attachment_hashes) or None)
+                for r in records]
+        # Key order (kind, value, then seq, which grows with the position): consecutive
+        # inserts land on the same B-tree pages, still in SQLite's small page cache.
+        index = sorted((kind, value, position) for position, r in enumerate(records)
+                       for kind, value in r.index)
+        return cls(rows, index)
+
+    def insert(self, conn: Connection, known: Mapping[str, str]) -> dict[str, int]:
+        """Insert the rows of records not in `known`; their seqs by statement id."""
+        fresh = [position for position, row in enumerate(self.statements)
+                 if row[0] not in known]
+        # This transaction holds the write lock and rows are never deleted, so an
+        # executemany numbers them max(seq) + 1, + 2, ... in order (checked below).
+        before = conn.scalar(select(func.max(statements.c.seq))) or 0
+        conn.exec_driver_sql(_INSERT_STATEMENT_SQLITE,
+                             [self.statements[position] for position in fresh])
+        after = conn.scalar(select(func.max(statements.c.seq)))
+        if after != before + len(fresh):
+            raise RuntimeError(f"statement seqs are not contiguous: {before} + "
+                               f"{len(fresh)} rows gave {after}")
+        seq_at = {position: before + 1 + n for n, position in enumerate(fresh)}
+        index = [(seq_at[position], kind, value) for kind, value, position in self.index
+                 if position in seq_at]
+        if index:
+            conn.exec_driver_sql(_INSERT_INDEX_SQLITE, index)
+        return {self.statements[position][0]: seq for position, seq in seq_at.items()}
 
 
 # --- PostgreSQL bulk paths ---------------------------------------------------------------
