@@ -222,6 +222,31 @@ def test_skipped_sequence_numbers_are_remembered_and_filled_later(app):
     assert sorted(e.seq for e in evidence) == [1, 2, 3]
 
 
+def test_a_feed_read_outdated_by_another_processor_is_read_again_under_the_lock(app):
+    """The feed is read before the session's lock; when another processor moved the
+    cursor meanwhile, the batch is read again from the new cursor (nothing processed
+    twice, no gap invented)."""
+    feed_rows = [_feed_statement(SITI, seq) for seq in range(1, 5)]
+    reads: list[int] = []
+
+    with app.app_context():
+        load_roster(app)
+        store, policy = app.extensions["hub.storage"].transcripts, current_policy()
+
+        def feed(after: int, limit: int):
+            reads.append(after)
+            if len(reads) == 1:  # the other processor runs between our read and our lock
+                ingest.sync(store, lambda a, n: [s for s in feed_rows if s.seq > a][:2],
+                            policy, batch_size=2, max_batches=1)
+            return [s for s in feed_rows if s.seq > after][:limit]
+
+        report = ingest.sync(store, feed, policy, max_batches=1)
+        evidence = store.evidence_of(SITI, 2026)
+    assert reads == [0, 2]
+    assert (report.cursor, report.open_gaps) == (4, 0)
+    assert sorted(e.seq for e in evidence) == [1, 2, 3, 4]
+
+
 def test_a_gap_older_than_the_grace_period_is_given_up(app):
     feed_rows = [_feed_statement(SITI, 5)]
 
