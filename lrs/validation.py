@@ -471,6 +471,8 @@ class _Checks:
                 if key in context:
                     raise self.fail([*path, key], "may only be used when the statement's "
                                     "object is an Activity", key)
+        if "language" in context:
+            self.language_tag(context["language"], [*path, "language"])
         if "instructor" in context:
             self.actor(context["instructor"], [*path, "instructor"])
         if "team" in context:
@@ -489,10 +491,14 @@ class _Checks:
 
     def language_map(self, language_map: Mapping[str, str] | None, path: list) -> None:
         for tag in language_map or ():
-            repeated = _repeated_subtag(tag)
-            if repeated:
-                raise self.fail([*path, tag], f"is not a valid RFC 5646 language tag: "
-                                f"{repeated!r} appears twice", "langtag")
+            self.language_tag(tag, [*path, tag])
+
+    def language_tag(self, tag: str, path: list) -> None:
+        """What the schema's pattern cannot say: no variant or extension subtag twice."""
+        repeated = _repeated_subtag(tag)
+        if repeated:
+            raise self.fail(path, f"is not a valid RFC 5646 language tag: "
+                            f"{repeated!r} appears twice", "langtag")
 
     def timestamp(self, value: str, path: list) -> None:
         if _instant(value) is None:

@@ -35,7 +35,7 @@ def complete_statement(
     statement: dict[str, Any], *, version: str, stored: datetime, authority: dict[str, Any]
 ) -> dict[str, Any]:
     """Fill what the LRS sets (xAPI 1.0.3 Data 2.4: id, stored, authority, version, timestamp)."""
-    full = dict(statement)  # only top-level properties change: a shallow copy suffices
+    full = _context_activities_as_lists(dict(statement))  # copies what it changes
     full["id"] = (full.get("id") or str(uuid.uuid4())).lower()
     full["stored"] = format_timestamp(stored)
     full["authority"] = authority
@@ -46,6 +46,23 @@ def complete_statement(
         # xAPI 2.0 Part 2 §4.2.7: timestamps are stored in UTC.
         full["timestamp"] = _utc_preserving_precision(full["timestamp"])
     return full
+
+
+def _context_activities_as_lists(statement: dict[str, Any]) -> dict[str, Any]:
+    """xAPI 1.0.3 Data 2.4.6.2.s4, 2.0 §4.2.4.2: every contextActivities value is
+    returned as an array, a single Activity as an array of one — in a SubStatement too.
+    Returns `statement` with new dicts wherever something changed (the caller's stay as
+    received: the comparison digest and signatures are taken from them)."""
+    context = statement.get("context")
+    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+        listed = {kind: value if isinstance(value, list) else [value]
+                  for kind, value in context["contextActivities"].items()}
+        if listed != context["contextActivities"]:
+            statement["context"] = {**context, "contextActivities": listed}
+    target = statement.get("object")
+    if isinstance(target, dict) and target.get("objectType") == "SubStatement":
+        statement["object"] = _context_activities_as_lists(dict(target))
+    return statement
 
 
 def _utc_preserving_precision(value: str) -> str:
@@ -107,6 +124,10 @@ def _comparable_object(target: dict[str, Any]) -> dict[str, Any]:
 
 def _comparable_context(context: dict[str, Any]) -> dict[str, Any]:
     context = dict(context)
+    if isinstance(context.get("contextActivities"), dict):  # one Activity = a list of one
+        context["contextActivities"] = {
+            kind: value if isinstance(value, list) else [value]
+            for kind, value in context["contextActivities"].items()}
     if isinstance(context.get("registration"), str):
         context["registration"] = context["registration"].lower()
     if isinstance(context.get("statement"), dict):

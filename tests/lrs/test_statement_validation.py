@@ -356,6 +356,22 @@ def test_activity_name_language_map_is_checked(validator, version):
     assert pointer_of(validator, statement, version) == "/object/definition/name/de-419-DE"
 
 
+@pytest.mark.parametrize(("statement", "pointer"), [
+    (make_statement(verb={"id": "http://adlnet.gov/expapi/verbs/attended", "display": {}}),
+     "/verb/display"),
+    (with_definition(name={}), "/object/definition/name"),
+    (with_definition(description={}), "/object/definition/description"),
+    (make_statement(attachments=[attachment(display={})]), "/attachments/0/display"),
+    (make_statement(attachments=[attachment(description={})]), "/attachments/0/description"),
+    (with_object(substatement(verb={"id": "http://adlnet.gov/expapi/verbs/attended",
+                                    "display": {}})), "/object/verb/display"),
+])
+def test_language_map_needs_at_least_one_entry(validator, version, statement, pointer):
+    """1.0.3 Data 2.2.s4.b1 (no empty objects outside extensions); the conformance suite's
+    "language map needs one entry"."""
+    assert pointer_of(validator, statement, version) == pointer
+
+
 def test_language_map_key_pointer_escapes_slashes(validator, version):
     statement = with_definition(description={"en/US": "x"})
     assert pointer_of(validator, statement, version) == "/object/definition/description/en~1US"
@@ -730,6 +746,19 @@ def test_context_statement_must_be_a_statement_ref(validator, version):
 def test_context_language_must_be_a_string(validator, version):
     statement = with_context(language={"a12345": "should fail"})
     assert pointer_of(validator, statement, version) == "/context/language"
+
+
+@pytest.mark.parametrize("tag", ["something", "en_US", "", "de-1901-1901"])
+def test_context_language_must_be_an_rfc_5646_tag(validator, version, tag):
+    """Data 2.4.6 / 2.0 §4.2.2.5: `language` is an RFC 5646 tag (conformance XAPI-00013)."""
+    assert pointer_of(validator, with_context(language=tag), version) == "/context/language"
+    sub = with_object(substatement(context={"language": tag}))
+    assert pointer_of(validator, sub, version) == "/object/context/language"
+
+
+@pytest.mark.parametrize("tag", ["id-ID", "cmn", "jv-Latn-ID"])
+def test_context_language_tag_is_accepted(validator, version, tag):
+    validator.validate_statement(with_context(language=tag), version)
 
 
 def test_context_extension_key_must_be_an_iri(validator, version):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 
@@ -82,6 +83,32 @@ def test_same_id_with_different_content_is_a_conflict(client, xapi):
     response = post(client, xapi(), dict(statement, verb={"id": VERBS["failed"]}))
     assert response.status_code == 409
     assert response.json["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_a_single_context_activity_is_returned_as_an_array_of_one(client, xapi, version):
+    """1.0.3 Data 2.4.6.2.s4, 2.0 §4.2.4.2 (conformance XAPI-00096): in a SubStatement
+    too; the same statement sent with the array form is the same statement."""
+    programme = {"objectType": "Activity", "id": "https://akademi.example.id/program/etika"}
+    sub = {"objectType": "SubStatement", "actor": make_agent(), "verb": make_verb(),
+           "object": make_activity("etika-publik"),
+           "context": {"contextActivities": {"grouping": programme}}}
+    statement = make_statement(id=str(uuid.uuid4()), object=sub,
+                               context={"contextActivities": {"parent": programme,
+                                                              "category": [programme]}})
+    assert post(client, xapi(version), statement).status_code == 200
+    for fmt in ("exact", "canonical", "ids"):
+        stored = client.get(URL, query_string={"statementId": statement["id"], "format": fmt},
+                            headers=xapi(version)).json
+        activities = stored["context"]["contextActivities"]
+        assert isinstance(activities["parent"], list) and len(activities["parent"]) == 1
+        assert isinstance(activities["category"], list)
+        grouping = stored["object"]["context"]["contextActivities"]["grouping"]
+        assert isinstance(grouping, list) and grouping[0]["id"] == programme["id"]
+    as_lists = copy.deepcopy(statement)
+    as_lists["context"]["contextActivities"]["parent"] = [programme]
+    as_lists["object"]["context"]["contextActivities"]["grouping"] = [programme]
+    assert put(client, xapi(version), statement["id"], as_lists).status_code == 204
 
 
 def test_duration_precision_beyond_hundredths_is_left_out_of_the_comparison(client, xapi):
