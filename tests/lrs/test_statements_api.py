@@ -7,8 +7,15 @@ import json
 import uuid
 
 import pytest
-from factories import (VERB_NAMES_ID, VERBS, make_activity, make_agent, make_statement,
-                       make_verb, voiding)
+from factories import (
+    VERB_NAMES_ID,
+    VERBS,
+    make_activity,
+    make_agent,
+    make_statement,
+    make_verb,
+    voiding,
+)
 
 from hub.app import create_app
 
