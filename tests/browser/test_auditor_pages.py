@@ -67,6 +67,8 @@ def test_an_auditor_signs_in_searches_and_opens_a_transcript(fresh_browser, site
     driver.find_element(By.ID, "agency").send_keys(KEMENPAN)
     driver.find_element(By.ID, "name").send_keys("siti")
     driver.find_element(By.ID, "search-submit").click()
+    # The page before the search lists people too: wait for the search's own page.
+    wait(driver, lambda d: "name=siti" in d.current_url)
     rows = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
     assert "Siti Rahmawati" in rows[0].text and "19900101 201503 2 001" in rows[0].text
     screenshot(driver, "search")
