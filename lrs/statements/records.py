@@ -55,14 +55,18 @@ def _context_activities_as_lists(statement: dict[str, Any]) -> dict[str, Any]:
     received: the comparison digest and signatures are taken from them)."""
     context = statement.get("context")
     if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
-        listed = {kind: value if isinstance(value, list) else [value]
-                  for kind, value in context["contextActivities"].items()}
+        listed = _listed(context["contextActivities"])
         if listed != context["contextActivities"]:
             statement["context"] = {**context, "contextActivities": listed}
     target = statement.get("object")
     if isinstance(target, dict) and target.get("objectType") == "SubStatement":
         statement["object"] = _context_activities_as_lists(dict(target))
     return statement
+
+
+def _listed(context_activities: dict[str, Any]) -> dict[str, Any]:
+    return {kind: value if isinstance(value, list) else [value]
+            for kind, value in context_activities.items()}
 
 
 def _utc_preserving_precision(value: str) -> str:
@@ -125,9 +129,7 @@ def _comparable_object(target: dict[str, Any]) -> dict[str, Any]:
 def _comparable_context(context: dict[str, Any]) -> dict[str, Any]:
     context = dict(context)
     if isinstance(context.get("contextActivities"), dict):  # one Activity = a list of one
-        context["contextActivities"] = {
-            kind: value if isinstance(value, list) else [value]
-            for kind, value in context["contextActivities"].items()}
+        context["contextActivities"] = _listed(context["contextActivities"])
     if isinstance(context.get("registration"), str):
         context["registration"] = context["registration"].lower()
     if isinstance(context.get("statement"), dict):
