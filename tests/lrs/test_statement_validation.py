@@ -324,7 +324,8 @@ def test_verb_id_may_be_an_internationalized_iri(validator, version):
 # --- language maps -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tag", ["de-419-DE", "a-DE", "bahasaindonesia", "en_US", "", "id-"])
+@pytest.mark.parametrize("tag", ["de-419-DE", "a-DE", "bahasaindonesia", "en_US", "", "id-",
+                                 "test", "abcd-ID"])
 def test_language_map_key_must_be_a_language_tag(validator, version, tag):
     statement = make_statement(verb={"id": make_verb()["id"], "display": {tag: "selesai"}})
     error = rejection(validator, statement, version)
@@ -370,6 +371,23 @@ def test_language_map_needs_at_least_one_entry(validator, version, statement, po
     """1.0.3 Data 2.2.s4.b1 (no empty objects outside extensions); the conformance suite's
     "language map needs one entry"."""
     assert pointer_of(validator, statement, version) == pointer
+
+
+def test_empty_activity_definition_is_rejected(validator, version):
+    """Data 2.4.4.1: a definition holds at least one property (conformance suite
+    'statement activity "definition" missing all properties')."""
+    assert pointer_of(validator, with_definition(), version) == "/object/definition"
+    sub = with_object(substatement(object={"id": "https://berpijar.id/xapi/activities/q1",
+                                           "definition": {}}))
+    assert pointer_of(validator, sub, version) == "/object/object/definition"
+
+
+def test_empty_context_activities_are_rejected(validator, version):
+    """Data 2.4.6.2: contextActivities holds one or more key/value pairs."""
+    assert pointer_of(validator, with_context(contextActivities={}),
+                      version) == "/context/contextActivities"
+    sub = with_object(substatement(context={"contextActivities": {}}))
+    assert pointer_of(validator, sub, version) == "/object/context/contextActivities"
 
 
 def test_language_map_key_pointer_escapes_slashes(validator, version):
