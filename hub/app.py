@@ -12,15 +12,18 @@ from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hub import cli, credentials_api, health
+from hub.compression import init_compression
 from hub.config import database_url, load_settings
 from hub.errors import register_error_handlers
 from hub.guards import init_guards
+from hub.json_input import StrictJSONProvider
 from hub.logs import configure_logging, init_request_ids
 from hub.storage import open_storage
 from lrs import XAPI_EXPOSED_HEADERS, XAPI_REQUEST_HEADERS
 from lrs import blueprints as lrs_blueprints
 from lrs.agents import RESOLVER_EXTENSION
 from lrs.alternate import init_alternate_syntax
+from lrs.cache_buster import init_cache_buster
 from lrs.service import add_statements_listener
 from lrs.validation import StatementValidator
 from lrs.versioning import init_versioning
@@ -52,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
         TESTING=settings.env == "test",
     )
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     app.extensions["hub.settings"] = settings
     app.extensions["hub.storage"] = open_storage(database_url(settings, app.instance_path))
@@ -66,10 +70,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     init_request_ids(app)
+    init_cache_buster(app)  # inside the alternate syntax: sees the rewritten GET
     init_alternate_syntax(app)  # rewrites ?method= requests before versioning reads headers
     init_versioning(app)
     init_guards(app)
     register_error_handlers(app)
+    init_compression(app)
     CORS(app, resources={r"/xapi/*": {"origins": list(settings.cors_origins)}},
          allow_headers=XAPI_REQUEST_HEADERS, expose_headers=XAPI_EXPOSED_HEADERS,
          methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], max_age=600)

@@ -37,6 +37,7 @@ class Settings:
     max_attachment_bytes: int = 64 * 1024 * 1024
     max_document_bytes: int = 1024 * 1024
     max_request_bytes: int = 128 * 1024 * 1024
+    max_json_depth: int = 100  # hub.json_input.DEFAULT_MAX_DEPTH
     # transcripts (docs/transcripts.md)
     transcript_nip_home_pages: tuple[str, ...] = ("https://siasn.bkn.go.id",)
     transcript_verbs: tuple[str, ...] = (
@@ -147,6 +148,9 @@ def validate(settings: Settings) -> None:
                  "max_document_bytes", "max_request_bytes"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"HUB_{name.upper()} must be positive")
+    if not 16 <= settings.max_json_depth <= 1000:
+        # Below 16 real statements would fail; above 1,000 the parsers' own limits decide.
+        raise ConfigError("HUB_MAX_JSON_DEPTH must be between 16 and 1000")
     if settings.statement_page_size > settings.statement_page_max:
         raise ConfigError("HUB_STATEMENT_PAGE_SIZE must not exceed HUB_STATEMENT_PAGE_MAX")
     if settings.proxy_hops < 0:

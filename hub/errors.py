@@ -115,6 +115,13 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
+    @app.errorhandler(RecursionError)
+    def too_deep(exc: RecursionError):
+        # Input nested past what a library parses recursively (a JWT's JSON, say): the
+        # client's doing, so a 400; hub.json_input stops this long before for JSON bodies.
+        log.warning("input nested too deeply for a recursive parser: %s", exc)
+        return error_response(BadRequest("the input is nested too deeply to read"))
+
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
         log.exception("unhandled error")

@@ -14,7 +14,9 @@ AGENT_PROFILE = DocumentResource(
     read_scope="profile/read",
     write_scope="profile",
     can_delete_all=False,
-    put_needs_precondition=True,
+    # 2.0 asks for a concurrency header on every profile PUT; 1.0.3 Communication 3.1
+    # only for a PUT over an existing document (docs/documents.md).
+    precondition_required_versions=frozenset({"2.0.0"}),
 )
 
 blueprint = document_blueprint(AGENT_PROFILE, "xapi_agent_profile", "/agents/profile")

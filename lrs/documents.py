@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.errors import BadRequest, Conflict, NotFound, PreconditionFailed
+from hub.json_input import JSONInputError
 from hub.storage.contract import (
     DocumentContent,
     DocumentListing,
@@ -43,9 +44,9 @@ class DocumentResource:
     # Versions in which PUT may replace an existing document without If-Match or
     # If-None-Match; in every other version that is 409 Conflict.
     unconditional_put_versions: frozenset[str] = frozenset()
-    # The profile resources: a PUT must carry If-Match or If-None-Match even when it
-    # creates the document (400 when neither is sent; 409 still wins over an existing one).
-    put_needs_precondition: bool = False
+    # Versions in which a PUT must carry If-Match or If-None-Match even when it creates the
+    # document (400 when neither is sent; 409 still wins over an existing one).
+    precondition_required_versions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,13 @@ def put_document(store: DocumentStore, resource: DocumentResource,
                 f"this {resource.name} document already exists: GET it to check its current "
                 "state, then PUT again with If-Match set to its ETag",
                 header="If-Match", rule="xAPI 1.0.3 Communication 3.1.s4.b13")
-        if current is None and not write.preconditions.given and resource.put_needs_precondition:
+        if current is None and not write.preconditions.given \
+                and write.version in resource.precondition_required_versions:
             raise BadRequest(
                 f"a PUT of an {resource.name} document needs If-None-Match: * to create it "
                 "(or If-Match with the current ETag to replace it)",
                 header="If-None-Match",
-                rule="xAPI 1.0.3 Communication 3.1 (profile PUTs carry a concurrency header)")
+                rule="xAPI 2.0 Part 3 §4.1.4 (profile PUTs carry a concurrency header)")
         return stamped(write.upload.content, write.upload.content_type)
 
     return store.save_document(write.scope, write.document_id, replace)
@@ -157,6 +159,10 @@ def put_document(store: DocumentStore, resource: DocumentResource,
 
 def post_document(store: DocumentStore, write: DocumentWrite) -> StoredDocument:
     check_json_upload(write.upload)
+    if write.upload.is_json:
+        # POST exists to merge objects (2.2.s7); a created array or string could never be
+        # merged into later, so it is refused on the first POST as on every other.
+        _json_object(write.upload.content, "the posted document")
 
     def merge(current: StoredDocument | None) -> DocumentContent:
         check_preconditions(current.etag if current else None, write.preconditions)
@@ -256,8 +262,8 @@ def _json_object(content: bytes, what: str) -> dict[str, Any]:
 def _parse_json(content: bytes, what: str) -> Any:
     try:
         return parse_json(content)
-    except ValueError as exc:
-        raise BadRequest(f"{what} is sent as application/json but is not JSON ({exc})",
-                         header="Content-Type") from None
+    except JSONInputError as exc:
+        raise BadRequest(f"{what} is sent as application/json but is refused: {exc}",
+                         header="Content-Type", pointer=exc.pointer or None) from None
 
 

@@ -15,6 +15,7 @@ import rfc3987
 from flask import current_app, request
 
 from hub.errors import BadRequest, PayloadTooLarge
+from hub.json_input import JSONInputError
 from hub.settings import current_settings
 from hub.storage.contract import DocumentScope
 from lrs.documents import (
@@ -34,6 +35,7 @@ from lrs.versioning import current_version
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 DEFAULT_CONTENT_TYPE = "application/octet-stream"  # RFC 9110 §8.3: what a missing type means
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+CONTENT_CODINGS = ("gzip", "br", "deflate", "zstd")
 _SHA1_HEX = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
@@ -147,7 +149,7 @@ def parse_agent_param(raw: str | None, parameter: str) -> dict[str, Any]:
         raise BadRequest(f"the {parameter} parameter is required", parameter=parameter)
     try:
         agent = parse_json(raw)
-    except ValueError as exc:
+    except JSONInputError as exc:
         raise BadRequest(f"the {parameter} parameter is not JSON ({exc})",
                          parameter=parameter) from None
     if not isinstance(agent, dict):
@@ -211,8 +213,16 @@ def _entity_tags(raw: str | None) -> tuple[str, ...] | None:
         if tag.startswith("W/"):
             tags.append("W/")  # a placeholder no ETag equals
         else:
-            tags.append(tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else tag)
+            bare = tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else tag
+            tags.append(_without_coding(bare))
     return tuple(tags)
+
+
+def _without_coding(tag: str) -> str:
+    """A gzip response names its representation "<sha1>:gzip" (flask-compress, RFC 9110
+    §8.8.3); a client writing back what it read means the document's own SHA-1 ETag."""
+    digest, _, coding = tag.partition(":")
+    return digest if coding in CONTENT_CODINGS else tag
 
 
 def parse_upload() -> Upload:

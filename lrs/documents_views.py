@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from hub.auth import require_scope
 from hub.storage import current_storage
@@ -26,8 +26,11 @@ def document_blueprint(resource: DocumentResource, name: str, rule: str) -> Blue
         wanted = parse_get(resource)
         store = current_storage().documents
         if isinstance(wanted, DocumentRead):
-            return render_document(documents.read_document(store, resource, wanted))
-        return render_ids(documents.list_document_ids(store, wanted))
+            response = render_document(documents.read_document(store, resource, wanted))
+        else:
+            response = render_ids(documents.list_document_ids(store, wanted))
+        # RFC 9110 §13.1.2: If-None-Match naming the current ETag is a 304 without a body.
+        return response.make_conditional(request)
 
     @blueprint.put(rule, strict_slashes=False)
     def replace() -> Response:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hub.errors import BadRequest, PayloadTooLarge
+from hub.json_input import JSONInputError
 from hub.storage.contract import Attachment
 from lrs.json_body import parse_json
 
@@ -60,8 +61,8 @@ def parse_multipart(content_type: str, body: bytes, max_attachment_bytes: int
 def _json(raw: bytes) -> Any:
     try:
         return parse_json(raw)
-    except ValueError as exc:
-        raise BadRequest(f"the statement part is refused: {exc}", pointer="") from None
+    except JSONInputError as exc:
+        raise BadRequest(f"the statement part is refused: {exc}", pointer=exc.pointer) from None
 
 
 def check_attachments(statements: Sequence[dict[str, Any]], parts: dict[str, Attachment]

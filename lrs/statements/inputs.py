@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
+from hub.json_input import JSONInputError
 from hub.storage.contract import Attachment
 from lrs.identifiers import agent_key
 from lrs.json_body import parse_json
@@ -170,8 +171,8 @@ def _parse_body(content_type: str | None, body: bytes, max_attachment_bytes: int
             raise BadRequest("the request has no body; a statement is expected", pointer="")
         try:
             return parse_json(body), {}
-        except ValueError as exc:
-            raise BadRequest(f"the body is refused: {exc}", pointer="") from None
+        except JSONInputError as exc:
+            raise BadRequest(f"the body is refused: {exc}", pointer=exc.pointer) from None
     if mimetype == "multipart/mixed":
         return parse_multipart(content_type or "", body, max_attachment_bytes)
     # A 400, not a 415: xAPI 1.0.3 Communication 1.5.1 (conformance requirement XAPI-00127).
@@ -192,7 +193,7 @@ def _agent(raw: str | None, validator, version: str) -> str | None:
         return None
     try:
         agent = parse_json(raw)
-    except ValueError as exc:
+    except JSONInputError as exc:
         raise BadRequest(f"the agent parameter is refused: {exc}", parameter="agent") from None
     validator.validate_agent(agent, version, parameter="agent")
     key = agent_key(agent)
@@ -223,13 +224,17 @@ def _bad_uuid(name: str):
     raise BadRequest(f"{name} must be a UUID", parameter=name)
 
 
+# Python clients (TinCanPython) send str(True): "True"/"False" are read as the booleans.
+_BOOLEANS = {"true": True, "false": False, "True": True, "False": False}
+
+
 def _bool(args: MultiDict, name: str) -> bool:
     value = args.get(name)
     if value is None:
         return False
-    if value not in ("true", "false"):
+    if value not in _BOOLEANS:
         raise BadRequest(f"{name} must be true or false", parameter=name)
-    return value == "true"
+    return _BOOLEANS[value]
 
 
 def _timestamp(args: MultiDict, name: str) -> str | None:

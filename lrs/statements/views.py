@@ -75,7 +75,7 @@ def get_statements():
                                   voided=parsed.voided, credential=credential)
         response = _render(_formatted([found], parsed.format)[0], [found], parsed.attachments)
         response.headers["Last-Modified"] = http_date(found.stored)
-        return response
+        return _conditional(response)
     page = ops.query_statements(current_storage().statements,
                                 _statement_query(parsed, ops.readable_authority(credential)))
     body = {"statements": _formatted(page.statements, parsed.format), "more": ""}
@@ -84,7 +84,14 @@ def get_statements():
         resource = f"{request.script_root}{blueprint.url_prefix}/statements"
         body["more"] = f"{resource}?more=" + parsed.next_page(page.more_after_seq,
                                                               page.ceiling_seq)
-    return _render(body, page.statements, parsed.attachments)
+    return _conditional(_render(body, page.statements, parsed.attachments))
+
+
+def _conditional(response: Response) -> Response:
+    # RFC 9110 §13.1.2: If-None-Match naming this representation is a 304 without a body.
+    # The tag is the digest of the body as rendered (format, language and page included).
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _statement_query(parsed: QueryRequest, authority_key: str | None) -> StatementQuery:

@@ -31,6 +31,12 @@ def _probe_blueprint() -> Blueprint:
     def boom():
         raise RuntimeError("secret internals: password=hunter2")
 
+    @probe.get("/deep")
+    def deep():
+        # What a library does with a JWT header nested 50,000 levels deep.
+        import json
+        return json.loads("[" * 50_000 + "]" * 50_000)
+
     @probe.get("/query")
     def bad_query():
         raise BadRequest("since must be an ISO 8601 timestamp", parameter="since")

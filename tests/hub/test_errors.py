@@ -91,6 +91,13 @@ def test_a_crash_is_a_json_500_that_does_not_leak_internals(probe_client):
     assert "Traceback" not in response.get_data(as_text=True)
 
 
+def test_input_too_deep_for_a_recursive_library_parser_is_a_400_not_a_500(probe_client):
+    response = probe_client.get("/xapi/_probe/deep", headers=V)
+
+    assert response.status_code == 400
+    assert "nested too deeply" in error_of(response)["message"]
+
+
 def test_a_crash_is_logged_with_its_traceback_and_request_id(probe_client, log_output):
     response = probe_client.get("/xapi/_probe/boom", headers={**V, "X-Request-ID": "crash-1"})
     assert response.status_code == 500

@@ -56,15 +56,38 @@ def test_profiles_belong_to_their_activity(create, get):
     assert get(activityId="http://example.com/courses/2").json == {"course": 2}
 
 
-@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
-def test_put_creating_a_profile_without_a_concurrency_header_is_400(client, xapi, get, version):
-    """Profile PUTs carry If-Match or If-None-Match (xAPI 1.0.3 Communication 3.1; the
-    conformance suite's "fails without ETag header"); nothing is stored."""
-    response = client.put(URL, query_string=params(), data=b"{}", headers=xapi(version, **JSON))
+def test_put_creating_a_profile_without_a_concurrency_header_is_204_under_1_0_3(client, xapi,
+                                                                               get):
+    """xAPI 1.0.3 Communication 3.1.s4.b13 asks for 409 only "for a resource that already
+    exists"; TinCanPython's save_activity_profile creates without a header."""
+    response = client.put(URL, query_string=params(), data=b'{"weeks":4}',
+                          headers=xapi("1.0.3", **JSON))
+
+    assert response.status_code == 204
+    assert get().json == {"weeks": 4}
+
+
+def test_put_creating_a_profile_without_a_concurrency_header_is_400_under_2_0(client, xapi, get):
+    """2.0 requests keep the rule the 2.0 conformance suite checks ("fails without ETag
+    header"); nothing is stored."""
+    response = client.put(URL, query_string=params(), data=b"{}", headers=xapi("2.0.0", **JSON))
 
     assert response.status_code == 400
     assert response.json["error"]["header"] == "If-None-Match"
     assert get().status_code == 404
+
+
+def test_the_same_unconditional_put_sent_twice_is_204_then_409(client, xapi, get):
+    """A 1.0.x client that PUTs again without the ETag it was given: the second PUT finds
+    the document and gets 409 (Communication 3.1.s4.b13-b15), which leaves it unchanged."""
+    first = client.put(URL, query_string=params(), data=b'{"weeks":4}',
+                       headers=xapi("1.0.3", **JSON))
+    second = client.put(URL, query_string=params(), data=b'{"weeks":5}',
+                        headers=xapi("1.0.3", **JSON))
+
+    assert (first.status_code, second.status_code) == (204, 409)
+    assert "If-Match" in second.json["error"]["message"]
+    assert get().json == {"weeks": 4}
 
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])

@@ -77,10 +77,19 @@ def test_ids_list_the_agents_profiles(create, get):
     assert get(profileId=None).json == ["a", "b"]
 
 
-@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
-def test_put_creating_a_profile_without_a_concurrency_header_is_400(client, xapi, get, version):
+def test_put_creating_a_profile_without_a_concurrency_header_is_204_under_1_0_3(client, xapi,
+                                                                               get):
+    """xAPI 1.0.3 Communication 3.1.s4.b13: 409 only for a document that already exists."""
     response = client.put(URL, query_string=params(), data=b'{"language":"id"}',
-                          headers=xapi(version, **JSON))
+                          headers=xapi("1.0.3", **JSON))
+
+    assert response.status_code == 204
+    assert get().json == {"language": "id"}
+
+
+def test_put_creating_a_profile_without_a_concurrency_header_is_400_under_2_0(client, xapi, get):
+    response = client.put(URL, query_string=params(), data=b'{"language":"id"}',
+                          headers=xapi("2.0.0", **JSON))
 
     assert response.status_code == 400
     assert response.json["error"]["header"] == "If-None-Match"

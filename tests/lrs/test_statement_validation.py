@@ -357,37 +357,49 @@ def test_activity_name_language_map_is_checked(validator, version):
     assert pointer_of(validator, statement, version) == "/object/definition/name/de-419-DE"
 
 
-@pytest.mark.parametrize(("statement", "pointer"), [
-    (make_statement(verb={"id": "http://adlnet.gov/expapi/verbs/attended", "display": {}}),
-     "/verb/display"),
-    (with_definition(name={}), "/object/definition/name"),
-    (with_definition(description={}), "/object/definition/description"),
-    (make_statement(attachments=[attachment(display={})]), "/attachments/0/display"),
-    (make_statement(attachments=[attachment(description={})]), "/attachments/0/description"),
-    (with_object(substatement(verb={"id": "http://adlnet.gov/expapi/verbs/attended",
-                                    "display": {}})), "/object/verb/display"),
-])
-def test_language_map_needs_at_least_one_entry(validator, version, statement, pointer):
-    """1.0.3 Data 2.2.s4.b1 (no empty objects outside extensions); the conformance suite's
-    "language map needs one entry"."""
-    assert pointer_of(validator, statement, version) == pointer
+@pytest.mark.parametrize("statement", [
+    make_statement(verb={"id": "http://adlnet.gov/expapi/verbs/attended", "display": {}}),
+    with_definition(name={}),
+    with_definition(description={}),
+    make_statement(attachments=[attachment(display={})]),
+    make_statement(attachments=[attachment(description={})]),
+    with_object(substatement(verb={"id": "http://adlnet.gov/expapi/verbs/attended",
+                                   "display": {}})),
+], ids=["verb-display", "name", "description", "attachment-display",
+        "attachment-description", "substatement-verb-display"])
+def test_empty_language_map_is_valid(validator, version, statement):
+    """Data 4.2 puts no lower bound on a language map, and 2.2.s2.b1 ("SHOULD NOT include
+    properties with a value of an empty object") binds the provider, not the LRS;
+    TinCanPython sends `{}` for an empty LanguageMap."""
+    validator.validate_statement(statement, version)
 
 
-def test_empty_activity_definition_is_rejected(validator, version):
-    """Data 2.4.4.1: a definition holds at least one property (conformance suite
-    'statement activity "definition" missing all properties')."""
-    assert pointer_of(validator, with_definition(), version) == "/object/definition"
+def test_empty_activity_definition_is_valid(validator, version):
+    """Data 2.4.4.1: every definition property is optional (the current 1.0.3 suite agrees:
+    'statement activity "definition" missing all properties' expects 200)."""
+    validator.validate_statement(with_definition(), version)
     sub = with_object(substatement(object={"id": "https://berpijar.id/xapi/activities/q1",
                                            "definition": {}}))
-    assert pointer_of(validator, sub, version) == "/object/object/definition"
+    validator.validate_statement(sub, version)
 
 
-def test_empty_context_activities_are_rejected(validator, version):
-    """Data 2.4.6.2: contextActivities holds one or more key/value pairs."""
-    assert pointer_of(validator, with_context(contextActivities={}),
-                      version) == "/context/contextActivities"
+def test_empty_context_activities_are_valid(validator, version):
+    """Data 2.4.6.2.s4 asks only that keys be parent/grouping/category/other and values
+    Activities; TinCanPython sends `{}` for an empty ContextActivities (docs/statements.md:
+    the 1.0.3 suite's XAPI-00095 reads a rule the text does not have)."""
+    validator.validate_statement(with_context(contextActivities={}), version)
     sub = with_object(substatement(context={"contextActivities": {}}))
-    assert pointer_of(validator, sub, version) == "/object/context/contextActivities"
+    validator.validate_statement(sub, version)
+
+
+def test_language_map_still_needs_language_tag_keys_and_string_values(validator, version):
+    statement = with_definition(name={"id-ID": 1})
+    assert pointer_of(validator, statement, version) == "/object/definition/name/id-ID"
+
+
+def test_context_activities_keys_are_still_checked(validator, version):
+    statement = with_context(contextActivities={"parents": [{"id": "https://berpijar.id/a"}]})
+    assert pointer_of(validator, statement, version).startswith("/context/contextActivities")
 
 
 def test_language_map_key_pointer_escapes_slashes(validator, version):
@@ -855,7 +867,14 @@ def test_version_2_0_x_is_accepted_by_2_0(validator, value):
     validator.validate_statement(make_statement(version=value), "2.0.0")
 
 
-@pytest.mark.parametrize("value", ["1.0.0", "1.0.3", "2.1.0", "3.0.0"])
+@pytest.mark.parametrize("value", ["1.0", "1.0.0", "1.0.3", "1.0.9"])
+def test_version_1_0_x_is_accepted_by_2_0(validator, value):
+    """2.0 gives the LRS no rule to refuse a 1.0.x Statement and asks it to keep the
+    version it was accepted with; deployed 1.0.x libraries stamp their own version."""
+    validator.validate_statement(make_statement(version=value), "2.0.0")
+
+
+@pytest.mark.parametrize("value", ["2.1.0", "3.0.0", "1.1.0", "0.9.5", "1.0.", "2"])
 def test_other_versions_are_rejected_by_2_0(validator, value):
     assert pointer_of(validator, make_statement(version=value), "2.0.0") == "/version"
 
