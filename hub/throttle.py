@@ -13,6 +13,10 @@ A correct credential is never refused because of failures: keys are public ident
 that refused the right secret would let anyone cut a partner off.  Secrets are 256 random
 bits; the throttle makes wrong guesses slow, visible in the log and cheap to refuse.
 
+Both count in a moving window (the `limits` library's exact strategy: "at most N in any
+span of W", no doubled burst at a window's edge); in Redis it keeps one timestamp per
+counted request, so a limit of 20000/hour costs a partner about 0.5 MB there.
+
 If the limiter storage does not answer, requests are served unthrottled (fail open, logged
 at most once a minute) and the storage is left alone for STORAGE_RETRY_SECONDS, so an
 outage of Redis never slows or fails xAPI traffic.
@@ -31,7 +35,7 @@ from collections.abc import Callable
 from flask import current_app, request
 from limits import RateLimitItem, parse, parse_many
 from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 
 from hub.config import Settings
 
@@ -156,7 +160,7 @@ class Throttle:
         if not self._credential_limits or not self._available():
             return None
         try:
-            limiter = SlidingWindowCounterRateLimiter(self._open())
+            limiter = MovingWindowRateLimiter(self._open())
             for item in self._credential_limits:
                 if not limiter.hit(item, "credential", credential_key):
                     stats = limiter.get_window_stats(item, "credential", credential_key)
