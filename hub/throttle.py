@@ -25,6 +25,7 @@ outage of Redis never slows or fails xAPI traffic.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import re
@@ -52,6 +53,20 @@ def failure_delay(count: int, *, free: int, first: float, cap: float) -> float:
     if count <= free or first <= 0:
         return 0.0
     return min(cap, first * 2 ** (count - free - 1))
+
+
+def address_subject(address: str) -> str:
+    """What a client address counts as: itself for IPv4, its /64 for IPv6 (one host
+    usually holds a whole /64 and could otherwise take a fresh address per attempt)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _shown_key(key: str) -> str:
@@ -117,7 +132,7 @@ class Throttle:
         to wait (for Retry-After) when the key or the address is refused for now."""
         if not self._available():
             return None
-        subjects = [("address", address)]
+        subjects = [("address", address_subject(address))]
         if key:
             # A digest, not the text typed: the key field may hold a pasted secret.
             subjects.append(("key", hashlib.sha256(key.encode()).hexdigest()[:32]))

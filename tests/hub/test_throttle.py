@@ -24,7 +24,7 @@ import redis
 
 from hub.app import create_app
 from hub.config import ConfigError, load_settings
-from hub.throttle import Throttle, failure_delay
+from hub.throttle import Throttle, address_subject, failure_delay
 
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ME = "/api/credentials/me"
@@ -114,6 +114,15 @@ def test_the_delay_doubles_after_the_free_failures_up_to_the_cap():
     assert failure_delay(9, free=3, first=0, cap=2.0) == 0  # HUB_AUTH_FAILURE_DELAY_MS=0
 
 
+def test_an_ipv6_client_counts_as_its_slash_64():
+    assert address_subject("2001:db8:1:2:aaaa::1") == address_subject("2001:db8:1:2:ffff::9")
+    assert address_subject("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert address_subject("2001:db8:1:3::1") != address_subject("2001:db8:1:2::1")
+    assert address_subject("203.0.113.7") == "203.0.113.7"
+    assert address_subject("::ffff:203.0.113.7") == "203.0.113.7"
+    assert address_subject("unknown") == "unknown"
+
+
 # --- HTTP Basic -----------------------------------------------------------------------
 def test_wrong_secrets_are_answered_ever_slower_then_refused_with_429(make_app, make_credential,
                                                                      logs):
@@ -153,6 +162,14 @@ def test_failures_are_counted_per_client_address_whatever_the_key(make_app):
     assert statuses == [401] * 6 + [429]
     assert client.get(ME, headers=basic(secrets.token_hex(16), "guess"),
                       **from_address("203.0.113.8")).status_code == 401
+
+
+def test_ipv6_clients_of_one_slash_64_are_counted_together(make_app):
+    client = make_app(**QUICK).test_client()
+    statuses = [client.get(ME, headers=basic(secrets.token_hex(16), "guess"),
+                           **from_address(f"2001:db8:7:7::{n:x}")).status_code
+                for n in range(7)]
+    assert statuses == [401] * 6 + [429]
 
 
 def test_failures_are_counted_per_key_whatever_the_address(make_app, make_credential):
