@@ -19,6 +19,7 @@ from hub.guards import init_guards
 from hub.json_input import StrictJSONProvider
 from hub.logs import configure_logging, init_request_ids
 from hub.storage import open_storage
+from hub.throttle import Throttle
 from lrs import XAPI_EXPOSED_HEADERS, XAPI_REQUEST_HEADERS
 from lrs import blueprints as lrs_blueprints
 from lrs.agents import RESOLVER_EXTENSION
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["hub.settings"] = settings
     app.extensions["hub.storage"] = open_storage(database_url(settings, app.instance_path))
+    app.extensions["hub.throttle"] = Throttle(settings)  # failed sign-ins, request limits
     app.extensions["lrs.validator"] = StatementValidator()  # schemas compiled once, here
     # The person registry says which Agents are one civil servant (GET /xapi/agents);
     # transcripts follow the statement feed after every commit, or in a follower process.

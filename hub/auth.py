@@ -3,7 +3,9 @@
 Secrets are 32 random bytes made by the hub, so a single SHA-256 digest is as
 hard to reverse as the secret is to guess: no slow hash is needed, and a request
 costs one indexed lookup and one constant-time comparison.  The lookup is not
-cached, so a revocation takes effect at once on every worker.
+cached, so a revocation takes effect at once on every worker.  Failures are
+throttled per key and client address (hub.throttle); a correct credential pays
+nothing for that unless HUB_CREDENTIAL_RATE_LIMIT is set.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import g, request
 
-from hub.errors import Forbidden, Unauthorized
+from hub.errors import Forbidden, TooManyRequests, Unauthorized
+from hub.sessions import end_sessions_of
 from hub.storage import current_storage
-from hub.storage.contract import Credential, CredentialStore
+from hub.storage.contract import Credential, CredentialStore, Storage
+from hub.throttle import client_address, current_throttle
 
 XAPI_SCOPES = frozenset(
     {"statements/write", "statements/read", "statements/read/mine", "all/read", "all",
@@ -135,6 +139,24 @@ def verify(store: CredentialStore, key: str, secret: str) -> Credential | None:
     return credential
 
 
+def revoke_credential(storage: Storage, key: str, when: datetime) -> bool:
+    """Revoke a credential and end its sign-in sessions (auditor pages) on every worker;
+    False when it was unknown or already revoked."""
+    revoked = storage.credentials.revoke_credential(key, when)
+    end_sessions_of(storage.sessions, key, when, reason="revoked")
+    return revoked
+
+
+def _refuse(key: str | None, message: str) -> NoReturn:
+    """A failed authentication: counted, held for its delay, then 401, or 429 with
+    Retry-After when the key or the client address has failed too often (hub.throttle)."""
+    retry_after = current_throttle().failed_attempt(key, client_address())
+    if retry_after is not None:
+        raise TooManyRequests("too many failed authentication attempts; try again later",
+                              header="Authorization", headers={"Retry-After": str(retry_after)})
+    raise Unauthorized(message, header="Authorization", headers={"WWW-Authenticate": REALM})
+
+
 def _basic_credentials() -> tuple[str, str]:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -146,12 +168,10 @@ def _basic_credentials() -> tuple[str, str]:
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise Unauthorized("the Authorization header is not valid Basic credentials",
-                           header="Authorization", headers={"WWW-Authenticate": REALM}) from None
+        _refuse(None, "the Authorization header is not valid Basic credentials")
     key, sep, secret = decoded.partition(":")
     if not sep:
-        raise Unauthorized("Basic credentials must be key:secret",
-                           header="Authorization", headers={"WWW-Authenticate": REALM})
+        _refuse(None, "Basic credentials must be key:secret")
     return key, secret
 
 
@@ -162,8 +182,12 @@ def authenticate() -> Credential:
     key, secret = _basic_credentials()
     credential = verify(current_storage().credentials, key, secret)
     if credential is None:
-        raise Unauthorized("unknown, wrong or revoked credentials",
-                           header="Authorization", headers={"WWW-Authenticate": REALM})
+        _refuse(key, "unknown, wrong or revoked credentials")
+    retry_after = current_throttle().admit(credential.key)  # nothing without a limit
+    if retry_after is not None:
+        raise TooManyRequests(f"this credential's request limit "
+                              f"({current_throttle().credential_limit}) is reached; "
+                              "try again later", headers={"Retry-After": str(retry_after)})
     g.credential = credential
     return credential
 

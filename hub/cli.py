@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from hub.auth import ALL_SCOPES, issue_credential
+from hub.auth import ALL_SCOPES, issue_credential, revoke_credential
 from hub.settings import current_settings
 from hub.storage import current_storage
 
@@ -60,8 +60,8 @@ def credentials_list() -> None:
 @credentials.command("revoke")
 @click.argument("key")
 def credentials_revoke(key: str) -> None:
-    """Revoke a credential at once, on every worker."""
-    if not current_storage().credentials.revoke_credential(key, datetime.now(UTC)):
+    """Revoke a credential at once, on every worker (its auditor sessions end too)."""
+    if not revoke_credential(current_storage(), key, datetime.now(UTC)):
         raise click.ClickException(f"no active credential with key {key}")
     click.echo(f"revoked {key}")
 

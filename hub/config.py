@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 ENVIRONMENTS = ("production", "development", "test")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -59,6 +61,16 @@ class Settings:
     lti_grade_retry_seconds: int = 60
     lti_platform_token_ttl: int = 900
     lti_platform_session_ttl: int = 28800
+    # sign-in sessions and throttling (docs/security.md "Sessions", "Throttling")
+    session_idle_seconds: int = 1800
+    session_lifetime_seconds: int = 28800
+    auth_failure_limit: str = "10/15 minutes"
+    auth_failure_free: int = 3
+    auth_failure_delay_ms: int = 250
+    auth_failure_max_delay_ms: int = 2000
+    credential_rate_limit: str | None = None
+    rate_limit_storage: str = "memory://"
+    rate_limit_prefix: str = "hub"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -163,6 +175,7 @@ def validate(settings: Settings) -> None:
                  "lti_platform_token_ttl", "lti_platform_session_ttl"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"HUB_{name.upper()} must be positive")
+    _validate_sessions_and_throttling(settings)
 
 
 def database_url(settings: Settings, instance_path: str) -> str:
@@ -189,3 +202,33 @@ def _validate_transcripts(settings: Settings) -> None:
             raise ConfigError(f"HUB_{name.upper()} must be between 0 and 1000")
     if not settings.transcript_issuer_name.strip():
         raise ConfigError("HUB_TRANSCRIPT_ISSUER_NAME must not be empty")
+
+
+RATE_LIMIT_STORAGES = ("memory://", "redis://", "rediss://", "redis+unix://",
+                       "redis+sentinel://", "redis+cluster://")
+
+
+def _validate_sessions_and_throttling(settings: Settings) -> None:
+    for name in ("session_idle_seconds", "session_lifetime_seconds"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"HUB_{name.upper()} must be positive")
+    for name in ("auth_failure_limit", "credential_rate_limit"):
+        value = getattr(settings, name)
+        if not value and name == "credential_rate_limit":
+            continue  # no limit
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"HUB_{name.upper()} must be a rate such as 10/15 minutes or "
+                              f"600/minute;20000/hour, not {value!r}") from None
+    for name in ("auth_failure_free", "auth_failure_delay_ms"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"HUB_{name.upper()} must be zero or more")
+    # A held answer occupies a worker (gunicorn's sync workers time out after 60 s).
+    if not 0 <= settings.auth_failure_max_delay_ms <= 10_000:
+        raise ConfigError("HUB_AUTH_FAILURE_MAX_DELAY_MS must be between 0 and 10000")
+    if not settings.rate_limit_storage.startswith(RATE_LIMIT_STORAGES):
+        raise ConfigError("HUB_RATE_LIMIT_STORAGE must be memory:// or a redis:// URL, "
+                          f"not {settings.rate_limit_storage!r}")
+    if not settings.rate_limit_prefix.strip():
+        raise ConfigError("HUB_RATE_LIMIT_PREFIX must not be empty")

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from hub import auth
 from hub.auth import ALL_SCOPES, authenticate, issue_credential, scope_required
 from hub.errors import BadRequest, NotFound
 from hub.settings import current_settings
@@ -127,10 +128,10 @@ def list_credentials():
 @blueprint.delete("/admin/credentials/<key>")
 @scope_required("admin")
 def revoke_credential(key: str):
-    store = current_storage().credentials
-    if store.find_credential(key) is None:
+    storage = current_storage()
+    if storage.credentials.find_credential(key) is None:
         raise NotFound(f"no credential with key {key!r}")
     # Revoking a revoked credential changes nothing and is not an error (DELETE is idempotent).
-    if store.revoke_credential(key, datetime.now(UTC)):
+    if auth.revoke_credential(storage, key, datetime.now(UTC)):
         log.info("credential %s revoked by %s", key, authenticate().key)
     return "", 204

@@ -86,6 +86,14 @@ class PayloadTooLarge(HubError):
     code = "payload_too_large"
 
 
+class TooManyRequests(HubError):
+    """xAPI 1.0.3 Communication 3.2: 429, too many requests from a system or credentials;
+    always with Retry-After (RFC 6585 section 4)."""
+
+    status = 429
+    code = "too_many_requests"
+
+
 class ServiceUnavailable(HubError):
     status = 503
     code = "service_unavailable"

@@ -143,6 +143,9 @@ def app_config(database_url, tmp_path) -> dict:
         "instance_path": str(tmp_path / "instance"),
         "log_format": "text",
         "log_level": "WARNING",
+        # Many tests fail authentication on purpose; tests/hub/test_throttle.py holds
+        # answers for real.
+        "auth_failure_delay_ms": 0,
     }
 
 

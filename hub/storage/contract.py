@@ -37,6 +37,38 @@ class CredentialStore(Protocol):
     def revoke_credential(self, key: str, when: datetime) -> bool: ...
 
 
+
+# --- sign-in sessions -------------------------------------------------------
+@dataclass(frozen=True)
+class SignInSession:
+    """A browser session of a credential (auditor pages; later an operator console).
+    The cookie carries a random session id; the store keeps only its digest."""
+
+    id_digest: str
+    kind: str  # which pages: "auditor"
+    credential_key: str
+    started_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime  # the absolute end, however active the session is
+    ended_at: datetime | None = None
+    end_reason: str | None = None  # signed_out, replaced, revoked, idle, expired
+
+
+class SessionStore(Protocol):
+    def insert_session(self, session: SignInSession) -> None: ...
+    def find_session(self, id_digest: str) -> SignInSession | None: ...
+    def touch_session(self, id_digest: str, seen_at: datetime) -> None:
+        """Record activity on an open session (last_seen_at only moves forward)."""
+
+    def end_session(self, id_digest: str, when: datetime, reason: str) -> bool:
+        """End an open session; False when it was not open."""
+
+    def end_sessions_of(self, credential_key: str, when: datetime, reason: str) -> int:
+        """End every open session of a credential; how many were open."""
+
+    def purge_sessions(self, before: datetime) -> int:
+        """Delete sessions that ended, expired or were last seen before `before`."""
+
 # --- statements ------------------------------------------------------------
 # An index entry is (kind, value): what a statement can be found by.  Kinds are
 # "verb", "registration", "agent" / "related_agent" and "activity" /
@@ -467,6 +499,7 @@ class HealthReport:
 
 class Storage(Protocol):
     credentials: CredentialStore
+    sessions: SessionStore
     statements: StatementStore
     documents: DocumentStore
     activities: ActivityStore

@@ -1,12 +1,15 @@
-"""Who is signed in to the auditor pages: a signed session cookie, CSRF tokens, and the
-check on every page that the credential still holds the auditor role.
+"""Who is signed in to the auditor pages: a signed cookie naming a server-side session
+(hub.sessions), CSRF tokens, and the check on every page that the session is still open
+and the credential still holds the auditor role.
 
-The cookie holds the credential key (never the secret), when the auditor signed in and
-a CSRF token; it is signed with the app's secret key (itsdangerous, as Flask's own
+The cookie holds a random session id (never the key or the secret), a CSRF token and a
+one-time notice; it is signed with the app's secret key (itsdangerous, as Flask's own
 session), `HttpOnly`, `SameSite=Lax`, `Secure` over HTTPS, and scoped to /auditor.  The
-credential is looked up again on every page, as the API looks it up on every request,
-so a revoked credential stops working on the next page.  A visitor who is not signed in
-also gets a cookie with a CSRF token, so the sign-in form is protected too.
+session record and the credential are read again on every page, so signing out,
+revocation and the idle timeout (HUB_SESSION_IDLE_SECONDS) end a session on every worker
+at once.  A visitor who is not signed in also gets a cookie with a CSRF token, so the
+sign-in form is protected too.  Failed sign-ins are throttled as HTTP Basic failures are
+(hub.throttle), per key and per client address.
 """
 
 from __future__ import annotations
@@ -15,20 +18,24 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from hub import sessions
 from hub.auth import effective_scopes, verify
+from hub.settings import current_settings
 from hub.storage import current_storage
 from hub.storage.contract import Credential
+from hub.throttle import client_address, current_throttle
 from transcripts.access import Reader, reader_for
 
 COOKIE = "hub_auditor_session"
 LANGUAGE_COOKIE = "hub_auditor_lang"
 PATH = "/auditor"
-LIFETIME_SECONDS = 8 * 3600  # one working day; then sign in again
+KIND = "auditor"  # the kind of hub.sessions record these pages keep
 ROLE = "auditor"  # as the auditor API: transcripts.api._auditor
 CSRF_FIELD = "csrf_token"
 
@@ -36,12 +43,11 @@ CSRF_FIELD = "csrf_token"
 @dataclass(frozen=True)
 class PageSession:
     csrf: str
-    key: str | None = None  # the signed-in credential's key
-    since: int | None = None  # when it signed in (Unix time)
+    session_id: str | None = None  # the hub.sessions record of a signed-in auditor
     notice: str | None = None  # a one-time message for the next page (texts "notice.*")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"c": self.csrf, "k": self.key, "s": self.since, "n": self.notice}
+        return {"c": self.csrf, "i": self.session_id, "n": self.notice}
 
 
 class SignInRequired(Exception):
@@ -57,10 +63,11 @@ class CsrfRefused(Exception):
 
 
 class SignInRefused(Exception):
-    def __init__(self, reason: str, status: int) -> None:
+    def __init__(self, reason: str, status: int, retry_after: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason  # texts "sign_in.*"
         self.status = status
+        self.headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
 
 
 def _path() -> str:
@@ -70,6 +77,14 @@ def _path() -> str:
 
 def _now() -> float:
     return time.time()
+
+
+def _instant() -> datetime:
+    return datetime.fromtimestamp(_now(), UTC)
+
+
+def _policy() -> sessions.SessionPolicy:
+    return sessions.SessionPolicy.from_settings(current_settings())
 
 
 def _serializer() -> URLSafeSerializer:
@@ -86,7 +101,11 @@ def _read_cookie() -> PageSession:
         return _fresh()
     try:
         data = _serializer().loads(raw)
-        return PageSession(csrf=str(data["c"]), key=data.get("k"), since=data.get("s"),
+        session_id = data.get("i")
+        # A cookie of the earlier format (credential key and sign-in time) names no
+        # server-side session: it is not signed in.
+        return PageSession(csrf=str(data["c"]),
+                           session_id=session_id if isinstance(session_id, str) else None,
                            notice=data.get("n"))
     except (BadSignature, KeyError, TypeError, ValueError):
         return _fresh()
@@ -136,40 +155,66 @@ def check_csrf() -> None:
 
 def sign_in(key: str, secret: str) -> Credential:
     """Check the credential as the API does (hub.auth.verify) and demand the auditor role;
-    a new session (and CSRF token) replaces the visitor's."""
+    a new server-side session, with a new id and a new CSRF token, replaces the visitor's.
+    Wrong credentials are throttled per key and client address, as for HTTP Basic."""
     if not key or not secret:
         raise SignInRefused("sign_in.missing", 400)
-    credential = verify(current_storage().credentials, key, secret)
+    storage = current_storage()
+    credential = verify(storage.credentials, key, secret)
     if credential is None:
+        retry_after = current_throttle().failed_attempt(key, client_address())
+        if retry_after is not None:
+            raise SignInRefused("sign_in.throttled", 429, retry_after)
         raise SignInRefused("sign_in.wrong", 401)
     if ROLE not in effective_scopes(credential.scopes):
         raise SignInRefused("sign_in.not_auditor", 403)
-    _replace(PageSession(csrf=secrets.token_urlsafe(24), key=credential.key,
-                         since=int(_now())))
+    session_id = sessions.start_session(
+        storage.sessions, kind=KIND, credential_key=credential.key, now=_instant(),
+        policy=_policy(), replacing=current().session_id)
+    _replace(PageSession(csrf=secrets.token_urlsafe(24), session_id=session_id))
     return credential
 
 
 def sign_out(notice: str = "signed_out") -> None:
+    """End the session on the server (every worker refuses its cookie from now on) and
+    give this browser a fresh visitor's cookie."""
+    session_id = current().session_id
+    if session_id:
+        sessions.end_session(current_storage().sessions, session_id, _instant())
+    _forget(notice)
+
+
+def _forget(notice: str) -> None:
     _replace(replace(_fresh(), notice=notice))
 
 
-def signed_in_key() -> str | None:
-    return current().key
+def claims_session() -> bool:
+    """The cookie names a session (whether it is still open, `auditor()` checks)."""
+    return current().session_id is not None
+
+
+# Why a session ended → the notice on the sign-in page (texts "notice.*").
+_NOTICES = {"idle": "idle", "revoked": "session_ended"}
 
 
 def auditor() -> tuple[Credential, Reader]:
-    """The signed-in auditor, checked again now: revoked, gone or no longer an auditor
-    ends the session."""
+    """The signed-in auditor, checked again now: a session that was signed out, timed out
+    or replaced, or whose credential was revoked, deleted or is no longer an auditor's,
+    ends here."""
     if "auditor_reader" in g:
         return g.auditor_credential, g.auditor_reader
     session = current()
-    if not session.key:
+    if not session.session_id:
         raise SignInRequired("sign_in_first")
-    if session.since is None or _now() - session.since > LIFETIME_SECONDS:
-        sign_out("expired")
-        raise SignInRequired("expired")
     storage = current_storage()
-    credential = storage.credentials.find_credential(session.key)
+    try:
+        record = sessions.resume_session(storage.sessions, session.session_id, kind=KIND,
+                                         now=_instant(), policy=_policy())
+    except sessions.SessionEnded as ended:
+        notice = _NOTICES.get(ended.reason, "expired")
+        _forget(notice)
+        raise SignInRequired(notice) from None
+    credential = storage.credentials.find_credential(record.credential_key)
     if credential is None or credential.is_revoked or ROLE not in effective_scopes(
             credential.scopes):
         sign_out("session_ended")

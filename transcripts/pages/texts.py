@@ -35,10 +35,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sign_in.not_auditor": "Kredensial ini bukan kredensial auditor. Minta kredensial "
                                "dengan peran auditor kepada administrator hub.",
         "sign_in.missing": "Isi kunci dan rahasia kredensial.",
+        "sign_in.throttled": "Terlalu banyak percobaan masuk yang gagal. Tunggu beberapa "
+                             "menit, lalu coba lagi.",
         "notice.signed_out": "Anda telah keluar.",
         "notice.session_ended": "Sesi Anda berakhir karena kredensial sudah tidak berlaku. "
                                 "Masuk kembali dengan kredensial yang berlaku.",
         "notice.expired": "Sesi Anda sudah kedaluwarsa. Silakan masuk kembali.",
+        "notice.idle": "Sesi Anda berakhir karena terlalu lama tidak aktif. Silakan masuk "
+                       "kembali.",
         "notice.sign_in_first": "Silakan masuk untuk membuka halaman ini.",
         # search
         "title.search": "Cari pegawai",
@@ -203,10 +207,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sign_in.not_auditor": "This is not an auditor credential. Ask your hub "
                                "administrator for a credential with the auditor role.",
         "sign_in.missing": "Enter the credential key and secret.",
+        "sign_in.throttled": "Too many failed sign-in attempts. Wait a few minutes, then "
+                             "try again.",
         "notice.signed_out": "You have signed out.",
         "notice.session_ended": "Your session ended because the credential is no longer "
                                 "valid. Sign in again with a valid credential.",
         "notice.expired": "Your session has expired. Please sign in again.",
+        "notice.idle": "Your session ended after a period of inactivity. Please sign in "
+                       "again.",
         "notice.sign_in_first": "Please sign in to open this page.",
         "title.search": "Search people",
         "search.intro": "Find civil servants by agency, unit, name and 20 JP compliance "

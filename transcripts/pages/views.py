@@ -146,7 +146,7 @@ def home():
 def sign_in():
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
-        if session.signed_in_key():
+        if session.claims_session():
             try:
                 session.auditor()
                 return redirect(next_url or url_for(".search"), 303)
@@ -158,8 +158,8 @@ def sign_in():
         credential = session.sign_in(key, request.form.get("secret", "").strip())
     except session.SignInRefused as exc:
         log.warning("auditor sign-in refused for key %r: %s", key[:64], exc.reason)
-        return page("auditor/sign_in.html", exc.status, error=exc.reason, key=key,
-                    next_url=next_url)
+        return (*page("auditor/sign_in.html", exc.status, error=exc.reason, key=key,
+                      next_url=next_url), exc.headers)
     log.info("auditor signed in: %s (%s)", credential.key, credential.name)
     return redirect(next_url or url_for(".search"), 303)
 
@@ -309,7 +309,7 @@ def agency_pdf():
 
 # --- errors: friendly pages in the chosen language, with the right status -------------
 def _error_page(status: int, key: str, message: str):
-    if "auditor_credential" not in g and session.signed_in_key():
+    if "auditor_credential" not in g and session.claims_session():
         with suppress(Exception):  # the menu if still signed in; the error page regardless
             session.auditor()
     return page("auditor/error.html", status, status=status, key=key, message=message,

@@ -21,6 +21,7 @@ from hub.storage.sql.lti_platform import (
 )
 from hub.storage.sql.lti_registry import SqlLtiKeyStore, SqlLtiPlatformStore, SqlLtiSessionStore
 from hub.storage.sql.lti_roster import SqlLtiCatalogueStore, SqlLtiRosterStore
+from hub.storage.sql.sessions import SqlSessionStore
 from hub.storage.sql.statements import SqlStatementStore
 from hub.storage.sql.tables import lti_platform_keys
 from hub.storage.sql.transcripts import SqlTranscriptStore
@@ -35,6 +36,7 @@ class SqlStorage:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.credentials = SqlCredentialStore(self.engine)
+        self.sessions = SqlSessionStore(self.engine)
         self.statements = SqlStatementStore(self.engine)
         self.documents = SqlDocumentStore(self.engine)
         self.activities = SqlActivityStore(self.engine)

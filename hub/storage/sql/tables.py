@@ -40,6 +40,21 @@ credentials = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 
+# Browser sign-in sessions (hub.sessions; migration sessions_0001).
+sign_in_sessions = Table(
+    "sign_in_sessions",
+    metadata,
+    Column("id_digest", String(64), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("credential_key", String(64), ForeignKey("credentials.key"), nullable=False,
+           index=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("end_reason", String(32)),
+)
+
 statements = Table(
     "statements",
     metadata,
