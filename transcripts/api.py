@@ -23,7 +23,7 @@ from hub.errors import BadRequest, NotFound, ServiceUnavailable
 from hub.storage import current_storage
 from transcripts import inputs, queries, render, signing
 from transcripts.access import Reader, anonymous_reader, reader_for, record_access
-from transcripts.aggregation import transcript_digest, transcript_json
+from transcripts.aggregation import transcript_json
 from transcripts.policy import current_policy
 
 blueprint = Blueprint("transcripts_api", __name__, url_prefix="/api/transcripts")
@@ -164,17 +164,8 @@ def verify():
     {"credential": "<compact JWS>"}."""
     inputs.strict_query(request.args, {})
     token = _token_from_body()
-    storage, policy = current_storage(), current_policy()
-    reader = anonymous_reader("verifier")
-
-    def current_digest(nip: str, year: int) -> str | None:
-        try:
-            return transcript_digest(queries.transcript_for(storage, policy, reader, nip, year,
-                                                            action="credential.verify"))
-        except NotFound:
-            return None
-
-    result = signing.verify(storage.issuer_keys, policy, token, current_digest)
+    result = queries.verify_credential(current_storage(), current_policy(),
+                                       anonymous_reader("verifier"), token)
     return jsonify(result.as_json())
 
 

@@ -31,7 +31,6 @@ from hub.storage.contract import AccessQuery
 from transcripts import frameworks as framework_ops
 from transcripts import identity, queries, render, service, signing
 from transcripts.access import operator_reader
-from transcripts.aggregation import transcript_digest
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
@@ -183,17 +182,8 @@ def issue(nip: str, year: int, output: str | None) -> None:
 @click.argument("file")
 def verify(file: str) -> None:
     """Check a signed transcript: signature, issuer, claims, and whether it is current."""
-    storage, policy = current_storage(), current_policy()
-    reader = operator_reader("verify")
-
-    def current_digest(nip: str, year: int) -> str | None:
-        try:
-            return transcript_digest(queries.transcript_for(storage, policy, reader, nip, year,
-                                                            action="credential.verify"))
-        except NotFound:
-            return None
-
-    result = signing.verify(storage.issuer_keys, policy, _read(file), current_digest)
+    result = queries.verify_credential(current_storage(), current_policy(),
+                                       operator_reader("verify"), _read(file))
     for name in ("signature", "issuer", "claims"):
         click.echo(f"{name:10} {'ok' if getattr(result, name) else 'FAILED'}")
     current = {True: "unchanged since issue", False: "CHANGED since issue",

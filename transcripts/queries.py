@@ -19,8 +19,9 @@ from hub.storage.contract import (
     PersonYear,
     Storage,
 )
+from transcripts import signing
 from transcripts.access import Reader, record_access
-from transcripts.aggregation import Transcript, build_transcript, compliance
+from transcripts.aggregation import Transcript, build_transcript, compliance, transcript_digest
 from transcripts.policy import Policy
 
 UNDER_REQUIRED_PAGE = 500
@@ -83,6 +84,20 @@ def transcript_for(storage: Storage, policy: Policy, reader: Reader, nip: str, y
                                   requirements_centi=policy.requirements_centi)
     record_access(storage.access, reader, action, [nip], year)
     return transcript
+
+
+def verify_credential(storage: Storage, policy: Policy, reader: Reader,
+                      token: str) -> signing.Verification:
+    """Check a signed transcript, and whether the person's transcript still matches it
+    (that comparison is a transcript read, logged as `credential.verify`)."""
+    def current_digest(nip: str, year: int) -> str | None:
+        try:
+            return transcript_digest(transcript_for(storage, policy, reader, nip, year,
+                                                    action="credential.verify"))
+        except NotFound:
+            return None
+
+    return signing.verify(storage.issuer_keys, policy, token, current_digest)
 
 
 def years_of(storage: Storage, reader: Reader, nip: str) -> list[int]:
