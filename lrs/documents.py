@@ -49,6 +49,17 @@ class DocumentResource:
     precondition_required_versions: frozenset[str] = frozenset()
 
 
+
+def profile_resource(kind: str, name: str, scope_param: str) -> DocumentResource:
+    """The Activity and Agent Profile Resources differ only in what scopes a document."""
+    return DocumentResource(
+        kind=kind, name=name, id_param="profileId", scope_params=(scope_param,),
+        read_scope="profile/read", write_scope="profile", can_delete_all=False,
+        # 2.0 asks for a concurrency header on every profile PUT; 1.0.3 Communication 3.1
+        # only for a PUT over an existing document (docs/documents.md).
+        precondition_required_versions=frozenset({"2.0.0"}),
+    )
+
 @dataclass(frozen=True)
 class Preconditions:
     """If-Match / If-None-Match as parsed entity-tag lists; "*" stands for any."""
