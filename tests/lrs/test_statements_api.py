@@ -301,6 +301,23 @@ def test_limit_and_more_links_walk_every_page(client, xapi, learning):
     assert second["more"] == ""
 
 
+def test_a_more_token_changed_by_the_client_is_400(client, xapi, learning):
+    """`more` tokens are signed: a client cannot resume a query with other filters."""
+    import base64
+
+    more = client.get(URL, query_string={"limit": 1}, headers=xapi()).json["more"]
+    token = more.split("more=", 1)[1]
+    payload, signature = token.split(".")
+    state = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    state["limit"] = 10**9
+    forged = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+    for bad in (f"{forged}.{signature}", payload, "garbage"):
+        response = client.get(URL, query_string={"more": bad}, headers=xapi())
+        assert response.status_code == 400
+        assert response.json["error"]["parameter"] == "more"
+    assert client.get(more, headers=xapi()).status_code == 200
+
+
 def test_more_link_keeps_the_path_prefix_the_hub_is_mounted_under(client, xapi, learning):
     """Behind a proxy that mounts the hub at /lrs (SCRIPT_NAME), `more` still resolves."""
     response = client.get(URL, query_string={"limit": 2}, headers=xapi(),
