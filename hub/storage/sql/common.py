@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import overload
 
 from sqlalchemy import Connection, Engine, Table, func, select
 
@@ -23,11 +24,19 @@ def upsert(conn: Connection, table: Table):
     return dialect.insert(table)
 
 
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
     """SQLite drops the offset when it stores a datetime, so store every instant as UTC."""
     return value.astimezone(UTC) if value is not None else None
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """UTC out: SQLite hands back naive UTC, PostgreSQL the session's time zone."""
     if value is None:
