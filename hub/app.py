@@ -32,9 +32,10 @@ from lti import blueprints as lti_blueprints
 from lti import cli_groups as lti_cli_groups
 from lti import platform as lti_platform
 from lti import statements_listener as lti_statements_listener
+from lti.tool.launch import IDENTITY_LINKER_EXTENSION
 from transcripts import blueprints as transcripts_blueprints
 from transcripts import cli as transcripts_cli
-from transcripts.identity import RegistryResolver
+from transcripts.identity import RegistryResolver, link_lti_user
 from transcripts.pages import blueprint as auditor_pages
 from transcripts.service import on_statements_stored
 
@@ -65,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # The person registry says which Agents are one civil servant (GET /xapi/agents);
     # transcripts follow the statement feed after every commit, or in a follower process.
     app.extensions[RESOLVER_EXTENSION] = RegistryResolver()
+    app.extensions[IDENTITY_LINKER_EXTENSION] = link_lti_user  # LTI launches find the NIP
     if settings.transcripts_sync == "inline":
         add_statements_listener(app, on_statements_stored)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from lrs.identifiers import agent_key
+from lrs.service import agent_key
 from transcripts.identifiers import Actor, actor_of
 
 JP_EXTENSION = "https://berpijar.id/xapi/extensions/jp"

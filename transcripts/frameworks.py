@@ -283,7 +283,7 @@ def import_framework(storage: Storage, parsed: ParsedFramework, policy: Policy) 
 def partner_pattern(storage: Storage, partner: str) -> str:
     """A partner rule matches the statement authority: given as a credential key (its
     authority agent), or directly as an agent key (`agent:account:<homePage> <name>`)."""
-    from lrs.identifiers import agent_key
+    from lrs.service import agent_key
 
     if partner.startswith(("agent:", "group:")):
         return partner

@@ -1,7 +1,7 @@
 """The identifiers a person can be known by, in the registry's terms.
 
 An xAPI Agent is identified by its IFI exactly as the LRS compares Agents
-(`lrs.identifiers.agent_key`: an mbox compared case-insensitively, an account by
+(`lrs.service.agent_key`: an mbox compared case-insensitively, an account by
 homePage and name); an LTI user by the platform's issuer and the `sub` claim.  The
 registry keys each identifier by the SHA-256 of that text, since openid IRIs and
 account names are unbounded.
@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.storage.contract import IdentityLink
-from lrs.identifiers import agent_key
+from lrs.service import agent_key
 from transcripts.nip import is_nip, normalize_nip
 
 IFI_KINDS = ("mbox", "mbox_sha1sum", "openid", "account")

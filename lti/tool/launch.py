@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 
@@ -130,15 +130,25 @@ def _nip(claims: dict[str, Any]) -> str | None:
     return value or None
 
 
+IDENTITY_LINKER_EXTENSION = "lti.identity_linker"
+
+
+class IdentityLinker(Protocol):
+    """The port through which a launch asks which civil servant (NIP) the LTI user is;
+    the factory installs the transcripts registry's (`transcripts.identity.link_lti_user`)."""
+
+    def __call__(self, issuer: str, sub: str, *, nip: str | None, email: str | None,
+                 sourcedid: str | None) -> str | None: ...
+
+
 def link_hub_identity(issuer: str, sub: str, *, nip: str | None, email: str | None,
                       sourcedid: str | None) -> str | None:
-    """The transcripts package's identity for this LTI user, when it is installed."""
+    """The hub's identity for this LTI user, when a linker is installed."""
+    linker = current_app.extensions.get(IDENTITY_LINKER_EXTENSION)
+    if linker is None:
+        return None  # no registry: the (issuer, sub) user table stands alone
     try:
-        from transcripts.identity import link_lti_user
-    except ImportError:
-        return None  # transcripts not there yet: the (issuer, sub) user table stands alone
-    try:
-        return link_lti_user(issuer, sub, nip=nip, email=email, sourcedid=sourcedid)
+        return linker(issuer, sub, nip=nip, email=email, sourcedid=sourcedid)
     except Exception:  # a linking fault must not lock a learner out of the course
         log.exception("linking LTI user %s of %s to a hub identity failed", sub, issuer)
         return None

@@ -76,3 +76,29 @@ def test_features_use_the_storage_contract_not_an_engine_nor_the_factory(feature
     offenders = {module_name(p): sorted(n for n in imports_of(p) if within(n, *forbidden))
                  for p in modules(feature)}
     assert {m: names for m, names in offenders.items() if names} == {}
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_a_feature_reaches_another_only_through_its_service_module(feature):
+    """Cross-feature needs go through `<feature>.service` or a port the factory installs
+    (lrs.agents.PersonResolver, lti.tool.launch.IdentityLinker), never internals."""
+    others = [f for f in FEATURES if f != feature]
+    offenders = {module_name(p): sorted(n for n in imports_of(p) if within(n, *others)
+                                        and n not in {f"{o}.service" for o in others}
+                                        and n not in others)
+                 for p in modules(feature)}
+    assert {m: names for m, names in offenders.items() if names} == {}
+
+
+def test_importing_a_whole_feature_package_is_not_a_back_door():
+    """`from lrs import service` is fine; `from lrs import statements` would pass the
+    name check above, so a package import must only name the service module."""
+    offenders = []
+    for feature in FEATURES:
+        others = [f for f in FEATURES if f != feature]
+        for path in modules(feature):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.ImportFrom) and node.module in others:
+                    offenders += [f"{module_name(path)}: from {node.module} import {a.name}"
+                                  for a in node.names if a.name != "service"]
+    assert offenders == []
