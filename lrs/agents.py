@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Flask, Response, current_app
 
 from hub.auth import require_scope
 from lrs.documents import etag_of
@@ -37,6 +37,10 @@ class NoLinkedIdentities:
 
     def same_person(self, agent: dict[str, Any]) -> list[dict[str, Any]]:
         return []
+
+
+def set_person_resolver(app: Flask, resolver: PersonResolver) -> None:
+    app.extensions[RESOLVER_EXTENSION] = resolver
 
 
 def current_person_resolver() -> PersonResolver:

@@ -1,10 +1,25 @@
-"""LTI 1.3: the hub as a tool that LMSs launch (lti.tool); the platform role that
-launches partner tools comes later (lti.platform).  Shared: keys, i18n, http."""
+"""LTI 1.3: the hub as a tool that LMSs launch (lti.tool) and as a platform that
+launches partner tools (lti.platform).  Shared: keys, i18n, http.  `init_app` installs
+both roles; `lti.service` holds the ports other features fill."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 from flask.cli import AppGroup
+
+
+def init_app(app: Flask) -> None:
+    """Blueprints and CLI groups of both roles, grade passback as a statement listener,
+    and relayed LMS launches of deep-linked entries launching the partner tool."""
+    from lrs.service import add_statements_listener
+    from lti import platform
+
+    for blueprint in (*blueprints(), *platform.blueprints()):
+        app.register_blueprint(blueprint)
+    for group in (*cli_groups(), platform.cli_group()):
+        app.cli.add_command(group)
+    platform.install(app)
+    add_statements_listener(app, statements_listener())
 
 
 def blueprints() -> list[Blueprint]:

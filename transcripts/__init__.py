@@ -2,14 +2,34 @@
 LTI identifiers), competency frameworks and mapping rules, transcripts kept current
 from the statement feed, the auditor API and verifiable (signed) transcripts.
 
-See docs/transcripts.md.  The app factory wires it: `blueprints()`, the CLI groups of
-`transcripts.cli`, `transcripts.service.on_statements_stored` as a statement listener
-and `transcripts.identity.RegistryResolver` as the Agents resource's resolver.
+See docs/transcripts.md.  `init_app` installs it: the API, admin API and auditor pages,
+the CLI groups of `transcripts.cli`, `transcripts.service.on_statements_stored` as a
+statement listener (HUB_TRANSCRIPTS_SYNC=inline), and the registry behind two ports:
+the Agents resource's PersonResolver and the LTI launch's IdentityLinker.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
+
+
+def init_app(app: Flask) -> None:
+    from lrs.service import add_statements_listener, set_person_resolver
+    from lti.service import set_identity_linker
+    from transcripts import cli
+    from transcripts.identity import RegistryResolver, link_lti_user
+    from transcripts.pages import blueprint as auditor_pages
+    from transcripts.service import on_statements_stored
+
+    for blueprint in (*blueprints(), auditor_pages()):
+        app.register_blueprint(blueprint)
+    cli.register(app)
+    # Which Agents are one civil servant (GET /xapi/agents), and the NIP of an LTI user.
+    set_person_resolver(app, RegistryResolver())
+    set_identity_linker(app, link_lti_user)
+    # Transcripts follow the statement feed after every commit, or in a follower process.
+    if app.extensions["hub.settings"].transcripts_sync == "inline":
+        add_statements_listener(app, on_statements_stored)
 
 
 def blueprints() -> list[Blueprint]:

@@ -130,21 +130,25 @@ def _nip(claims: dict[str, Any]) -> str | None:
     return value or None
 
 
-IDENTITY_LINKER_EXTENSION = "lti.identity_linker"
+_IDENTITY_LINKER = "lti.identity_linker"
 
 
 class IdentityLinker(Protocol):
     """The port through which a launch asks which civil servant (NIP) the LTI user is;
-    the factory installs the transcripts registry's (`transcripts.identity.link_lti_user`)."""
+    transcripts installs its registry's (`transcripts.identity.link_lti_user`)."""
 
     def __call__(self, issuer: str, sub: str, *, nip: str | None, email: str | None,
                  sourcedid: str | None) -> str | None: ...
 
 
+def set_identity_linker(app: Flask, linker: IdentityLinker) -> None:
+    app.extensions[_IDENTITY_LINKER] = linker
+
+
 def link_hub_identity(issuer: str, sub: str, *, nip: str | None, email: str | None,
                       sourcedid: str | None) -> str | None:
     """The hub's identity for this LTI user, when a linker is installed."""
-    linker = current_app.extensions.get(IDENTITY_LINKER_EXTENSION)
+    linker = current_app.extensions.get(_IDENTITY_LINKER)
     if linker is None:
         return None  # no registry: the (issuer, sub) user table stands alone
     try:

@@ -102,3 +102,12 @@ def test_importing_a_whole_feature_package_is_not_a_back_door():
                     offenders += [f"{module_name(path)}: from {node.module} import {a.name}"
                                   for a in node.names if a.name != "service"]
     assert offenders == []
+
+
+def test_the_factory_knows_each_feature_only_by_its_init_app():
+    """create_app lists features and calls their init_app; none of their internals."""
+    from hub import app as factory
+
+    names = {n for n in imports_of(ROOT / "hub" / "app.py") if within(n, *FEATURES)}
+    assert names <= set(FEATURES)
+    assert all(callable(getattr(feature, "init_app", None)) for feature in factory.FEATURES)
