@@ -81,6 +81,8 @@ class TestPlatform:
         self.registration_token = "reg-token-123"
         self.registrations: list[dict] = []
         self.auth_requests: list[dict] = []
+        self.service_requests: list[dict] = []  # AGS/NRPS calls: method, path, headers
+        self.deep_link_responses: list[str] = []  # JWTs posted to the return URL
         self._server = make_server("127.0.0.1", 0, self._wsgi(), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.issuer = self.url
@@ -165,6 +167,20 @@ class TestPlatform:
     def _wsgi(self) -> Flask:
         app = Flask("test-platform")
         platform = self
+
+        @app.before_request
+        def record_service_request():
+            if request.path.startswith(("/ags/", "/nrps/")):
+                platform.service_requests.append({
+                    "method": request.method, "path": request.path,
+                    "accept": request.headers.get("Accept", ""),
+                    "content_type": request.headers.get("Content-Type", ""),
+                    "scopes": platform._bearer_scopes()})
+
+        @app.post("/deep-link-return")
+        def deep_link_return():
+            platform.deep_link_responses.append(request.form.get("JWT", ""))
+            return "links added", 200
 
         @app.get("/jwks")
         def jwks():
