@@ -377,6 +377,20 @@ def test_6_3_verify_bearer_scope(nrps_read):
     assert all(NRPS_SCOPE in r["scopes"] for r in requests)
 
 
+def test_6_3_names_and_roles_after_a_student_launch(app, runner, browser, registered):
+    """The guide's NRPS launch is an instructor's; after a learner's launch the course's
+    service URL is known too, and `lti roster-sync` reads it with the same headers."""
+    browser.platform.members["course-1"] = MEMBERS
+    assert browser.launch(claims=STUDENT).status_code == 303
+    assert not browser.platform.service_requests  # a learner's launch reads no roster
+    result = runner.invoke(args=["lti", "roster-sync", str(registered.id), "course-1"])
+    assert result.exit_code == 0 and "3 members of course-1" in result.output, result.output
+    calls = browser.platform.service_requests
+    assert calls and all(
+        r["accept"] == "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+        and NRPS_SCOPE in r["scopes"] for r in calls)
+
+
 # --- §6.4 Assignment and Grade Services -----------------------------------------------------
 def test_6_4_valid_student_launch_then_the_tool_creates_its_line_item_and_posts_the_score(
         app, client, xapi, browser):
