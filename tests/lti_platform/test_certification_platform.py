@@ -269,7 +269,7 @@ def expected_received(**personal: str) -> Callable[[World, Payload], None]:
     def check(world, p: Payload) -> None:
         # The tool's own library accepted the launch and read exactly what was signed.
         assert p.received == p.claims
-        assert p.received[CLAIM + "resource_link"]["title"] in ("Etika ASN",)
+        assert p.received[CLAIM + "resource_link"]["title"] == "Etika ASN"
         assert p.received[CLAIM + "context"]["title"] == "Orientasi ASN"
         assert p.received[CLAIM + "custom"] == {"modul": "1"}
         for name, value in personal.items():
