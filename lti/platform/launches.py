@@ -257,7 +257,19 @@ def id_token_claims(tool: PartnerTool, intent: LaunchIntent, person: SignedIn,
             "accept_presentation_document_targets": ["iframe", "window"],
             "accept_multiple": True, "auto_create": True, "data": intent.deep_link_data,
             "title": "Katalog Berpijar"}
-    return claims
+    return _trimmed(claims)
+
+
+def _trimmed(value: Any) -> Any:
+    """LMS names and titles come padded; LTI cert §5.1: "There MUST NOT be extra
+    Whitespace before or after any values in the JWT"."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        return {key: _trimmed(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_trimmed(inner) for inner in value]
+    return value
 
 
 def sign(claims: dict[str, Any]) -> str:

@@ -49,7 +49,8 @@ def learner_view(launch: Launch) -> dict[str, Any]:
 def course_view(launch: Launch) -> dict[str, Any]:
     storage = current_storage()
     if not launch.context:
-        return {"context": {}, "links": [], "members": [], "target": _target(launch)}
+        return {"context": {}, "links": [], "members": [], "target": _target(launch),
+                "launch_id": launch.launch_id}
     links = _links(launch)
     members = storage.lti_roster.list_members(launch.platform.id, launch.context["id"])
     users = storage.lti_roster.find_users(launch.issuer, [m.sub for m in members])

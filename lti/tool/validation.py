@@ -12,7 +12,7 @@ adds, in order (LTI Security Framework 1.0 §5.1.3; LTI Core 1.3 §5):
 4. the signature, with the platform JWKS cached in the database and fetched again
    once when an unknown `kid` arrives (platforms rotate keys);
 5. `exp` and `iat` present and within the clock skew, `aud` contains our client id;
-6. the LTI claims: version 1.3.0, a supported message type, deployment id (registered),
+6. the LTI claims: version present and 1.3.0, a supported message type, deployment id (registered),
    roles (may be empty), sub, target link URI, resource link id / deep linking settings;
 7. the nonce: issued by our login for this state, and used only once.
 
@@ -227,8 +227,10 @@ class HubMessageLaunch(FlaskMessageLaunch):
         message_type = body.get(MESSAGE_TYPE)
         if not message_type:
             raise LaunchRejected("missing_message_type")
-        if body.get(VERSION) != "1.3.0":
-            raise LaunchRejected("wrong_version", f"version {body.get(VERSION)!r}")
+        if VERSION not in body:
+            raise LaunchRejected("missing_version")  # LTI Core 1.3 §5.3.3: required
+        if body[VERSION] != "1.3.0":
+            raise LaunchRejected("wrong_version", f"version {body[VERSION]!r}")
         if message_type not in SUPPORTED_MESSAGES:
             raise LaunchRejected("unsupported_message_type", str(message_type))
         if not isinstance(body.get(DEPLOYMENT_ID), str) or not body[DEPLOYMENT_ID]:

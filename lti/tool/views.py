@@ -129,6 +129,24 @@ def refresh_roster(launch_id: str):
     return redirect(url_for(".course", launch_id=launch_id, **outcome), 303)
 
 
+@blueprint.post("/course/<launch_id>/partner")
+def open_partner_as_staff(launch_id: str):
+    """Staff land on the course page; this button launches them, with their LMS roles,
+    into the partner activity the link was deep-linked to (LTI cert §5.1.3: a platform
+    launches instructors too)."""
+    current, _ = _restore(launch_id)
+    if not current.is_staff:
+        abort(403)
+    link = current_storage().lti_roster.get_resource_link(
+        current.platform.id, current.resource_link.get("id", ""))
+    entry, launcher = linked_entry(link), target_launcher()
+    response = launcher(entry, current) if entry is not None and launcher else None
+    if response is None:
+        return rejected("unknown_activity", "this link launches no partner activity",
+                        status=404)
+    return response
+
+
 @blueprint.route("/deep-link/<launch_id>", methods=["GET", "POST"])
 def deep_link(launch_id: str):
     current, flow = _restore(launch_id)

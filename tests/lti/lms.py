@@ -26,6 +26,7 @@ CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 AGS_SCOPES = ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
               "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
               "https://purl.imsglobal.org/spec/lti-ags/scope/score"]
@@ -81,6 +82,9 @@ class TestPlatform:
         self.registration_token = "reg-token-123"
         self.registrations: list[dict] = []
         self.auth_requests: list[dict] = []
+        self.service_requests: list[dict] = []  # AGS/NRPS calls: method, path, headers
+        self.deep_link_responses: list[str] = []  # JWTs posted to the return URL
+        self.links: dict[str, dict] = {}  # resource links made from deep linking responses
         self._server = make_server("127.0.0.1", 0, self._wsgi(), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.issuer = self.url
@@ -98,6 +102,28 @@ class TestPlatform:
                 "auth_login_url": self.url + "/auth?tenant=Bkpsdm", "token_url":
                 self.url + "/token", "jwks_url": self.url + "/jwks",
                 "deployment_ids": [self.deployment_id], **overrides}
+
+    def add_link(self, item: dict[str, Any], context_id: str = "course-1") -> dict:
+        link = {"id": f"dl-link-{len(self.links) + 1}", "title": item.get("title"),
+                "url": item.get("url"), "custom": item.get("custom") or {}}
+        if isinstance(item.get("lineItem"), dict):
+            item_id = f"{self.url}/ags/{context_id}/lineitems/{len(self.line_items) + 1}"
+            self.line_items[item_id] = {**item["lineItem"], "id": item_id,
+                                        "resourceLinkId": link["id"]}
+            link["lineitem"] = item_id
+        self.links[link["id"]] = link
+        return link
+
+    def link_claims(self, link_id: str, context_id: str = "course-1") -> dict[str, Any]:
+        """The claims a launch of a deep-linked resource link carries."""
+        link = self.links[link_id]
+        claims: dict[str, Any] = {
+            CLAIM + "resource_link": {"id": link["id"], "title": link["title"]},
+            CLAIM + "custom": link["custom"], CLAIM + "target_link_uri": link["url"]}
+        if link.get("lineitem"):
+            claims[AGS_CLAIM] = {"scope": AGS_SCOPES, "lineitem": link["lineitem"],
+                                 "lineitems": f"{self.url}/ags/{context_id}/lineitems"}
+        return claims
 
     def rotate_keys(self) -> PlatformKey:
         new = platform_key("platform-key-2")
@@ -165,6 +191,31 @@ class TestPlatform:
     def _wsgi(self) -> Flask:
         app = Flask("test-platform")
         platform = self
+
+        @app.before_request
+        def record_service_request():
+            if request.path.startswith(("/ags/", "/nrps/")):
+                platform.service_requests.append({
+                    "method": request.method, "path": request.path,
+                    "accept": request.headers.get("Accept", ""),
+                    "content_type": request.headers.get("Content-Type", ""),
+                    "scopes": platform._bearer_scopes()})
+
+        @app.post("/deep-link-return")
+        def deep_link_return():
+            """As an LMS does with a Deep Linking response: verify it with the tool's JWKS
+            and make a resource link (and a gradebook column) per ltiResourceLink item."""
+            token = request.form.get("JWT", "")
+            platform.deep_link_responses.append(token)
+            keys = {k["kid"]: k for k in platform.tool_jwks()["keys"]}
+            kid = jwt.get_unverified_header(token).get("kid")
+            if kid not in keys:
+                return "unknown kid", 400
+            claims = jwt.decode(token, JWK(**keys[kid]).export_to_pem(), algorithms=["RS256"],
+                                audience=platform.issuer)
+            for item in claims.get(DL_CLAIM + "content_items", []):
+                platform.add_link(item)
+            return "links added", 200
 
         @app.get("/jwks")
         def jwks():

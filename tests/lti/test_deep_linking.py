@@ -105,3 +105,27 @@ def test_platform_role_can_take_over_the_deep_linked_launch(app, browser):
                                                     200))
     response = browser.launch(claims={CLAIM + "custom": {"catalogue_id": "etika-asn"}})
     assert response.get_data(as_text=True) == "launching etika-asn for learner-1"
+
+
+def test_staff_open_the_deep_linked_partner_activity_from_the_course_page(app, browser):
+    from lti.tool.launch import set_target_launcher
+
+    add_entries(app)
+    set_target_launcher(app, lambda entry, launch: (f"{entry.id} as {launch.roles}", 200))
+    staff = {CLAIM + "custom": {"catalogue_id": "etika-asn"}, CLAIM + "roles": [INSTRUCTOR]}
+    page = browser.follow(browser.launch(claims=staff))
+    assert 'id="open-partner"' in page.get_data(as_text=True)  # staff are not relayed at once
+    opened = browser.client.post(page.request.path + "/partner")
+    assert opened.get_data(as_text=True) == f"etika-asn as {[INSTRUCTOR]}"
+
+
+def test_learners_and_links_without_a_partner_cannot_use_the_staff_button(app, browser):
+    add_entries(app)
+    learner = browser.follow(browser.launch(claims={CLAIM + "custom": {
+        "catalogue_id": "etika-asn"}}))
+    launch_id = learner.request.path.rsplit("/", 1)[1]
+    assert browser.client.post(f"/lti/course/{launch_id}/partner").status_code == 403
+    staff = browser.follow(browser.launch(claims={CLAIM + "roles": [INSTRUCTOR],
+                                                  CLAIM + "resource_link": {"id": "plain"}}))
+    assert 'id="open-partner"' not in staff.get_data(as_text=True)
+    assert browser.client.post(staff.request.path + "/partner").status_code == 404
