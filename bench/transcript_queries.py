@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/transcript_queries.py --engine sqlite
     .venv/bin/python bench/transcript_queries.py --engine postgresql
-    .venv/bin/python bench/transcript_queries.py --engine sqlite --people 5000 --quick   # a smoke run
+    .venv/bin/python bench/transcript_queries.py --engine sqlite --people 5000 --quick # smoke
 
 On a fresh database (a temporary SQLite file, or a new `bench_<hex>` database on the
 local PostgreSQL, dropped afterwards — see bench/hub_process.fresh_database), in one

@@ -7,6 +7,7 @@ import pytest
 
 from hub.app import create_app
 from lrs.service import statements_after
+from lti.service import set_identity_linker
 from tests.lti.lms import CLAIM
 
 
@@ -42,16 +43,14 @@ def test_launch_without_context_records_the_lms_as_the_only_grouping(app, browse
 
 
 def test_launch_links_the_user_to_a_hub_identity_with_nip_email_and_sourcedid(
-        app, browser, monkeypatch):
-    import transcripts.identity
-
+        app, browser):
     calls = []
 
     def link_lti_user(issuer, sub, *, nip=None, email=None, sourcedid=None):
         calls.append((issuer, sub, nip, email, sourcedid))
         return nip
 
-    monkeypatch.setattr(transcripts.identity, "link_lti_user", link_lti_user, raising=False)
+    set_identity_linker(app, link_lti_user)
     browser.launch(claims={CLAIM + "custom": {"nip": "199001012015011001"},
                            CLAIM + "lis": {"person_sourcedid": "SIS-42"}})
     assert calls == [(browser.platform.issuer, "learner-1", "199001012015011001",
@@ -62,23 +61,18 @@ def test_launch_links_the_user_to_a_hub_identity_with_nip_email_and_sourcedid(
     assert user.hub_identity == "199001012015011001" and user.nip == "199001012015011001"
 
 
-def test_custom_nip_that_is_not_18_digits_is_not_passed_on(app, browser, monkeypatch):
-    import transcripts.identity
-
+def test_custom_nip_that_is_not_18_digits_is_not_passed_on(app, browser):
     seen = []
-    monkeypatch.setattr(transcripts.identity, "link_lti_user",
-                        lambda issuer, sub, **kw: seen.append(kw["nip"]), raising=False)
+    set_identity_linker(app, lambda issuer, sub, **kw: seen.append(kw["nip"]))
     browser.launch(claims={CLAIM + "custom": {"nip": "$User.nip"}})
     assert seen == [None]
 
 
-def test_failing_identity_link_does_not_block_the_launch(browser, monkeypatch):
-    import transcripts.identity
-
+def test_failing_identity_link_does_not_block_the_launch(app, browser):
     def broken(*args, **kwargs):
         raise RuntimeError("identity store down")
 
-    monkeypatch.setattr(transcripts.identity, "link_lti_user", broken, raising=False)
+    set_identity_linker(app, broken)
     assert browser.launch().status_code == 303
 
 

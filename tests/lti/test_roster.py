@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lti.http import next_link
+from lti.service import set_identity_linker
 from tests.lti.lms import CLAIM, INSTRUCTOR, LEARNER, NRPS_CLAIM
 
 MEMBERS = [
@@ -28,13 +29,9 @@ def test_instructor_sees_every_member_including_those_who_never_launched(browser
     assert "Inactive" in page
 
 
-def test_roster_links_members_to_hub_identities(app, browser, monkeypatch):
-    import transcripts.identity
-
+def test_roster_links_members_to_hub_identities(app, browser):
     seen = []
-    monkeypatch.setattr(transcripts.identity, "link_lti_user",
-                        lambda issuer, sub, **kw: seen.append((sub, kw["email"])) or None,
-                        raising=False)
+    set_identity_linker(app, lambda issuer, sub, **kw: seen.append((sub, kw["email"])) or None)
     browser.platform.members["course-1"] = MEMBERS
     browser.launch(claims=TEACHER)
     assert ("learner-2", "agus@example.go.id") in seen and len(seen) == 1 + len(MEMBERS)
