@@ -153,18 +153,24 @@ def _check_assertion(tool: PartnerTool, assertion: str) -> dict[str, Any]:
     return claims
 
 
-def _scopes(tool: PartnerTool, requested: str) -> list[str]:
+# AGS 2.0 §3.1: a tool that may manage line items may read them.
+_IMPLIED_SERVICES = {"lineitem": ("lineitem.readonly",)}
+
+
+def granted_scopes(tool: PartnerTool, requested: str) -> list[str]:
+    """The part of `requested` this tool may hold, in the order asked (RFC 6749 §3.3:
+    the server may grant less than asked and says what it granted in `scope`)."""
     scopes = list(dict.fromkeys(requested.split()))
     if not scopes:
         raise OAuthError("invalid_scope", "name the scopes wanted")
-    known = set(SERVICE_SCOPES.values())
-    allowed = {SERVICE_SCOPES[s] for s in tool.services}
-    for scope in scopes:
-        if scope not in known:
-            raise OAuthError("invalid_scope", f"unknown scope {scope}")
-        if scope not in allowed:
-            raise OAuthError("invalid_scope", f"this tool may not use {scope}")
-    return scopes
+    services = set(tool.services)
+    services |= {implied for s in tool.services for implied in _IMPLIED_SERVICES.get(s, ())}
+    allowed = {SERVICE_SCOPES[s] for s in services if s in SERVICE_SCOPES}
+    granted = [scope for scope in scopes if scope in allowed]
+    if not granted:
+        raise OAuthError("invalid_scope", "none of the scopes asked for is one this tool may "
+                         f"use ({' '.join(sorted(allowed)) or 'none'})")
+    return granted
 
 
 def issue_token(form: dict[str, str]) -> IssuedToken:
@@ -177,7 +183,7 @@ def issue_token(form: dict[str, str]) -> IssuedToken:
                          "client_assertion")
     tool = _client(form["client_assertion"], form.get("client_id"))
     _check_assertion(tool, form["client_assertion"])
-    scopes = _scopes(tool, form.get("scope", ""))
+    scopes = granted_scopes(tool, form.get("scope", ""))
     ttl = current_settings().lti_platform_token_ttl
     now = int(time.time())
     key = _platform_key()
@@ -185,7 +191,8 @@ def issue_token(form: dict[str, str]) -> IssuedToken:
                         "scope": " ".join(scopes), "iat": now, "exp": now + ttl,
                         "jti": secrets.token_urlsafe(16)},
                        key.private_pem, algorithm="RS256", headers={"kid": key.kid})
-    log.info("access token for tool %s (%s): %s", tool.id, tool.client_id, " ".join(scopes))
+    log.info("access token for tool %s (%s): granted %s of %s", tool.id, tool.client_id,
+             " ".join(scopes), form.get("scope", ""))
     return IssuedToken(access_token=token, scope=" ".join(scopes), expires_in=ttl)
 
 
