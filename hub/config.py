@@ -54,6 +54,7 @@ class Settings:
     transcript_issuer_name: str = "Berpijar Learning Hub"
     transcripts_sync: str = "inline"  # or "follower" (docs/transcripts.md)
     lti_clock_skew: int = 60
+    timestamp_future_skew: int = 300  # seconds a score's timestamp may lie ahead of now
     lti_launch_ttl: int = 3600
     lti_jwks_cache_seconds: int = 86400
     lti_http_timeout: int = 10
@@ -170,6 +171,8 @@ def validate(settings: Settings) -> None:
     _validate_transcripts(settings)
     if not 0 <= settings.lti_clock_skew <= 300:
         raise ConfigError("HUB_LTI_CLOCK_SKEW must be between 0 and 300 seconds")
+    if not 0 <= settings.timestamp_future_skew <= 86400:
+        raise ConfigError("HUB_TIMESTAMP_FUTURE_SKEW must be between 0 and 86400 seconds")
     for name in ("lti_launch_ttl", "lti_jwks_cache_seconds", "lti_http_timeout",
                  "lti_grade_max_attempts", "lti_grade_retry_seconds",
                  "lti_platform_token_ttl", "lti_platform_session_ttl"):

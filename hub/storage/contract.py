@@ -1034,9 +1034,11 @@ class LtiPlatformGradebookStore(Protocol):
     def query_line_items(self, query: LineItemQuery) -> list[PlatformLineItem]:
         """Ordered by id, after `after_id`, at most `limit`."""
 
-    def save_result(self, result: PlatformResult) -> bool:
+    def save_result(self, result: PlatformResult, *,
+                    implausible_after: datetime | None = None) -> bool:
         """Store the score unless one with the same or a later timestamp is stored for
-        the same line item and user (atomically); False when it was not stored."""
+        the same line item and user (atomically); False when it was not stored.  A stored
+        score dated after `implausible_after` is replaced whatever the new timestamp."""
 
     def list_results(self, line_item_id: int, *, user_id: str | None = None,
                      after_sub: str | None = None, limit: int = 100) -> list[PlatformResult]:

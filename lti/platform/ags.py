@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.errors import BadRequest, Conflict, NotFound
@@ -244,7 +244,13 @@ def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> l
     # A score equal to the saved one is the tool sending it again, perhaps because the
     # hub died after saving it and before recording it.  Statement ids derive from the
     # score, so recording again completes what was missing and duplicates nothing.
-    if not storage.lti_platform_gradebook.save_result(result) and not _is_retry_of_stored(
+    horizon = datetime.now(UTC) + timedelta(seconds=current_settings().timestamp_future_skew)
+    if score.timestamp > horizon:
+        raise BadRequest(f"timestamp {score.timestamp.isoformat()} is in the future (more "
+                         f"than {current_settings().timestamp_future_skew} s ahead of the "
+                         "hub's clock)", pointer="/timestamp")
+    if not storage.lti_platform_gradebook.save_result(
+            result, implausible_after=horizon) and not _is_retry_of_stored(
             item.id, result):
         # AGS 2.0 §3.4.9: a score not newer than the stored one must not replace it.
         raise Conflict("a score with the same or a later timestamp is already recorded "

@@ -155,3 +155,37 @@ def test_a_failing_score_records_failed(hub, launched, headers):  # noqa: F811
     assert "failed" in verbs and "passed" not in verbs
     assert verbs["scored"]["result"]["success"] is False
     assert "result" not in verbs["failed"]  # one result per score (one LMS grade)
+
+
+def test_a_score_dated_beyond_the_future_skew_is_400_and_stores_nothing(
+        hub, launched, headers):  # noqa: F811
+    item = launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    for when in (datetime(9999, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(hours=1)):
+        response = requests.post(item + "/scores", json=score(launched["sub"], when),
+                                 headers=headers)
+        assert response.status_code == 400
+        assert response.json()["error"]["pointer"] == "/timestamp"
+    assert requests.get(item + "/results", headers=headers).json() == []
+    slightly_ahead = datetime.now(UTC) + timedelta(seconds=30)  # within HUB_TIMESTAMP_FUTURE_SKEW
+    assert requests.post(item + "/scores", json=score(launched["sub"], slightly_ahead),
+                         headers=headers).status_code == 204
+
+
+def test_a_far_future_score_stored_before_the_check_does_not_block_later_ones(
+        hub, launched, headers):  # noqa: F811
+    from dataclasses import replace
+
+    item = launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    assert requests.post(item + "/scores", json=score(launched["sub"], datetime.now(UTC)),
+                         headers=headers).status_code == 204
+    item_id = int(item.rstrip("/").rsplit("/", 1)[1])
+    with hub.context():
+        gradebook = hub.storage.lti_platform_gradebook
+        [stored] = gradebook.list_results(item_id, user_id=launched["sub"])
+        far = replace(stored, timestamp=datetime(9999, 12, 31, tzinfo=UTC), score_given=1.0)
+        assert gradebook.save_result(far)  # as an older hub would have kept it
+    later = requests.post(item + "/scores", json=score(launched["sub"], datetime.now(UTC),
+                                                       scoreGiven=8), headers=headers)
+    assert later.status_code == 204
+    results = requests.get(item + "/results", headers=headers).json()
+    assert [(r["userId"], r["resultScore"]) for r in results] == [(launched["sub"], 8)]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import (
@@ -297,7 +297,8 @@ class SqlLtiPlatformGradebookStore:
         with self._engine.connect() as conn:
             return [_item(row) for row in conn.execute(statement)]
 
-    def save_result(self, result: PlatformResult) -> bool:
+    def save_result(self, result: PlatformResult, *,
+                    implausible_after: datetime | None = None) -> bool:
         values = {"line_item_id": result.line_item_id, "sub": result.sub,
                   "score_given": result.score_given, "score_maximum": result.score_maximum,
                   "comment": result.comment, "activity_progress": result.activity_progress,
@@ -305,12 +306,16 @@ class SqlLtiPlatformGradebookStore:
                   "timestamp": utc(result.timestamp), "updated": utc(result.updated)}
         with self._engine.begin() as conn:
             statement = upsert(conn, results).values(**values)
-            # AGS 2.0 §3.4.9: never replace a result with a score that is not newer.
+            # AGS 2.0 §3.4.9: never replace a result with a score that is not newer; a
+            # stored far-future timestamp (accepted before it was checked) blocks nothing.
+            newer = results.c.timestamp < statement.excluded.timestamp
+            if implausible_after is not None:
+                newer = or_(newer, results.c.timestamp > utc(implausible_after))
             stored = conn.execute(statement.on_conflict_do_update(
                 index_elements=[results.c.line_item_id, results.c.sub],
                 set_={k: statement.excluded[k] for k in values
                       if k not in ("line_item_id", "sub")},
-                where=results.c.timestamp < statement.excluded.timestamp,
+                where=newer,
             ).returning(results.c.sub)).first()
         return stored is not None
 
