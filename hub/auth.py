@@ -34,7 +34,14 @@ XAPI_SCOPES = frozenset(
      "state", "define", "profile"}
 )
 HUB_ROLES = frozenset({"auditor", "admin"})
-ALL_SCOPES = XAPI_SCOPES | HUB_ROLES
+# Operators only: void a statement stored under another authority (docs/security.md,
+# Voiding).  Never implied by `all`: it must be granted by name.
+VOID_ANY_SCOPE = "statements/void/any"
+OPERATOR_SCOPES = frozenset({VOID_ANY_SCOPE})
+ALL_SCOPES = XAPI_SCOPES | HUB_ROLES | OPERATOR_SCOPES
+# Account names the hub stamps on the statements its own components record (lti.tool,
+# lti.platform): no partner credential may carry them, or it could void or forge them.
+HUB_AUTHORITY_PREFIXES = ("hub:", "lti-tool:")
 
 # What each scope also grants (xAPI 1.0.3 Communication 4.2 "OAuth Scope").
 _IMPLIED = {
@@ -126,6 +133,10 @@ def _check_authority(agent: Any) -> None:
         raise ValueError("authority account needs a homePage and a name")
     if present == ["mbox"] and not str(agent["mbox"]).startswith("mailto:"):
         raise ValueError("authority mbox must be a mailto: IRI")
+    if present == ["account"] and account["name"].lower().startswith(HUB_AUTHORITY_PREFIXES):
+        raise ValueError(f"authority account name {account['name']!r} is reserved for the hub's "
+                         f"own components (names starting with "
+                         f"{' or '.join(HUB_AUTHORITY_PREFIXES)}); choose another")
 
 
 def verify(store: CredentialStore, key: str, secret: str) -> Credential | None:
