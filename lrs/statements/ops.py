@@ -119,7 +119,7 @@ def _check_voiding(store: StatementStore, records, *, voids_any: bool) -> None:
         if found is not None and found.voiding_target:
             raise BadRequest("a voiding statement cannot void another voiding statement",
                              pointer=pointer, rule="xAPI 1.0.3 Data 2.3.2")
-        owner = agent_key(known[target].document["authority"]) if target in known else None
+        owner = (agent_key(known[target].document["authority"]) or "") if target in known else None
         if owner is not None and not voids_any and owner != records[position].authority_key:
             raise Forbidden(f"statement {target} was stored under another authority; a "
                             "credential voids only statements stored under its own authority",
