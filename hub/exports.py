@@ -7,7 +7,8 @@ as text (OWASP "CSV Injection"; ASVS 5.0 V1.2.10): see docs/security.md, "Export
 - Text starting with a formula trigger (`=`, `+`, `-`, `@`, tab, CR, LF, NUL, or their
   full-width forms), also after leading spaces, gets a leading `'`.
 - Text made only of digits (an 18-digit NIP, a code with leading zeros) gets the same `'`,
-  so it neither becomes a rounded number nor loses its leading zeros.
+  so it neither becomes a rounded number nor loses its leading zeros; text starting with
+  `'` gets one too, so a program reading the file strips exactly one `'` from text cells.
 - Every text cell is quoted (RFC 4180 2.6/2.7), so a `,` or `;` inside it never starts a
   new cell, whichever separator the spreadsheet's locale assumes (Indonesian Excel: `;`).
 - Real numbers (int, float, Decimal: JP, scores, years, counts) stay unquoted numbers,
@@ -25,8 +26,8 @@ from typing import Any
 
 # Excel in Indonesian locales opens UTF-8 CSV correctly only with a byte order mark.
 BOM = "\ufeff"
-# What makes a spreadsheet read a cell as a formula (OWASP: = + - @ tab CR; ASVS adds NUL;
-# Excel in East Asian locales also takes the full-width forms).
+# What makes a spreadsheet read a cell as a formula (OWASP: = + - @ tab CR; ASVS adds NUL);
+# LF and the full-width forms cost nothing to include, in case some program takes them.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0",
                     "\uff1d", "\uff0b", "\uff0d", "\uff20")
 TEXT_MARK = "'"
@@ -43,7 +44,9 @@ def spreadsheet_cell(value: Any) -> Cell:
     if isinstance(value, int | Decimal) or (isinstance(value, float) and math.isfinite(value)):
         return value
     text = str(value)
-    if text.lstrip(" ").startswith(FORMULA_TRIGGERS) or (text.isascii() and text.isdigit()):
+    # Text already starting with the mark gets one more, so a reader strips exactly one.
+    if text.lstrip(" ").startswith(FORMULA_TRIGGERS) or text.startswith(TEXT_MARK) \
+            or (text.isascii() and text.isdigit()):
         return TEXT_MARK + text
     return text
 

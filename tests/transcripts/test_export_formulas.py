@@ -171,3 +171,9 @@ def test_digit_text_such_as_a_nip_keeps_its_digits_as_text():
     assert spreadsheet_cell("199001012015032001") == "'199001012015032001"
     assert spreadsheet_cell("007") == "'007"
     assert spreadsheet_cell("2026-03-14") == "2026-03-14"  # a date is data, left alone
+
+
+def test_text_starting_with_the_mark_gets_another_so_one_strip_gives_it_back():
+    for value in ("'quoted", "=1+1", "199001012015032001", "Biro SDM"):
+        cell = spreadsheet_cell(value)
+        assert (cell[1:] if cell.startswith("'") else cell) == value
