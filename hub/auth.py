@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ _IMPLIED = {
     "state": {"state/read"},
     "profile": {"profile/read"},
 }
+
+log = logging.getLogger(__name__)
 
 REALM = 'Basic realm="Berpijar Learning Hub", charset="UTF-8"'
 
@@ -111,6 +114,9 @@ def issue_credential(
         created_at=datetime.now(UTC),
     )
     store.insert_credential(credential)
+    if scopes & OPERATOR_SCOPES:  # rare and powerful: leave a trace of every grant
+        log.warning("credential %s (%s, %s) holds operator scope(s) %s", key, name, owner,
+                    ", ".join(sorted(scopes & OPERATOR_SCOPES)))
     return IssuedCredential(credential, secret)
 
 

@@ -164,3 +164,26 @@ def test_the_operator_scope_is_granted_only_by_name(client, make_credential):
         "name": "Operator", "owner": "Hub", "scopes": ["statements/write", VOID_ANY_SCOPE]})
     assert response.status_code == 201
     assert VOID_ANY_SCOPE in response.json["scopes"]
+
+
+def test_a_foreign_void_by_put_is_refused_and_not_stored(client, partners):
+    mine, theirs = partners
+    [target] = post(client, mine, make_statement()).json
+    void_id = str(uuid.uuid4())
+    response = client.put(f"{URL}?statementId={void_id}", data=json.dumps(voiding(target)),
+                          content_type="application/json", headers=theirs)
+    assert response.status_code == 403
+    assert fetch(client, theirs, void_id).status_code == 404
+    assert fetch(client, mine, target).status_code == 200
+
+
+def test_granting_the_operator_scope_is_logged(runner, storage, caplog):
+    with caplog.at_level("WARNING", logger="hub.auth"):
+        result = runner.invoke(args=["credentials", "create", "--name", "Operator", "--owner",
+                                     "Hub", "--scope", "statements/write",
+                                     "--scope", VOID_ANY_SCOPE])
+    assert result.exit_code == 0, result.output
+    [credential] = storage.credentials.list_credentials()
+    assert VOID_ANY_SCOPE in credential.scopes
+    assert any(credential.key in r.getMessage() and VOID_ANY_SCOPE in r.getMessage()
+               for r in caplog.records)
