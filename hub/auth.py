@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,7 +33,14 @@ XAPI_SCOPES = frozenset(
      "state", "define", "profile"}
 )
 HUB_ROLES = frozenset({"auditor", "admin"})
-ALL_SCOPES = XAPI_SCOPES | HUB_ROLES
+# Operators only: void a statement stored under another authority (docs/security.md,
+# Voiding).  Never implied by `all`: it must be granted by name.
+VOID_ANY_SCOPE = "statements/void/any"
+OPERATOR_SCOPES = frozenset({VOID_ANY_SCOPE})
+ALL_SCOPES = XAPI_SCOPES | HUB_ROLES | OPERATOR_SCOPES
+# Account names the hub stamps on the statements its own components record (lti.tool,
+# lti.platform): no partner credential may carry them, or it could void or forge them.
+HUB_AUTHORITY_PREFIXES = ("hub:", "lti-tool:")
 
 # What each scope also grants (xAPI 1.0.3 Communication 4.2 "OAuth Scope").
 _IMPLIED = {
@@ -43,6 +51,8 @@ _IMPLIED = {
     "state": {"state/read"},
     "profile": {"profile/read"},
 }
+
+log = logging.getLogger(__name__)
 
 REALM = 'Basic realm="Berpijar Learning Hub", charset="UTF-8"'
 
@@ -102,6 +112,9 @@ def issue_credential(
         created_at=datetime.now(UTC),
     )
     store.insert_credential(credential)
+    if scopes & OPERATOR_SCOPES:  # rare and powerful: leave a trace of every grant
+        log.warning("credential %s (%s, %s) holds operator scope(s) %s", key, name, owner,
+                    ", ".join(sorted(scopes & OPERATOR_SCOPES)))
     return IssuedCredential(credential, secret)
 
 
@@ -124,6 +137,10 @@ def _check_authority(agent: Any) -> None:
         raise ValueError("authority account needs a homePage and a name")
     if present == ["mbox"] and not str(agent["mbox"]).startswith("mailto:"):
         raise ValueError("authority mbox must be a mailto: IRI")
+    if present == ["account"] and account["name"].lower().startswith(HUB_AUTHORITY_PREFIXES):
+        raise ValueError(f"authority account name {account['name']!r} is reserved for the hub's "
+                         f"own components (names starting with "
+                         f"{' or '.join(HUB_AUTHORITY_PREFIXES)}); choose another")
 
 
 def verify(store: CredentialStore, key: str, secret: str) -> Credential | None:

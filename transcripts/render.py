@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from hub.exports import BOM
+from hub.exports import csv_line as _csv_line
 from hub.storage.contract import (
     AccessEntry,
     Competency,
@@ -112,18 +112,10 @@ def access_json(entry: AccessEntry) -> dict[str, Any]:
 
 
 # --- CSV ------------------------------------------------------------------------------
-# Excel in Indonesian locales opens UTF-8 CSV correctly only with a byte order mark.
-BOM = "\ufeff"
+# Every cell goes through hub.exports: no formula reaches an auditor's spreadsheet (issue 13.2).
 STANDING_COLUMNS = ["nip", "nama", "jenis_pegawai", "instansi", "unit_kerja", "tahun",
                     "total_jp", "jp_teknis", "jp_manajerial", "jp_sosial_kultural",
                     "jp_tanpa_pemetaan", "jumlah_kegiatan", "jp_wajib", "memenuhi"]
-
-
-def _csv_line(values: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(
-        ["" if v is None else v for v in values])
-    return buffer.getvalue()
 
 
 def _yes_no(value: bool | None) -> str:

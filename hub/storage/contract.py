@@ -96,6 +96,8 @@ class StatementRecord:
     index: frozenset[IndexEntry]
     object_statement_id: str | None = None  # StatementRef target: inherits its index
     voiding_target: str | None = None  # set on statements with the "voided" verb
+    # Operator scope statements/void/any: the target may belong to another authority.
+    voids_any_authority: bool = False
     attachment_hashes: tuple[str, ...] = ()
     activity_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -150,7 +152,9 @@ class StatementStore(Protocol):
 
         Ids already stored with the same comparison digest are skipped; a different
         digest raises StatementConflict and stores nothing.  Targets of voiding
-        records are marked voided, also when the target arrives after the voiding.
+        records are marked voided when they were stored under the voiding record's
+        authority_key (any authority with `voids_any_authority`), also when the target
+        arrives after the voiding (then only under the same authority_key).
         With `merge_definition`, the records' activity definitions are learned in the
         same transaction (see ActivityStore.upsert_activity_definitions).
         """

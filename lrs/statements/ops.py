@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hub.auth import effective_scopes
+from hub.auth import VOID_ANY_SCOPE, effective_scopes
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
 from hub.storage.contract import (
     Attachment,
@@ -27,6 +27,9 @@ from lrs.statements.signatures import verify_signatures
 # How far behind "now" the hub promises completeness (X-Experience-API-Consistent-Through):
 # a PostgreSQL writer may commit a statement whose `stored` was taken a moment earlier.
 CONSISTENCY_MARGIN = timedelta(seconds=1)
+# The hub's own rule (issue 13.1), named in the 403 so a partner can look it up.
+VOID_OWN_RULE = "hub: a credential voids only statements stored under its own authority " \
+    "(docs/security.md, Voiding)"
 
 
 @dataclass(frozen=True)
@@ -59,15 +62,18 @@ def store_statements(
     # `stored` is served with millisecond precision; keep the column equal to what
     # clients see so that since/until with a served value are exact.
     stored = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    can_define = "define" in effective_scopes(credential.scopes)
+    held = effective_scopes(credential.scopes)
+    can_define = "define" in held
+    voids_any = VOID_ANY_SCOPE in held
     records = []
     for statement in received:
         full = complete_statement(statement, version=submission.version, stored=stored,
                                   authority=credential.authority)
         hashes = tuple(a["sha2"] for a in full.get("attachments") or () if a["sha2"] in used_hashes)
         records.append(build_record(full, received=statement, stored=stored,
-                                    attachment_hashes=hashes, learn_definitions=can_define))
-    _check_voiding(store, records)
+                                    attachment_hashes=hashes, learn_definitions=can_define,
+                                    voids_any_authority=voids_any))
+    _check_voiding(store, records, voids_any=voids_any)
     try:
         fresh = store.insert_statements(records,
                                         [submission.attachments[h] for h in used_hashes],
@@ -99,19 +105,25 @@ def _reject_duplicate_ids(statements: Sequence[dict[str, Any]]) -> None:
         seen.add(statement_id)
 
 
-def _check_voiding(store: StatementStore, records) -> None:
-    """xAPI 1.0.3 Data 2.3.2: a voiding statement's target cannot be a voiding statement."""
+def _check_voiding(store: StatementStore, records, *, voids_any: bool) -> None:
+    """xAPI 1.0.3 Data 2.3.2: a voiding statement's target cannot be a voiding statement;
+    and a partner voids only statements its own authority stored (docs/security.md)."""
     targets = {r.voiding_target: position for position, r in enumerate(records) if r.voiding_target}
     if not targets:
         return
     in_batch = {r.id: r for r in records}
     known = store.find_statements(t for t in targets if t not in in_batch)
     for target, position in targets.items():
+        pointer = f"/{position}/object/id" if len(records) > 1 else "/object/id"
         found = in_batch.get(target) or known.get(target)
         if found is not None and found.voiding_target:
             raise BadRequest("a voiding statement cannot void another voiding statement",
-                             pointer=f"/{position}/object/id" if len(records) > 1 else "/object/id",
-                             rule="xAPI 1.0.3 Data 2.3.2")
+                             pointer=pointer, rule="xAPI 1.0.3 Data 2.3.2")
+        owner = (agent_key(known[target].document["authority"]) or "") if target in known else None
+        if owner is not None and not voids_any and owner != records[position].authority_key:
+            raise Forbidden(f"statement {target} was stored under another authority; a "
+                            "credential voids only statements stored under its own authority",
+                            pointer=pointer, rule=VOID_OWN_RULE)
 
 
 # --- reads -------------------------------------------------------------------

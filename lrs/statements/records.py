@@ -233,6 +233,7 @@ def activity_definitions(statement: dict[str, Any]) -> dict[str, dict[str, Any]]
 def build_record(
     statement: dict[str, Any], *, received: dict[str, Any], stored: datetime,
     attachment_hashes: tuple[str, ...], learn_definitions: bool,
+    voids_any_authority: bool = False,
 ) -> StatementRecord:
     target = statement["object"]
     ref = target["id"].lower() if target.get("objectType") == "StatementRef" else None
@@ -245,6 +246,7 @@ def build_record(
         index=index_entries(statement),
         object_statement_id=ref,
         voiding_target=ref if statement["verb"]["id"] == VOIDED_VERB else None,
+        voids_any_authority=voids_any_authority,
         attachment_hashes=attachment_hashes,
         # xAPI 1.0.3 Communication 4.2 `define`: without it ids are learned, definitions not.
         activity_definitions={

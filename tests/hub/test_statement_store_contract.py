@@ -76,6 +76,31 @@ def test_target_arriving_after_its_voiding_statement_is_voided(storage):
     assert storage.statements.find_statements([target_id])[target_id].voided is True
 
 
+def test_voiding_reaches_only_targets_stored_under_the_same_authority(storage):
+    # issue 13.1: the store holds the rule too, for a target stored between check and insert.
+    target = record(make_statement())
+    storage.statements.insert_statements([target])
+    storage.statements.insert_statements([record(voiding(target.id), authority=OTHER_AUTHORITY)])
+    assert storage.statements.find_statements([target.id])[target.id].voided is False
+
+
+def test_a_record_marked_voids_any_authority_voids_another_authoritys_target(storage):
+    from dataclasses import replace
+
+    target = record(make_statement())
+    storage.statements.insert_statements([target])
+    void = replace(record(voiding(target.id), authority=OTHER_AUTHORITY), voids_any_authority=True)
+    storage.statements.insert_statements([void])
+    assert storage.statements.find_statements([target.id])[target.id].voided is True
+
+
+def test_target_arriving_after_another_authoritys_voiding_is_not_voided(storage):
+    target_id = str(uuid.uuid4())
+    storage.statements.insert_statements([record(voiding(target_id), authority=OTHER_AUTHORITY)])
+    storage.statements.insert_statements([record(make_statement(id=target_id))])
+    assert storage.statements.find_statements([target_id])[target_id].voided is False
+
+
 def test_a_voiding_statement_is_never_voided(storage):
     first = record(voiding(str(uuid.uuid4())))
     storage.statements.insert_statements([first])

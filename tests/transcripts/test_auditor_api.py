@@ -89,13 +89,14 @@ def test_the_agency_report_exports_everyone_under_20_jp_as_csv(learning_year, au
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["nip", "nama", "jenis_pegawai"]
-    assert [(r[0], r[6], r[-1]) for r in rows[1:]] == [(DEDI, "0", "tidak")]
+    # A NIP is written as text (a leading ', hub.exports), so Excel keeps its 18 digits.
+    assert [(r[0], r[6], r[-1]) for r in rows[1:]] == [("'" + DEDI, "0", "tidak")]
 
 
 def test_a_transcript_exports_as_csv_with_its_statements(learning_year, auditor_get):
     response = auditor_get(f"/api/transcripts/people/{SITI}/transcripts/2026", format="csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][:2] == ["nip", SITI]
+    assert rows[0][:2] == ["nip", "'" + SITI]
     assert rows[1][:3] == ["tanggal", "kegiatan", "id_kegiatan"]
     assert rows[2][2] == KEUANGAN and rows[2][6] == "24"
 

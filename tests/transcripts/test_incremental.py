@@ -110,7 +110,7 @@ def test_incremental_and_rebuilt_transcripts_agree(engine, request, tmp_path_fac
         load_framework(app)
         client = app.test_client()
         partners = [partner(app, "Akademi Digital LAN"), partner(app, "LMS BPSDM Jabar")]
-        sent: list[str] = []
+        sent: list[tuple[str, int]] = []  # (statement id, partner that sent it)
         roster_loaded = rules_loaded = False
         for item in events:
             if item[0] == "send":
@@ -128,11 +128,12 @@ def test_incremental_and_rebuilt_transcripts_agree(engine, request, tmp_path_fac
                 response = client.post("/xapi/statements", json=batch, headers=partners[who])
                 listeners[:] = saved
                 assert response.status_code == 200
-                sent += response.json
+                sent += [(statement_id, who) for statement_id in response.json]
             elif item[0] == "void" and sent:
-                target = sent[item[1] % len(sent)]
+                # A partner voids only its own statements (issue 13.1): the sender voids.
+                target, who = sent[item[1] % len(sent)]
                 response = client.post("/xapi/statements", json=voiding(target),
-                                       headers=partners[0])
+                                       headers=partners[who])
                 assert response.status_code in (200, 400)  # voiding a voiding is refused
             elif item[0] == "roster" and not roster_loaded:
                 load_roster(app)

@@ -366,7 +366,7 @@ def test_the_search_downloads_every_match_as_csv(learning_year, signed_in, monke
     assert response.headers["Content-Disposition"] == 'attachment; filename="asn-2026.csv"'
     rows = csv_rows(response)
     assert rows[0][:3] == ["nip", "nama", "jenis_pegawai"]
-    assert [r[0] for r in rows[1:]] == [DEDI, BUDI]
+    assert [r[0] for r in rows[1:]] == ["'" + DEDI, "'" + BUDI]  # NIPs as text (hub.exports)
 
 
 def test_a_nip_typed_in_the_search_opens_the_transcript(learning_year, signed_in):
@@ -438,7 +438,7 @@ def test_the_transcript_downloads_as_csv_and_pdf_and_both_are_logged(siti_learni
     assert data.headers["Content-Disposition"] == (
         f'attachment; filename="transkrip-{SITI}-2026.csv"')
     rows = csv_rows(data)
-    assert rows[0][:6] == ["nip", SITI, "nama", "Siti Rahmawati", "tahun", "2026"]
+    assert rows[0][:6] == ["nip", "'" + SITI, "nama", "Siti Rahmawati", "tahun", "2026"]
     assert len(rows) == 2 + 4
     document = signed_in.get(f"/auditor/people/{SITI}/2026/transcript.pdf")
     assert document.mimetype == "application/pdf"
@@ -515,7 +515,7 @@ def test_an_agency_without_people_says_so(registry, signed_in):
 def test_the_agency_report_downloads_as_csv_and_pdf(learning_year, signed_in, storage):
     data = signed_in.get(f"/auditor/agency/report.csv?agency={JABAR}&year=2026")
     assert data.headers["Content-Disposition"] == 'attachment; filename="belum-20-jp-2026.csv"'
-    assert [(r[0], r[6], r[-1]) for r in csv_rows(data)[1:]] == [(DEDI, "0", "tidak")]
+    assert [(r[0], r[6], r[-1]) for r in csv_rows(data)[1:]] == [("'" + DEDI, "0", "tidak")]
     document = signed_in.get(f"/auditor/agency/report.pdf?agency={JABAR}&year=2026",
                              headers={"Accept-Language": "en"})
     assert document.mimetype == "application/pdf"
@@ -566,7 +566,7 @@ def test_an_auditor_limited_to_an_agency_sees_only_its_people(learning_year, cli
         alert(client.get(f"/auditor/people/{SITI}/2026"))
     assert client.get(f"/auditor/people/{ANI}/2026").status_code == 200
     csv_nips = [r[0] for r in csv_rows(client.get("/auditor/people.csv?year=2026"))[1:]]
-    assert csv_nips == [DEDI, ANI]
+    assert csv_nips == ["'" + DEDI, "'" + ANI]
     assert SITI not in {e.subject for e in entries(storage)}
 
 

@@ -146,18 +146,27 @@ class SqlStatementStore:
 
     @staticmethod
     def _apply_voiding(conn: Connection, records: list[StatementRecord]) -> None:
-        # xAPI Data 2.3.2: a voiding statement cannot itself be voided.
-        targets = [r.voiding_target for r in records if r.voiding_target]
-        if targets:
-            conn.execute(update(statements)
-                         .where(statements.c.id.in_(targets), statements.c.voiding_target.is_(None))
-                         .values(voided=True))
-        # A target that arrives after its voiding statement is voided on arrival.  Looked
-        # up first (an index probe that nearly always finds nothing): as one UPDATE with a
-        # subquery SQLite scanned the whole table.
-        fresh_ids = [r.id for r in records if r.voiding_target is None]
-        voided_early = list(conn.scalars(select(statements.c.voiding_target).where(
-            statements.c.voiding_target.in_(fresh_ids))))
+        # xAPI Data 2.3.2: a voiding statement cannot itself be voided.  A partner voids
+        # only what its own authority stored (docs/security.md), unless the record was
+        # stored with the operator scope (`voids_any_authority`).
+        by_authority: dict[str | None, list[str]] = {}
+        for r in records:
+            if r.voiding_target:
+                owner = None if r.voids_any_authority else r.authority_key
+                by_authority.setdefault(owner, []).append(r.voiding_target)
+        for owner, targets in by_authority.items():
+            condition = and_(statements.c.id.in_(targets), statements.c.voiding_target.is_(None))
+            if owner is not None:
+                condition = and_(condition, statements.c.authority_key == owner)
+            conn.execute(update(statements).where(condition).values(voided=True))
+        # A target that arrives after its voiding statement is voided on arrival, only when
+        # both came with the same authority.  Looked up first (an index probe that nearly
+        # always finds nothing): as one UPDATE with a subquery SQLite scanned the whole table.
+        fresh = {r.id: r.authority_key for r in records if r.voiding_target is None}
+        voided_early = [row.voiding_target for row in conn.execute(
+            select(statements.c.voiding_target, statements.c.authority_key).where(
+                statements.c.voiding_target.in_(list(fresh))))
+            if fresh.get(row.voiding_target) == row.authority_key]
         if voided_early:
             conn.execute(update(statements)
                          .where(statements.c.id.in_(voided_early),
