@@ -41,6 +41,12 @@ preload_app = False
 # No runtime control socket (gunicorn 24+): one fixed path per user would clash between
 # hubs on one machine, and nothing in operations uses it.
 control_socket_disable = True
+# Proxy headers are believed in one place only: the app's ProxyFix, for HUB_PROXY_HOPS hops
+# (hub/app.py).  Gunicorn itself believes none, from any peer: by default it would take
+# X-Forwarded-Proto (and SCRIPT_NAME) from 127.0.0.1 even with no proxy (docs/security.md).
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+forwarder_headers = ""
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("HUB_LOG_LEVEL", "info").lower()

@@ -13,6 +13,7 @@ log apply there, as for the API) and render a template, a CSV or a PDF.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import replace
@@ -129,12 +130,18 @@ def _csv(lines: Iterator[str], filename: str) -> Response:
 # --- signing in and out -------------------------------------------------------------
 def _safe_next(target: str | None) -> str | None:
     """Only a path of these pages: never another site (no open redirect)."""
-    if not target or "\\" in target:
+    if not target or "\\" in target or _has_control_characters(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith(url_for(".home")):
         return None
     return target
+
+
+def _has_control_characters(target: str) -> bool:
+    # CR/LF would split the Location header (RFC 9110 5.5); any control, format or space
+    # character is no part of a path these pages link to, so the value is ignored.
+    return any(unicodedata.category(c).startswith(("C", "Z")) for c in target)
 
 
 @blueprint.get("/")
