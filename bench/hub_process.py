@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -143,6 +144,7 @@ def count_statements(url: str) -> int:
 def hub_environment(database_url: str, transcripts_sync: str = "inline") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_ENV="production", HUB_SECRET_KEY=secrets.token_urlsafe(48),
+               HUB_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
                HUB_DATABASE_URL=database_url, HUB_LOG_LEVEL="WARNING",
                HUB_TRANSCRIPTS_SYNC=transcripts_sync)
     return env

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hub_process import DEFAULT_POSTGRES_ADMIN, ROOT, export_revision, fresh_database
@@ -52,6 +54,7 @@ def main() -> int:
               for b in range(0, total, args.batch)]
     with fresh_database(args.engine, postgres_admin=DEFAULT_POSTGRES_ADMIN) as url:
         app = create_app({"env": "production", "secret_key": secrets.token_urlsafe(48),
+                          "key_encryption_keys": (Fernet.generate_key().decode(),),
                           "database_url": url, "log_level": "WARNING"})
         storage = app.extensions["hub.storage"]
         storage.upgrade()

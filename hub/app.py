@@ -21,6 +21,7 @@ from hub.guards import init_guards
 from hub.json_input import StrictJSONProvider
 from hub.logs import configure_logging, init_request_ids
 from hub.storage import open_storage
+from hub.storage.key_encryption import KeyCipher
 from hub.throttle import Throttle
 
 # Each installs itself (blueprints, CLI groups, listeners, the ports it fills).  lrs comes
@@ -49,7 +50,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     app.extensions["hub.settings"] = settings
-    app.extensions["hub.storage"] = open_storage(database_url(settings, app.instance_path))
+    app.extensions["hub.storage"] = open_storage(database_url(settings, app.instance_path),
+                                                 KeyCipher(settings.key_encryption_keys))
+    if not settings.key_encryption_keys:
+        log.warning("HUB_KEY_ENCRYPTION_KEYS is not set: private signing keys are stored "
+                    "unencrypted (allowed outside production only)")
     app.extensions["hub.throttle"] = Throttle(settings)  # failed sign-ins, request limits
 
     if settings.proxy_hops:

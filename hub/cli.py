@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from hub.auth import ALL_SCOPES, issue_credential, revoke_credential
 from hub.settings import current_settings
 from hub.storage import current_storage
+from hub.storage.key_encryption import KeyEncryptionError, generate_key
 
 db = AppGroup("db", help="Database schema.")
 credentials = AppGroup("credentials", help="Partner credentials (HTTP Basic key:secret).")
@@ -23,6 +24,25 @@ def db_upgrade() -> None:
     storage = current_storage()
     storage.upgrade()
     click.echo(f"database schema is current ({storage.engine_name})")
+
+
+@db.command("generate-encryption-key")
+def db_generate_encryption_key() -> None:
+    """Print a new key for HUB_KEY_ENCRYPTION_KEYS (it is not stored anywhere)."""
+    click.echo(generate_key())
+
+
+@db.command("reencrypt-keys")
+def db_reencrypt_keys() -> None:
+    """Encrypt every private signing key under the first HUB_KEY_ENCRYPTION_KEYS key."""
+    if not current_settings().key_encryption_keys:
+        raise click.ClickException("HUB_KEY_ENCRYPTION_KEYS is not set: nothing to encrypt with")
+    try:
+        changed = current_storage().reseal_private_keys()
+    except KeyEncryptionError as exc:
+        raise click.ClickException(str(exc)) from None
+    for store, count in changed.items():
+        click.echo(f"{store}: {count} re-encrypted")
 
 
 @credentials.command("create")

@@ -28,6 +28,8 @@ TRANSCRIPTS_SYNC_MODES = ("inline", "follower")
 class Settings:
     env: str = "production"
     secret_key: str | None = None
+    # Fernet keys sealing private signing keys at rest, newest first (docs/security.md)
+    key_encryption_keys: tuple[str, ...] = ()
     database_url: str | None = None  # None: SQLite file in the instance folder
     public_url: str = "http://localhost:5000"
     cors_origins: tuple[str, ...] = ("*",)
@@ -136,6 +138,7 @@ def validate(settings: Settings) -> None:
         raise ConfigError("HUB_SECRET_KEY is required in production (HUB_ENV=production)")
     if settings.secret_key is not None and settings.is_production and len(settings.secret_key) < 32:
         raise ConfigError("HUB_SECRET_KEY must be at least 32 characters in production")
+    _validate_key_encryption(settings)
     if settings.database_url is not None and not settings.database_url.startswith(
         ("sqlite:///", "sqlite+pysqlite:///", "postgresql+psycopg://", "postgresql://")
     ):
@@ -179,6 +182,20 @@ def validate(settings: Settings) -> None:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"HUB_{name.upper()} must be positive")
     _validate_sessions_and_throttling(settings)
+
+
+def _validate_key_encryption(settings: Settings) -> None:
+    from hub.storage.key_encryption import is_valid_key
+
+    if settings.is_production and not settings.key_encryption_keys:
+        raise ConfigError(
+            "HUB_KEY_ENCRYPTION_KEYS is required in production: private signing keys are "
+            "stored encrypted with it (make one with `flask db generate-encryption-key`)")
+    for position, key in enumerate(settings.key_encryption_keys, start=1):
+        if not is_valid_key(key):
+            raise ConfigError(
+                f"HUB_KEY_ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe "
+                "base64-encoded bytes; make one with `flask db generate-encryption-key`)")
 
 
 def database_url(settings: Settings, instance_path: str) -> str:

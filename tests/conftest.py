@@ -31,6 +31,8 @@ POSTGRES_URL = os.environ.get(
 )
 ENGINES = ["sqlite", "postgresql"]
 TEST_SECRET = "test-secret-key-" + "x" * 32
+# A Fernet key (not a secret: tests only), so every test stores signing keys sealed.
+TEST_KEY_ENCRYPTION_KEY = "blg8XsA5S6rpmFhohzoE_AipadoxLep71X-kI-ZsiEg="
 
 
 def _worker() -> str:
@@ -139,6 +141,7 @@ def app_config(database_url, tmp_path) -> dict:
     return {
         "env": "test",
         "secret_key": TEST_SECRET,
+        "key_encryption_keys": (TEST_KEY_ENCRYPTION_KEY,),
         "database_url": database_url,
         "instance_path": str(tmp_path / "instance"),
         "log_format": "text",

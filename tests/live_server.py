@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -30,6 +31,7 @@ class LiveHub:
             **os.environ,
             "HUB_ENV": "production",
             "HUB_SECRET_KEY": "live-server-test-secret-" + "k" * 32,
+            "HUB_KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "HUB_DATABASE_URL": database_url,
             "HUB_LOG_LEVEL": "WARNING",
             **(env or {}),

@@ -11,13 +11,15 @@ from __future__ import annotations
 from flask import current_app
 
 from hub.storage.contract import Storage
+from hub.storage.key_encryption import KeyCipher
 
 
-def open_storage(url: str) -> Storage:
+def open_storage(url: str, cipher: KeyCipher | None = None) -> Storage:
+    """`cipher` seals the private signing keys at rest (docs/security.md "Keys at rest")."""
     if url.startswith(("sqlite", "postgresql")):
         from hub.storage.sql import SqlStorage
 
-        return SqlStorage(url)
+        return SqlStorage(url, cipher)
     raise ValueError(f"no storage engine for {url!r}")
 
 

@@ -296,6 +296,10 @@ class LtiKeyStore(Protocol):
         """Store `key` as active unless an active key exists; return the active key
         (so concurrent workers agree on one)."""
 
+    def reseal_private_keys(self) -> int:
+        """Encrypt every private key under the first key-encryption key (plain ones and
+        ones sealed under an older key); how many were rewritten."""
+
 
 @dataclass(frozen=True)
 class LtiPlatform:
@@ -530,6 +534,12 @@ class Storage(Protocol):
     def health(self) -> HealthReport: ...
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
+
+    def reseal_private_keys(self) -> dict[str, int]:
+        """Private signing keys rewritten under the first key-encryption key, per store.
+
+        Engines keep private keys sealed with the `KeyCipher` they were opened with
+        (hub.storage.key_encryption); records crossing the contract carry plain PEM."""
 
     def dispose(self) -> None: ...
 
@@ -863,6 +873,8 @@ class IssuerKeyStore(Protocol):
     def list_keys(self) -> list[IssuerKey]: ...
     def active_key(self) -> IssuerKey | None: ...
     def get_key(self, kid: str) -> IssuerKey | None: ...
+    def reseal_private_keys(self) -> int:
+        """As `LtiKeyStore.reseal_private_keys`."""
 
 
 # --- lti platform ------------------------------------------------------------

@@ -12,6 +12,7 @@ from hub.app import create_app
 from hub.config import ConfigError, Settings, load_settings
 
 SECRET = "s" * 32
+KEK = "tM1TEhOf1y-c5ZsHBCVuPZmZ7SB0_rO4Vn2NpXhJmxY="  # a Fernet key for these tests only
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
@@ -40,7 +41,7 @@ def test_production_refuses_a_short_secret_key():
 
 
 def test_production_starts_with_a_long_secret_key():
-    loaded = settings(secret_key=SECRET)
+    loaded = settings(secret_key=SECRET, key_encryption_keys=KEK)
     assert loaded.is_production and loaded.secret_key == SECRET
 
 
@@ -123,7 +124,7 @@ def test_every_setting_is_documented_with_its_default():
         variable = f"HUB_{f.name.upper()}"
         assert variable in documented, f"{variable} missing from docs/configuration.md"
         default = f.default
-        if default is None:
+        if default is None or default == ():
             assert documented[variable].startswith("none"), variable
         else:
             shown = ",".join(default) if isinstance(default, tuple) else str(default)
@@ -150,7 +151,8 @@ def test_factory_refuses_production_without_a_secret_key_from_the_environment(
 
 
 def test_factory_builds_production_with_its_secret_key(tmp_path):
-    app = create_app(base_config(tmp_path, env="production", secret_key=SECRET))
+    app = create_app(base_config(tmp_path, env="production", secret_key=SECRET,
+                                 key_encryption_keys=(KEK,)))
     assert app.config["SECRET_KEY"] == SECRET
     assert not app.testing
 

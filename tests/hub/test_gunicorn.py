@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +28,8 @@ def free_port() -> int:
 def production_env(tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     port = free_port()
-    env.update(HUB_ENV="production", HUB_SECRET_KEY="p" * 48, HUB_WORKERS="2",
+    env.update(HUB_ENV="production", HUB_SECRET_KEY="p" * 48,
+               HUB_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(), HUB_WORKERS="2",
                HUB_DATABASE_URL=f"sqlite:///{tmp_path / 'hub.sqlite3'}",
                HUB_BIND=f"127.0.0.1:{port}", HUB_PUBLIC_URL=f"http://127.0.0.1:{port}")
     return env

@@ -21,6 +21,7 @@ from dataclasses import replace
 
 import pytest
 import redis
+from cryptography.fernet import Fernet
 
 from hub.app import create_app
 from hub.config import ConfigError, load_settings
@@ -393,7 +394,8 @@ def test_an_empty_credential_rate_limit_means_none():
 
 
 def test_production_with_memory_counters_warns_at_start(caplog):
-    production = load_settings(environ={"HUB_SECRET_KEY": "k" * 32})
+    production = load_settings(environ={"HUB_SECRET_KEY": "k" * 32,
+                                        "HUB_KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
     with caplog.at_level(logging.WARNING, logger="hub.throttle"):
         Throttle(production)
         Throttle(replace(production, rate_limit_storage="redis://cache:6379/0"))

@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from hub.storage.contract import HealthReport
+from hub.storage.key_encryption import KeyCipher
 from hub.storage.sql.activities import SqlActivityStore
 from hub.storage.sql.credentials import SqlCredentialStore
 from hub.storage.sql.documents import SqlDocumentStore
@@ -33,7 +34,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 class SqlStorage:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, cipher: KeyCipher | None = None) -> None:
         self.engine = make_engine(url)
         self.credentials = SqlCredentialStore(self.engine)
         self.sessions = SqlSessionStore(self.engine)
@@ -44,17 +45,22 @@ class SqlStorage:
         self.frameworks = SqlFrameworkStore(self.engine)
         self.transcripts = SqlTranscriptStore(self.engine)
         self.access = SqlAccessStore(self.engine)
-        self.issuer_keys = SqlIssuerKeyStore(self.engine)
-        self.lti_keys = SqlLtiKeyStore(self.engine)
+        self.issuer_keys = SqlIssuerKeyStore(self.engine, cipher)
+        self.lti_keys = SqlLtiKeyStore(self.engine, cipher=cipher)
         self.lti_platforms = SqlLtiPlatformStore(self.engine)
         self.lti_sessions = SqlLtiSessionStore(self.engine)
         self.lti_roster = SqlLtiRosterStore(self.engine)
         self.lti_catalogue = SqlLtiCatalogueStore(self.engine)
         self.lti_grades = SqlLtiGradeStore(self.engine)
-        self.lti_platform_keys = SqlLtiKeyStore(self.engine, lti_platform_keys)
+        self.lti_platform_keys = SqlLtiKeyStore(self.engine, lti_platform_keys, cipher)
         self.lti_platform_tools = SqlLtiPlatformToolStore(self.engine)
         self.lti_platform_roster = SqlLtiPlatformRosterStore(self.engine)
         self.lti_platform_gradebook = SqlLtiPlatformGradebookStore(self.engine)
+
+    def reseal_private_keys(self) -> dict[str, int]:
+        return {"lti_keys": self.lti_keys.reseal_private_keys(),
+                "lti_platform_keys": self.lti_platform_keys.reseal_private_keys(),
+                "issuer_keys": self.issuer_keys.reseal_private_keys()}
 
     @property
     def engine_name(self) -> str:

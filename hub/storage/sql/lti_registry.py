@@ -10,7 +10,9 @@ from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists, LtiPlatform, ToolKey
+from hub.storage.key_encryption import KeyCipher
 from hub.storage.sql.common import aware, upsert, utc, write_transaction
+from hub.storage.sql.sealed_keys import reseal_private_keys
 from hub.storage.sql.tables import (
     lti_deployments,
     lti_keys,
@@ -22,19 +24,21 @@ from hub.storage.sql.tables import (
 
 class SqlLtiKeyStore:
     # `table`: the platform role keeps its own keys in a table of the same shape.
-    def __init__(self, engine: Engine, table: Table = lti_keys) -> None:
+    def __init__(self, engine: Engine, table: Table = lti_keys,
+                 cipher: KeyCipher | None = None) -> None:
         self._engine = engine
         self._table = table
+        self._cipher = cipher or KeyCipher()
 
     def insert_key(self, key: ToolKey) -> None:
         with self._engine.begin() as conn:
-            conn.execute(insert(self._table).values(**_key_row(key)))
+            conn.execute(insert(self._table).values(**_key_row(key, self._cipher)))
 
     def list_keys(self) -> list[ToolKey]:
         with self._engine.connect() as conn:
             rows = conn.execute(select(self._table).order_by(
                 self._table.c.created_at.desc(), self._table.c.kid)).all()
-        return [_key(row) for row in rows]
+        return [_key(row, self._cipher) for row in rows]
 
     def promote_key(self, kid: str, when: datetime) -> bool:
         with write_transaction(self._engine) as conn:
@@ -53,20 +57,24 @@ class SqlLtiKeyStore:
             row = conn.execute(select(self._table).where(self._table.c.status == "active")
                                .order_by(self._table.c.activated_at.desc()).limit(1)).first()
             if row is not None:
-                return _key(row)
-            conn.execute(insert(self._table).values(**_key_row(key)))
+                return _key(row, self._cipher)
+            conn.execute(insert(self._table).values(**_key_row(key, self._cipher)))
         return key
 
+    def reseal_private_keys(self) -> int:
+        return reseal_private_keys(self._engine, self._table, self._cipher)
 
-def _key_row(key: ToolKey) -> dict[str, Any]:
-    return {"kid": key.kid, "private_pem": key.private_pem, "public_jwk": key.public_jwk,
+
+def _key_row(key: ToolKey, cipher: KeyCipher) -> dict[str, Any]:
+    return {"kid": key.kid, "private_pem": cipher.seal(key.private_pem),
+            "public_jwk": key.public_jwk,
             "status": key.status, "created_at": utc(key.created_at),
             "activated_at": utc(key.activated_at), "retired_at": utc(key.retired_at)}
 
 
-def _key(row) -> ToolKey:
-    return ToolKey(kid=row.kid, private_pem=row.private_pem, public_jwk=row.public_jwk,
-                   status=row.status, created_at=aware(row.created_at),
+def _key(row, cipher: KeyCipher) -> ToolKey:
+    return ToolKey(kid=row.kid, private_pem=cipher.open(row.private_pem),
+                   public_jwk=row.public_jwk, status=row.status, created_at=aware(row.created_at),
                    activated_at=aware(row.activated_at), retired_at=aware(row.retired_at))
 
 

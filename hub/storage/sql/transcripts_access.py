@@ -9,8 +9,10 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, select, update
 
 from hub.storage.contract import AccessEntry, AccessQuery, IssuerKey
+from hub.storage.key_encryption import KeyCipher
 from hub.storage.sql import transcripts_rows as rows
 from hub.storage.sql.common import write_transaction
+from hub.storage.sql.sealed_keys import reseal_private_keys
 from hub.storage.sql.tables import (
     transcript_access_log,
     transcript_auditor_agencies,
@@ -77,15 +79,17 @@ class SqlAccessStore:
         return {key: frozenset(agencies) for key, agencies in sorted(limits.items())}
 
 
-def _key_of(row) -> IssuerKey:
-    return IssuerKey(kid=row.kid, algorithm=row.algorithm, private_pem=row.private_pem,
-                     public_jwk=row.public_jwk, created_at=rows.aware(row.created_at),
+def _key_of(row, cipher: KeyCipher) -> IssuerKey:
+    return IssuerKey(kid=row.kid, algorithm=row.algorithm,
+                     private_pem=cipher.open(row.private_pem), public_jwk=row.public_jwk,
+                     created_at=rows.aware(row.created_at),
                      retired_at=rows.aware(row.retired_at))
 
 
 class SqlIssuerKeyStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cipher: KeyCipher | None = None) -> None:
         self._engine = engine
+        self._cipher = cipher or KeyCipher()
 
     def insert_key(self, key: IssuerKey, *, retire_others_at: datetime) -> None:
         with write_transaction(self._engine) as conn:
@@ -93,7 +97,8 @@ class SqlIssuerKeyStore:
                          .where(transcript_issuer_keys.c.retired_at.is_(None))
                          .values(retired_at=rows.utc(retire_others_at)))
             conn.execute(transcript_issuer_keys.insert().values(
-                kid=key.kid, algorithm=key.algorithm, private_pem=key.private_pem,
+                kid=key.kid, algorithm=key.algorithm,
+                private_pem=self._cipher.seal(key.private_pem),
                 public_jwk=key.public_jwk, created_at=rows.utc(key.created_at),
                 retired_at=rows.utc(key.retired_at)))
 
@@ -101,7 +106,7 @@ class SqlIssuerKeyStore:
         with self._engine.connect() as conn:
             result = conn.execute(select(transcript_issuer_keys)
                                   .order_by(transcript_issuer_keys.c.created_at.desc()))
-            return [_key_of(row) for row in result]
+            return [_key_of(row, self._cipher) for row in result]
 
     def active_key(self) -> IssuerKey | None:
         return next((key for key in self.list_keys() if key.retired_at is None), None)
@@ -110,4 +115,7 @@ class SqlIssuerKeyStore:
         with self._engine.connect() as conn:
             row = conn.execute(select(transcript_issuer_keys)
                                .where(transcript_issuer_keys.c.kid == kid)).first()
-        return _key_of(row) if row else None
+        return _key_of(row, self._cipher) if row else None
+
+    def reseal_private_keys(self) -> int:
+        return reseal_private_keys(self._engine, transcript_issuer_keys, self._cipher)
