@@ -99,6 +99,28 @@ class ServiceUnavailable(HubError):
     code = "service_unavailable"
 
 
+# How long a client should wait when the database is down or busy: long enough for a
+# restart or failover to finish, short enough that a partner's queue keeps moving.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"the database is not answering; nothing was stored; retry after "
+        f"{DATABASE_RETRY_AFTER_SECONDS} seconds",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+
+
+def is_storage_unavailable(exc: BaseException) -> bool:
+    """Whether the storage engine says `exc` is the database being down or busy."""
+    from hub.storage import current_storage
+
+    try:
+        return current_storage().is_unavailable(exc)
+    except RuntimeError:  # no application context
+        return False
+
+
 def error_response(error: HubError):
     body = error.body()
     request_id = g.get("request_id")
@@ -132,5 +154,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
+        if is_storage_unavailable(exc):
+            # No traceback: the cause is outside the hub, and a stopped database would
+            # otherwise write one per request.
+            log.warning("database unavailable: %s: %s", type(exc).__name__,
+                        str(exc).splitlines()[0] if str(exc) else "")
+            return error_response(database_unavailable())
         log.exception("unhandled error")
         return error_response(HubError("internal error; the request id identifies it in the logs"))

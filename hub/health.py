@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, jsonify
 
+from hub.errors import DATABASE_RETRY_AFTER_SECONDS
 from hub.storage import current_storage
 
 log = logging.getLogger(__name__)
@@ -20,4 +21,6 @@ def health():
         # The driver's message stays in the log: it may name hosts and paths.
         log.warning("health check failed: %s", report.detail.get("error", "unknown"))
         body["detail"] = "database not answering or not migrated"
-    return jsonify(body), 200 if report.ok else 503
+    if report.ok:
+        return jsonify(body), 200
+    return jsonify(body), 503, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,15 +48,18 @@ class LiveHub:
             raise
 
     def _start(self, timeout: float) -> LiveHub:
+        # The log goes to a file, not a pipe: nobody reads a pipe while the hub runs, and
+        # a full one (64 KiB of warnings, say while the database is down) blocks workers.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
         self.process = subprocess.Popen(
             [str(GUNICORN), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
              "--graceful-timeout", "2", "wsgi:app"],
             cwd=ROOT, env=self.env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.process.stderr.read().decode()}")
+                raise RuntimeError(f"gunicorn exited: {self.log_text()}")
             try:
                 if requests.get(self.url + "/health", timeout=1).status_code == 200:
                     return self
@@ -69,7 +73,10 @@ class LiveHub:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
-            self.process.stderr.close()
+
+    def log_text(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def __enter__(self) -> LiveHub:
         return self.start()

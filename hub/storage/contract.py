@@ -535,6 +535,10 @@ class Storage(Protocol):
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
 
+    def is_unavailable(self, exc: BaseException) -> bool:
+        """Whether `exc` means the database cannot be reached or is too busy right now
+        (the request may succeed if retried), as opposed to a fault in the hub."""
+
     def reseal_private_keys(self) -> dict[str, int]:
         """Private signing keys rewritten under the first key-encryption key, per store.
 

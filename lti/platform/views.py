@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
+from hub.errors import is_storage_unavailable
 from hub.settings import current_settings
 from hub.storage import current_storage
 from lti.i18n import pick_language
@@ -105,6 +106,8 @@ def _sign_in_from_launch(launch_id: str):
     try:
         flow = restored_launch(launch_id)
     except Exception as exc:  # expired or unknown launch ids: pylti1p3 raises its own kinds
+        if is_storage_unavailable(exc):
+            raise
         return refused("launch_expired", str(exc) or type(exc).__name__, 401)
     launch = Launch(launch_id=launch_id, platform=flow.registration.platform,
                     claims=flow.get_launch_data())

@@ -7,6 +7,13 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from hub.storage.contract import HealthReport
 from hub.storage.key_encryption import KeyCipher
@@ -56,6 +63,15 @@ class SqlStorage:
         self.lti_platform_tools = SqlLtiPlatformToolStore(self.engine)
         self.lti_platform_roster = SqlLtiPlatformRosterStore(self.engine)
         self.lti_platform_gradebook = SqlLtiPlatformGradebookStore(self.engine)
+
+    def is_unavailable(self, exc: BaseException) -> bool:
+        # OperationalError: refused or dropped connections, a server shutting down,
+        # SQLite's "database is locked" after the busy timeout; TimeoutError: no pooled
+        # connection came free in time.
+        if isinstance(exc, OperationalError | InterfaceError | DisconnectionError
+                      | PoolTimeoutError):
+            return True
+        return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
     def reseal_private_keys(self) -> dict[str, int]:
         return {"lti_keys": self.lti_keys.reseal_private_keys(),

@@ -11,6 +11,7 @@ from hub.storage import json_codec
 JSON_CODEC = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 5
 # The write-ahead log is copied into the database when it passes this many pages (SQLite's
 # default is 1,000), by the committing writer while it still holds the write lock.  A
 # batch of statements dirties about a thousand scattered index pages, so at the default
@@ -26,7 +27,10 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    # pre-ping: connections dropped by a database restart are replaced, not handed out;
+    # connect_timeout: an unreachable server is a 503 in seconds, not a hung worker.
     return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         pool_timeout=10, connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
                          **JSON_CODEC)
 
 
