@@ -24,6 +24,7 @@ from hub.auth import require_scope
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.storage import current_storage
 from hub.storage.contract import EMPLOYEE_TYPES, AccessQuery, Person
+from hub.text_input import NotUTF8, decode_utf8
 from transcripts import frameworks, identity, inputs, queries, render
 from transcripts.access import Reader, reader_for, record_access
 from transcripts.identifiers import lti_actor
@@ -76,7 +77,7 @@ def post_roster():
     args = inputs.strict_query(request.args, {"skip_invalid": inputs.boolean})
     if request.mimetype not in ("text/csv", "text/plain"):
         raise BadRequest("send the roster as text/csv", header="Content-Type")
-    roster = parse_roster(request.get_data(as_text=True))
+    roster = parse_roster(_uploaded_text("the roster"))
     report = identity.import_roster(current_storage(), roster, current_policy(),
                                     skip_invalid=args.get("skip_invalid", False))
     body = {"imported": report.imported, "people": report.people, "links": report.links,
@@ -165,7 +166,7 @@ def post_framework():
             args = inputs.strict_query(request.args, {"id": inputs.text, "title": inputs.text})
             if "id" not in args or "title" not in args:
                 raise BadRequest("a CSV framework needs ?id= and ?title=", parameter="id")
-            parsed = frameworks.parse_csv(request.get_data(as_text=True), args["id"],
+            parsed = frameworks.parse_csv(_uploaded_text("the framework CSV"), args["id"],
                                           args["title"])
         elif request.is_json:
             _no_params()
@@ -290,3 +291,10 @@ def get_status():
     return jsonify({"cursor": state.cursor, "open_gaps": sorted(state.gaps),
                     "waiting_for_identity": storage.transcripts.count_unlinked(),
                     "issuer_keys": len(storage.issuer_keys.list_keys())})
+
+
+def _uploaded_text(what: str) -> str:
+    try:
+        return decode_utf8(request.get_data(), what=what)
+    except NotUTF8 as exc:
+        raise BadRequest(str(exc), rule="utf-8") from None

@@ -28,6 +28,7 @@ from flask.cli import AppGroup
 from hub.errors import NotFound
 from hub.storage import current_storage
 from hub.storage.contract import AccessQuery
+from hub.text_input import NotUTF8, decode_utf8
 from transcripts import frameworks as framework_ops
 from transcripts import identity, queries, render, service, signing
 from transcripts.access import operator_reader
@@ -57,12 +58,13 @@ def register(app: Flask) -> None:
 
 
 def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        return decode_utf8(data, what="standard input" if path == "-" else path)
+    except OSError as exc:
         raise click.ClickException(f"cannot read {path}: {exc}") from None
+    except NotUTF8 as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # --- roster ---------------------------------------------------------------------------
