@@ -33,6 +33,7 @@ from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
 
 from hub.storage.contract import LtiSessionStore
+from lti.tokens import lifetime_problem
 from lti.tool.adapters import HubRegistration, HubServiceConnector
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,11 @@ JWKS_REFETCH_INTERVAL = timedelta(seconds=30)
 
 
 class LaunchRejected(Exception):
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", *, status: int = 400) -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
+        self.status = status
 
 
 class HubMessageLaunch(FlaskMessageLaunch):
@@ -201,10 +203,10 @@ class HubMessageLaunch(FlaskMessageLaunch):
     def validate_jwt_signature(self) -> HubMessageLaunch:
         public_key, _ = self.get_public_key()
         try:
-            jwt.decode(self._get_id_token(), public_key, algorithms=["RS256"],
-                       audience=self._registration.get_client_id(),
-                       issuer=self._registration.get_issuer(), leeway=self._clock_skew,
-                       options={"require": ["exp", "iat", "iss", "aud", "nonce"]})
+            claims = jwt.decode(self._get_id_token(), public_key, algorithms=["RS256"],
+                                audience=self._registration.get_client_id(),
+                                issuer=self._registration.get_issuer(), leeway=self._clock_skew,
+                                options={"require": ["exp", "iat", "iss", "aud", "nonce"]})
         except jwt.ExpiredSignatureError as exc:
             raise LaunchRejected("expired", str(exc)) from exc
         except jwt.ImmatureSignatureError as exc:
@@ -217,6 +219,9 @@ class HubMessageLaunch(FlaskMessageLaunch):
             raise LaunchRejected("bad_signature", str(exc)) from exc
         except jwt.InvalidTokenError as exc:
             raise LaunchRejected("malformed_jwt", str(exc)) from exc
+        problem = lifetime_problem(claims)
+        if problem:
+            raise LaunchRejected("lifetime_too_long", problem, status=401)
         return self
 
     # --- 6. the LTI claims ---------------------------------------------------------------

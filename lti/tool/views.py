@@ -33,7 +33,7 @@ def rejected(code: str, detail: str, *, status: int = 400, title: str = "title.e
 
 @blueprint.errorhandler(LaunchRejected)
 def launch_rejected(exc: LaunchRejected):
-    return rejected(exc.code, exc.detail)
+    return rejected(exc.code, exc.detail, status=exc.status)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -67,6 +67,20 @@ def test_token_issued_in_the_future_is_refused(browser, log_lines):
     assert_rejected(response, "issued_in_future", log_lines)
 
 
+def test_token_that_claims_to_live_until_the_year_9999_is_refused_as_unauthenticated(
+        browser, log_lines):
+    response = browser.launch(claims={"iat": now(), "exp": 253402300799})
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert 'data-reason="lifetime_too_long"' in page and "Peluncuran ditolak" in page
+    assert "LTI request rejected: lifetime_too_long" in log_lines.getvalue()
+
+
+def test_token_living_exactly_an_hour_is_accepted_and_a_second_more_is_not(browser, log_lines):
+    assert browser.launch(claims={"iat": now(), "exp": now() + 3600}).status_code == 303
+    assert browser.launch(claims={"iat": now(), "exp": now() + 3601}).status_code == 401
+
+
 def test_clock_skew_within_a_minute_is_tolerated(browser):
     response = browser.launch(claims={"iat": now() + 20, "exp": now() - 20})
     assert response.status_code == 303

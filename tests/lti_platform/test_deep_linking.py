@@ -80,6 +80,22 @@ def test_a_response_not_signed_by_the_tool_is_refused(hub, partner):
     assert post_back(http, tool_form).status_code == 200  # the genuine one still works
 
 
+def test_a_response_claiming_to_live_until_the_year_9999_is_refused(hub, partner):
+    register_partner(hub, partner)
+    http = requests.Session()
+    tool_form = open_picker(hub, partner, http)
+    genuine = partner.last.get_deep_link().get_response_jwt([])
+    claims = {**jwt.decode(genuine, options={"verify_signature": False}), "exp": 253402300799}
+    resigned = jwt.encode(claims, partner.key.pem, algorithm="RS256",
+                          headers=jwt.get_unverified_header(genuine))
+    action = tool_form.text.split('action="')[1].split('"')[0]
+    response = http.post(action, data={"JWT": resigned})
+    assert response.status_code == 400
+    assert 'data-reason="bad_jwt"' in response.text and "3600 s" in response.text
+    with hub.context():
+        assert hub.storage.lti_platform_tools.list_placements() == []
+
+
 def test_a_picker_url_works_once(hub, partner):
     register_partner(hub, partner)
     url = requests.post(f"{hub.url}/api/admin/lti/platform/tools/{partner.record.id}/deep-link",

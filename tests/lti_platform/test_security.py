@@ -132,6 +132,9 @@ def test_token_is_short_lived_and_carries_the_scopes_granted(hub, partner, regis
     ("other_key", "invalid_client", 401),
     ("hs256", "invalid_client", 401),
     ("no_jti", "invalid_client", 401),
+    ("exp_in_year_9999", "invalid_client", 401),
+    ("lives_two_hours", "invalid_client", 401),
+    ("exp_not_a_number", "invalid_client", 401),
     ("unknown_scope", "invalid_scope", 400),
     ("password_grant", "unsupported_grant_type", 400),
 ])
@@ -155,6 +158,12 @@ def test_token_requests_are_refused_with_the_oauth_error(hub, partner, registere
         signed = jwt.encode(claims, "x" * 32, algorithm="HS256", headers={"kid": kid})
     elif case == "no_jti":
         signed = assertion(hub, partner, jti=None)
+    elif case == "exp_in_year_9999":
+        signed = assertion(hub, partner, exp=253402300799)
+    elif case == "lives_two_hours":
+        signed = assertion(hub, partner, exp=now + 7200)
+    elif case == "exp_not_a_number":
+        signed = assertion(hub, partner, exp="soon")
     elif case == "unknown_scope":
         scope = "https://example.com/scope/everything"
     elif case == "password_grant":
