@@ -17,6 +17,8 @@ import sys
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
 
+from hub.logs import redact_path, redact_query
+
 
 def _workers() -> int:
     raw = os.environ.get("HUB_WORKERS")
@@ -76,11 +78,14 @@ class JsonLinesLogger(glogging.Logger):
             return
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         headers = {name.lower(): value for name, value in resp.headers}
+        # Tokens travel in some paths and query strings (docs/security.md "Logs").
+        path = redact_path(environ.get("PATH_INFO") or "")
+        query = redact_query(environ.get("QUERY_STRING") or "")
         self.access_log.info("%s %s %s", environ.get("REQUEST_METHOD"),
-                             environ.get("RAW_URI"), status, extra={
+                             path + ("?" + query if query else ""), status, extra={
             "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),
-            "query": environ.get("QUERY_STRING") or None,
+            "path": path,
+            "query": query or None,
             "status": int(status),
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 3),

@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import logging.config
 import re
 import uuid
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, g, has_request_context, request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+# Query parameters whose values are secrets or bearer tokens (LTI Dynamic Registration
+# sends `registration_token` in the query; OAuth and OIDC clients put tokens there).
+SECRET_QUERY_NAMES = frozenset({
+    "access_token", "assertion", "authorization", "client_assertion", "client_secret",
+    "code", "credential", "id_token", "jwt", "password", "registration_token", "secret",
+    "state", "token",
+})
+REDACTED = "[redacted]"
+# Paths whose last segment is a bearer token (an invite, a single-use picker URL);
+# features register theirs (lti.init_app) so the access log never holds one.
+_secret_path_prefixes: set[str] = set()
+
+
+_ISSUED_KEY = re.compile(r"[0-9a-f]{32}")  # the shape of keys the hub issues (hub.auth)
+
+
+def shown_key(key: str) -> str:
+    """The key for the log: as typed when it has the shape of an issued key, else only a
+    digest (a secret pasted into the key field never reaches the log)."""
+    if _ISSUED_KEY.fullmatch(key):
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def register_secret_path(prefix: str) -> None:
+    _secret_path_prefixes.add(prefix.rstrip("/") + "/")
+
+
+def redact_path(path: str) -> str:
+    for prefix in _secret_path_prefixes:
+        # Tokens are long; a short fixed segment there (".../deep-link/return") is a route.
+        if path.startswith(prefix) and len(path) - len(prefix) >= 16:
+            return prefix + REDACTED
+    return path
+
+
+def redact_query(query: str) -> str:
+    """`query` with the values of secret-bearing parameters replaced."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(name.lower() in SECRET_QUERY_NAMES for name, _ in pairs):
+        return query
+    return urlencode([(name, REDACTED if name.lower() in SECRET_QUERY_NAMES else value)
+                      for name, value in pairs], safe="[]")
 
 
 class RequestIdFilter(logging.Filter):

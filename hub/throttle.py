@@ -28,7 +28,6 @@ import hashlib
 import ipaddress
 import logging
 import math
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -39,12 +38,12 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from hub.config import Settings
+from hub.logs import shown_key
 
 log = logging.getLogger(__name__)
 
 STORAGE_RETRY_SECONDS = 10.0
 REDIS_TIMEOUT_SECONDS = 0.25  # a slow Redis must not hold requests
-_ISSUED_KEY = re.compile(r"[0-9a-f]{32}")  # the shape of keys the hub issues (hub.auth)
 
 
 def failure_delay(count: int, *, free: int, first: float, cap: float) -> float:
@@ -67,14 +66,6 @@ def address_subject(address: str) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
-
-
-def _shown_key(key: str) -> str:
-    """The key for the log: as typed when it has the shape of an issued key, else only a
-    digest (a secret pasted into the key field never reaches the log)."""
-    if _ISSUED_KEY.fullmatch(key):
-        return key
-    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 class Throttle:
@@ -150,7 +141,7 @@ class Throttle:
         except Exception as exc:  # the limiter's storage is down: fail open
             self._storage_failed(exc)
             return None
-        shown = _shown_key(key) if key else "(malformed credentials)"
+        shown = shown_key(key) if key else "(malformed credentials)"
         if waits:
             log.warning("authentication failed for key %s from %s: too many failures "
                         "(%s per key and per address), refused for %d s",

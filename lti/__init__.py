@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 def init_app(app: Flask) -> None:
     """Blueprints and CLI groups of both roles, grade passback as a statement listener,
     and relayed LMS launches of deep-linked entries launching the partner tool."""
+    from hub.logs import register_secret_path
     from lrs.service import add_statements_listener
     from lti import platform
 
@@ -20,6 +21,9 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     platform.install(app)
     add_statements_listener(app, statements_listener())
+    # Invites and single-use Deep Linking picker URLs carry their token in the path.
+    register_secret_path("/lti/register/")
+    register_secret_path("/lti/platform/deep-link/")
 
 
 def blueprints() -> list[Blueprint]:

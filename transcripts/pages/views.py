@@ -37,6 +37,7 @@ from werkzeug.exceptions import HTTPException
 
 from hub.errors import HubError, NotFound
 from hub.i18n import LANGUAGES, pick_language
+from hub.logs import shown_key
 from hub.storage import current_storage
 from transcripts import inputs, queries, render
 from transcripts.access import Reader
@@ -164,7 +165,9 @@ def sign_in():
     try:
         credential = session.sign_in(key, request.form.get("secret", "").strip())
     except session.SignInRefused as exc:
-        log.warning("auditor sign-in refused for key %r: %s", key[:64], exc.reason)
+        # A secret pasted into the key field must not reach the log: shown_key digests
+        # anything that is not shaped like an issued key.
+        log.warning("auditor sign-in refused for key %s: %s", shown_key(key), exc.reason)
         return (*page("auditor/sign_in.html", exc.status, error=exc.reason, key=key,
                       next_url=next_url), exc.headers)
     log.info("auditor signed in: %s (%s)", credential.key, credential.name)
