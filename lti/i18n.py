@@ -68,6 +68,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "registered.done": "Berpijar telah terdaftar di {platform} (client id {client_id}).",
         "registered.close": "Jendela ini akan ditutup.",
         "title.register_error": "Pendaftaran gagal",
+        "register_error.intro": "Berpijar tidak dapat didaftarkan di LMS Anda.",
+        "register_error.help": "Minta tautan pendaftaran baru kepada operator Berpijar "
+                               "(setiap tautan hanya berlaku sekali) lalu mulai lagi "
+                               "pendaftaran dinamis dari LMS.",
     },
     "en": {
         "title.error": "Launch refused",
@@ -120,6 +124,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "registered.done": "Berpijar is registered with {platform} (client id {client_id}).",
         "registered.close": "This window will close.",
         "title.register_error": "Registration failed",
+        "register_error.intro": "Berpijar could not be registered with your LMS.",
+        "register_error.help": "Ask the Berpijar operator for a new registration link (each "
+                               "link works once) and start dynamic registration from the LMS "
+                               "again.",
     },
 }
 

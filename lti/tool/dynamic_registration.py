@@ -20,6 +20,7 @@ from hub.settings import current_settings
 from hub.storage import current_storage
 from hub.storage.contract import AlreadyExists, LtiPlatform
 from lti.tool.registration import (
+    NIP_CUSTOM_PARAMETERS,
     InvalidRegistration,
     NewPlatform,
     check_url,
@@ -87,6 +88,9 @@ def registration_request(configuration: dict) -> dict:
             "claims": ["iss", "sub", "name", "given_name", "family_name", "email"],
             "messages": [{"type": "LtiDeepLinkingRequest", "target_link_uri":
                           urls["deep_linking_url"], "label": "Berpijar"}],
+            # LTI DR 1.0 §3.4.1 (custom_parameters): the NIP with the LIS substitution
+            # Moodle and Canvas expand (docs/lti.md "The NIP").
+            "custom_parameters": dict(NIP_CUSTOM_PARAMETERS),
         },
     }
 

@@ -122,11 +122,18 @@ def role_name(role: str) -> str:
 
 
 def _nip(claims: dict[str, Any]) -> str | None:
+    """The NIP the LMS sent: the `nip` custom parameter, else the LIS person sourcedId
+    (LTI Core 1.3 §5.4.5) when it is 18 digits.  An LMS that cannot expand
+    `$Person.sourcedId` sends the text itself, which is no NIP and is ignored."""
     custom = claims.get(CLAIM + "custom") or {}
     value = str(custom.get("nip", "")).strip() if isinstance(custom, dict) else ""
     if value and not NIP.match(value):
         log.info("ignoring custom nip that is not 18 digits (iss=%s)", claims.get("iss"))
-        return None
+        value = ""
+    if not value:
+        lis = claims.get(CLAIM + "lis") or {}
+        sourced = str(lis.get("person_sourcedid", "")).strip() if isinstance(lis, dict) else ""
+        value = sourced if NIP.match(sourced) else ""
     return value or None
 
 

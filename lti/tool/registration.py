@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from hub.storage.contract import (
@@ -135,12 +136,54 @@ def add_catalogue_entry(store: LtiCatalogueStore, new: NewEntry) -> CatalogueEnt
     return entry
 
 
+# The learner's NIP, asked of every LMS as a custom parameter.  `$Person.sourcedId` is the
+# LIS substitution both Moodle (the user's "ID number" profile field) and Canvas (the
+# user's SIS ID) expand; docs/lti.md says where administrators put the NIP.
+NIP_CUSTOM_PARAMETERS = {"nip": "$Person.sourcedId"}
+
+
 def tool_urls(public_url: str) -> dict[str, str]:
     """What an LMS administrator types in when registering the hub by hand."""
     base = public_url.rstrip("/")
     return {"login_url": base + "/lti/login", "launch_url": base + "/lti/launch",
             "deep_linking_url": base + "/lti/launch", "jwks_url": base + "/lti/jwks",
-            "domain": urlsplit(base).netloc}
+            "domain": urlsplit(base).netloc,
+            "custom_parameters": "\n".join(f"{k}={v}" for k, v in NIP_CUSTOM_PARAMETERS.items())}
+
+
+def canvas_configuration(public_url: str, scopes: Iterable[str]) -> dict[str, Any]:
+    """A Canvas developer key's "Paste JSON" / "Enter URL" configuration (LTI 1.3)."""
+    urls = tool_urls(public_url)
+    return {
+        "title": "Berpijar Learning Hub",
+        "description": "Catatan pengembangan kompetensi ASN (JP) / civil servants' "
+                       "competency development records",
+        "oidc_initiation_url": urls["login_url"],
+        "target_link_uri": urls["launch_url"],
+        "public_jwk_url": urls["jwks_url"],
+        "scopes": list(scopes),
+        "custom_fields": dict(NIP_CUSTOM_PARAMETERS),
+        "extensions": [{
+            "platform": "canvas.instructure.com",
+            "domain": urls["domain"],
+            "tool_id": "berpijar-hub",
+            # public: names and e-mail reach the hub, so a learner is recognised when the
+            # LMS has no NIP for them yet (docs/lti.md "Who the learner is").
+            "privacy_level": "public",
+            "settings": {
+                "text": "Berpijar",
+                "placements": [
+                    {"placement": "course_navigation", "message_type": "LtiResourceLinkRequest",
+                     "target_link_uri": urls["launch_url"], "text": "Berpijar"},
+                    {"placement": "link_selection", "message_type": "LtiDeepLinkingRequest",
+                     "target_link_uri": urls["deep_linking_url"], "text": "Berpijar"},
+                    {"placement": "assignment_selection",
+                     "message_type": "LtiDeepLinkingRequest",
+                     "target_link_uri": urls["deep_linking_url"], "text": "Berpijar"},
+                ],
+            },
+        }],
+    }
 
 
 def deployments(values: Iterable[str]) -> tuple[str, ...]:

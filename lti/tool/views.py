@@ -90,6 +90,14 @@ def tool_configuration():
     return jsonify(tool_urls(current_settings().public_url))
 
 
+@blueprint.get("/config/canvas")
+def canvas_configuration():
+    """The JSON a Canvas administrator pastes (or points to) for a developer key."""
+    from lti.tool.dynamic_registration import WANTED_SCOPES
+    from lti.tool.registration import canvas_configuration
+    return jsonify(canvas_configuration(current_settings().public_url, WANTED_SCOPES))
+
+
 def _restore(launch_id: str) -> tuple[Launch, object]:
     flow = restored_launch(launch_id)
     return Launch(launch_id=launch_id, platform=flow.registration.platform,
@@ -180,6 +188,7 @@ def dynamic_registration(invite: str):
         log.warning("LTI dynamic registration failed: %s", exc)
         return render_template("lti/error.html", t=translator(language), lang=language,
                                code="registration_failed", reason=str(exc),
-                               title="title.register_error"), 400
+                               title="title.register_error", intro="register_error.intro",
+                               help="register_error.help"), 400
     return render_template("lti/registered.html", t=translator(language), lang=language,
                            platform=platform)
