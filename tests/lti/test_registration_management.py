@@ -3,7 +3,12 @@ API and the CLI; a disabled platform is refused at once, on every worker."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+
+from lti.tool.registration import NewEntry, add_catalogue_entry
+from tests.lti.test_grades import ETIKA, LINK, jobs, partner_result, push
 
 PLATFORMS = "/api/admin/lti/platforms"
 
@@ -141,3 +146,96 @@ def test_cli_disables_and_enables_and_the_listing_shows_it(app, runner, register
     assert result.exit_code == 0 and "is enabled" in result.output
     assert runner.invoke(args=["lti", "platforms"]).output.rstrip().endswith("enabled")
     assert runner.invoke(args=["lti", "platform-disable", "99"]).exit_code != 0
+
+
+# --- enforcement: refused at once, on every worker ---------------------------------------
+def assert_disabled_page(response, *, english: bool = False) -> None:
+    assert response.status_code == 403, response.data[:300]
+    page = response.get_data(as_text=True)
+    assert 'data-reason="platform_disabled"' in page
+    if english:
+        assert "Launch refused" in page and "disabled by the Berpijar administrator" in page
+    else:
+        assert "Peluncuran ditolak" in page and "dinonaktifkan oleh admin Berpijar" in page
+
+
+def test_a_disabled_platform_cannot_log_in_and_is_told_why(client, admin, registered, browser,
+                                                           log_lines):
+    client.post(f"{PLATFORMS}/{registered.id}/disable", headers=admin)
+    assert_disabled_page(browser.login())
+    assert_disabled_page(browser.login(headers={"Accept-Language": "en"}), english=True)
+    assert "LTI request rejected: platform_disabled" in log_lines.getvalue()
+
+
+def test_a_launch_begun_before_the_disable_is_refused(runner, browser, registered):
+    form = browser.authorize()  # the OIDC login passed while the platform was enabled
+    runner.invoke(args=["lti", "platform-disable", str(registered.id)])
+    assert_disabled_page(browser.client.post("/lti/launch", data=form))
+
+
+def test_pages_of_an_earlier_launch_are_refused_once_disabled(runner, browser, registered):
+    progress = browser.follow(browser.launch())
+    assert progress.status_code == 200
+    runner.invoke(args=["lti", "platform-disable", str(registered.id)])
+    assert_disabled_page(browser.client.get(progress.request.path))
+
+
+def test_an_enabled_again_platform_launches_again(client, admin, browser, registered):
+    client.post(f"{PLATFORMS}/{registered.id}/disable", headers=admin)
+    assert browser.login().status_code == 403
+    client.post(f"{PLATFORMS}/{registered.id}/enable", headers=admin)
+    assert browser.launch().status_code == 303
+
+
+def test_another_client_of_the_same_issuer_still_launches(runner, browser, registered):
+    platform = browser.platform
+    runner.invoke(args=["lti", "register", "--issuer", platform.issuer, "--client-id",
+                        "second-client", "--auth-login-url", platform.url + "/auth?tenant=Bkpsdm",
+                        "--token-url", platform.url + "/token", "--jwks-url",
+                        platform.url + "/jwks", "--deployment-id", "dep-9"])
+    runner.invoke(args=["lti", "platform-disable", str(registered.id)])
+    platform.client_id, platform.deployment_id = "second-client", "dep-9"
+    assert browser.launch().status_code == 303
+
+
+def test_a_disable_on_one_worker_holds_at_once_on_another(app, app_config, browser,
+                                                          registered):
+    from hub.app import create_app
+
+    other = create_app(app_config)  # a second worker process on the same database
+    try:
+        assert browser.launch().status_code == 303  # this worker has served the platform
+        result = other.test_cli_runner().invoke(args=["lti", "platform-disable",
+                                                      str(registered.id)])
+        assert result.exit_code == 0, result.output
+        assert_disabled_page(browser.login())
+        other.test_cli_runner().invoke(args=["lti", "platform-enable", str(registered.id)])
+        assert browser.launch().status_code == 303
+    finally:
+        other.extensions["hub.storage"].dispose()
+
+
+def test_grades_for_a_disabled_platform_wait_and_go_once_enabled(
+        app, client, xapi, runner, registered, browser):
+    with app.app_context():
+        add_catalogue_entry(app.extensions["hub.storage"].lti_catalogue, NewEntry(
+            id="etika-asn", title="Etika ASN", activity_id=ETIKA,
+            launch_url="https://partner.example/launch/etika", graded=True,
+            score_maximum=50))
+    assert browser.launch(claims=LINK).status_code == 303
+    runner.invoke(args=["lti", "platform-disable", str(registered.id)])
+    partner_result(client, xapi, browser.platform, {"score": {"scaled": 0.8}})
+    report = push(app)
+    assert (report.sent, report.retrying) == (0, 1)
+    [job] = jobs(app)
+    assert job.status == "pending" and "is disabled" in job.last_error
+    assert browser.platform.scores == []
+    runner.invoke(args=["lti", "platform-enable", str(registered.id)])
+    assert push(app, job.next_attempt_at + timedelta(seconds=1)).sent == 1
+    assert [s["scoreGiven"] for s in browser.platform.scores] == [40.0]
+
+
+def test_roster_sync_of_a_disabled_platform_is_refused(runner, registered):
+    runner.invoke(args=["lti", "platform-disable", str(registered.id)])
+    result = runner.invoke(args=["lti", "roster-sync", str(registered.id), "course-1"])
+    assert result.exit_code != 0 and "disabled" in result.output
