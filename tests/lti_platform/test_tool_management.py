@@ -4,6 +4,17 @@ and the CLI; a disabled tool is refused at once, on every worker."""
 from __future__ import annotations
 
 import pytest
+import requests
+
+from tests.lti_platform.conftest import ENTRY, relay_claims
+from tests.lti_platform.test_deep_linking import admin_headers
+from tests.lti_platform.test_security import (  # noqa: F401
+    SCOPE,
+    access_token,
+    auth_params,
+    launched,
+    token_request,
+)
 
 TOOLS = "/api/admin/lti/platform/tools"
 
@@ -152,3 +163,110 @@ def test_cli_disables_and_enables_and_the_listing_shows_it(app, runner, tool):
     assert result.exit_code == 0 and "is enabled" in result.output
     assert runner.invoke(args=["lti-platform", "tools"]).output.rstrip().endswith("enabled")
     assert runner.invoke(args=["lti-platform", "tool-enable", "99"]).exit_code != 0
+
+
+# --- enforcement: refused at once, on every worker ---------------------------------------
+def disable(hub, tool_id: int, *, enabled: bool = False, app=None) -> None:
+    command = "tool-enable" if enabled else "tool-disable"
+    result = (app or hub.app).test_cli_runner().invoke(args=["lti-platform", command,
+                                                             str(tool_id)])
+    assert result.exit_code == 0, result.output
+
+
+def assert_refused_page(response, code: str = "tool_disabled") -> None:
+    assert response.status_code == 403, response.text[:300]
+    assert f'data-reason="{code}"' in response.text
+    assert "Permintaan ditolak" in response.text
+    assert "dinonaktifkan oleh admin Berpijar" in response.text
+
+
+def catalogue_csrf(browser) -> str:
+    browser.open_catalogue(browser.sign_in())
+    page = browser.http.get(browser.hub.url + "/lti/platform/catalogue").text
+    return page.split('name="csrf" value="')[1].split('"')[0]
+
+
+def test_a_disabled_tool_is_not_offered_and_not_launched_from_the_catalogue(
+        hub, browser, partner, registered_partner):
+    csrf = catalogue_csrf(browser)
+    disable(hub, registered_partner.id)
+    page = browser.http.get(hub.url + "/lti/platform/catalogue")
+    assert "Etika ASN" not in page.text and "Belum ada aktivitas mitra." in page.text
+    response = browser.launch_entry(csrf=csrf)
+    assert_refused_page(response)
+    english = browser.http.post(hub.url + f"/lti/platform/launch/{ENTRY}?lang=en",
+                                data={"csrf": csrf})
+    assert english.status_code == 403
+    assert "disabled by the Berpijar administrator" in english.text
+    assert partner.launches == []
+
+
+def test_a_launch_begun_before_the_disable_is_refused_at_the_authorization_endpoint(
+        hub, browser, partner, registered_partner):
+    params = auth_params(browser)
+    disable(hub, registered_partner.id)
+    response = requests.get(hub.url + "/lti/platform/auth", params=params,
+                            cookies=browser.http.cookies)
+    assert_refused_page(response)
+    assert 'name="id_token"' not in response.text
+
+
+def test_a_relayed_lms_launch_to_a_disabled_tool_is_refused(
+        hub, browser, partner, registered_partner):
+    disable(hub, registered_partner.id)
+    assert_refused_page(browser.lms_launch(**relay_claims()))
+    assert partner.launches == []
+
+
+def test_a_disabled_tools_content_picker_is_refused(hub, partner, registered_partner):
+    url = requests.post(f"{hub.url}{TOOLS}/{registered_partner.id}/deep-link",
+                        headers=admin_headers(hub)).json()["url"]
+    disable(hub, registered_partner.id)
+    assert_refused_page(requests.get(url))
+
+
+def test_a_disabled_tool_gets_no_token_and_its_tokens_stop_working(
+        hub, browser, partner, launched):  # noqa: F811
+    headers = access_token(hub, partner, SCOPE + "lineitem")
+    items = launched["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitems"]
+    assert requests.get(items, headers=headers).status_code == 200
+    disable(hub, partner.record.id)
+    token = token_request(hub, partner)
+    assert token.status_code == 401 and token.json()["error"] == "invalid_client"
+    assert "disabled" in token.json()["error_description"]
+    for response in (requests.get(items, headers=headers),
+                     requests.post(items, json={"label": "x", "scoreMaximum": 1},
+                                   headers=headers)):
+        assert response.status_code == 401
+        assert response.json()["error"] == "invalid_token"
+        assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    disable(hub, partner.record.id, enabled=True)
+    assert requests.get(items, headers=headers).status_code == 200
+    assert token_request(hub, partner).status_code == 200
+
+
+def test_a_disable_on_one_worker_holds_at_once_on_another(
+        hub, app_config, browser, partner, registered_partner):
+    from hub.app import create_app
+
+    other = create_app({**app_config, "public_url": hub.url})  # same database
+    try:
+        csrf = catalogue_csrf(browser)
+        assert token_request(hub, partner).status_code == 200  # served before
+        disable(hub, registered_partner.id, app=other)
+        assert token_request(hub, partner).status_code == 401
+        disable(hub, registered_partner.id, app=other, enabled=True)
+        assert browser.launch_entry(csrf=csrf).status_code == 200
+        disable(hub, registered_partner.id, app=other)
+        assert_refused_page(browser.launch_entry(csrf=csrf))
+    finally:
+        other.extensions["hub.storage"].dispose()
+
+
+def test_an_enabled_again_tool_launches_again(hub, browser, partner, registered_partner):
+    csrf = catalogue_csrf(browser)
+    disable(hub, registered_partner.id)
+    assert browser.launch_entry(csrf=csrf).status_code == 403
+    disable(hub, registered_partner.id, enabled=True)
+    assert browser.post_form(browser.launch_entry(csrf=csrf)).status_code == 200
+    assert len(partner.launches) == 1
