@@ -19,7 +19,9 @@ from lti.tool.registration import (
     NewPlatform,
     add_catalogue_entry,
     create_invite,
+    edit_platform,
     register_platform,
+    set_platform_enabled,
     tool_urls,
 )
 from lti.tool.roster import RosterUnavailable, sync_roster
@@ -64,12 +66,94 @@ def register(issuer, client_id, name, auth_login_url, token_url, jwks_url, deplo
         click.echo(f"  tool {label}: {url}")
 
 
+REGISTER_HINT = ("flask --app wsgi lti register --issuer URL --client-id ID "
+                 "--auth-login-url URL --token-url URL --jwks-url URL --deployment-id ID "
+                 "(or `lti invite` for Dynamic Registration)")
+
+
+def _state(platform) -> str:
+    if platform.enabled:
+        return "enabled"
+    return f"DISABLED since {platform.disabled_at.isoformat(timespec='seconds')}"
+
+
 @lti.command("platforms")
 def platforms():
-    """List registered platforms and their deployments."""
-    for p in current_storage().lti_platforms.list_platforms():
+    """List registered platforms, their deployments and whether they are enabled."""
+    found = current_storage().lti_platforms.list_platforms()
+    if not found:
+        click.echo(f"No platforms registered. Register one with: {REGISTER_HINT}")
+        return
+    for p in found:
         click.echo(f"{p.id}  {p.name}  {p.issuer}  client={p.client_id}  "
-                   f"deployments={','.join(p.deployment_ids) or '-'}")
+                   f"deployments={','.join(p.deployment_ids) or '-'}  {_state(p)}")
+
+
+def _option_hint(field: str) -> str:
+    name = field.split("/")[0]
+    return {"deployment_ids": "--deployment-id", "auth_audience": "--audience"}.get(
+        name, "--" + name.replace("_", "-"))
+
+
+@lti.command("platform-edit")
+@click.argument("platform_id", type=int)
+@click.option("--client-id", default=None)
+@click.option("--name", default=None)
+@click.option("--auth-login-url", default=None)
+@click.option("--token-url", default=None)
+@click.option("--jwks-url", default=None)
+@click.option("--deployment-id", "deployment_ids", multiple=True,
+              help="Repeat; replaces the whole set of deployments.")
+@click.option("--audience", default=None, help="Token audience if not the token URL.")
+@click.option("--clear-audience", is_flag=True, help="Use the token URL as audience again.")
+def platform_edit(platform_id, client_id, name, auth_login_url, token_url, jwks_url,
+                  deployment_ids, audience, clear_audience):
+    """Change a platform's registration (not its issuer: that is a new registration)."""
+    changes = {k: v for k, v in (
+        ("client_id", client_id), ("name", name), ("auth_login_url", auth_login_url),
+        ("token_url", token_url), ("jwks_url", jwks_url), ("auth_audience", audience))
+        if v is not None}
+    if deployment_ids:
+        changes["deployment_ids"] = deployment_ids
+    if clear_audience:
+        changes["auth_audience"] = None
+    if not changes:
+        raise click.UsageError("nothing to change; see --help")
+    try:
+        platform = edit_platform(current_storage().lti_platforms, platform_id, changes)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except InvalidRegistration as exc:
+        raise click.BadParameter(exc.message, param_hint=_option_hint(exc.field)) from None
+    except AlreadyExists:
+        raise click.ClickException("another registration has this issuer and client "
+                                   "id") from None
+    click.echo(f"platform {platform.id}: {platform.name} ({platform.issuer}, client "
+               f"{platform.client_id}, deployments: {', '.join(platform.deployment_ids) or 'none'}"
+               f", {_state(platform)})")
+
+
+@lti.command("platform-disable")
+@click.argument("platform_id", type=int)
+def platform_disable(platform_id: int):
+    """Refuse the platform's logins, launches and pages at once; grades wait."""
+    try:
+        platform = set_platform_enabled(current_storage().lti_platforms, platform_id, False)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"platform {platform.id} ({platform.name}) is {_state(platform)}; "
+               f"`lti platform-enable {platform.id}` lets it launch again")
+
+
+@lti.command("platform-enable")
+@click.argument("platform_id", type=int)
+def platform_enable(platform_id: int):
+    """Let a disabled platform launch the hub again."""
+    try:
+        platform = set_platform_enabled(current_storage().lti_platforms, platform_id, True)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"platform {platform.id} ({platform.name}) is enabled")
 
 
 @lti.command("deployment-add")

@@ -163,6 +163,7 @@ REASONS: dict[str, dict[str, str]] = {
         "launch_expired": "Sesi peluncuran sudah berakhir; buka kembali dari LMS.",
         "platform_unreachable": "Kunci platform tidak dapat diambil.",
         "bad_login": "Permintaan login dari LMS tidak lengkap (iss, login_hint).",
+        "platform_disabled": "Pendaftaran LMS ini sedang dinonaktifkan oleh admin Berpijar.",
     },
     "en": {
         "missing_id_token": "The request carries no id_token.",
@@ -194,6 +195,8 @@ REASONS: dict[str, dict[str, str]] = {
         "launch_expired": "The launch session has ended; open the activity from the LMS again.",
         "platform_unreachable": "The platform's keys could not be fetched.",
         "bad_login": "The LMS login request is incomplete (iss, login_hint).",
+        "platform_disabled": "This LMS's registration has been disabled by the Berpijar "
+                             "administrator.",
     },
 }
 

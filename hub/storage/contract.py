@@ -315,6 +315,11 @@ class LtiPlatform:
     created_at: datetime
     auth_audience: str | None = None
     deployment_ids: tuple[str, ...] = ()
+    disabled_at: datetime | None = None  # set: refused at login, launch and services
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
 
 
 class LtiPlatformStore(Protocol):
@@ -325,6 +330,16 @@ class LtiPlatformStore(Protocol):
     def get_platform(self, platform_id: int) -> LtiPlatform | None: ...
     def find_platforms(self, issuer: str) -> list[LtiPlatform]: ...
     def list_platforms(self) -> list[LtiPlatform]: ...
+    def update_platform(self, platform: LtiPlatform) -> LtiPlatform | None:
+        """Replace the editable fields of platform `platform.id` (client id, name, URLs,
+        audience) and its set of deployments, in one transaction; the issuer, creation
+        time and disabled state stay.  None when there is no such platform; AlreadyExists
+        when another registration has the (issuer, client id) pair."""
+
+    def set_platform_disabled(self, platform_id: int, when: datetime | None) -> bool:
+        """Disable the platform at `when`, or enable it again with None; False when
+        there is no such platform.  Disabling a disabled platform keeps its first time."""
+
     def add_deployment(self, platform_id: int, deployment_id: str, when: datetime) -> bool:
         """False when the deployment was already there."""
 
@@ -903,6 +918,11 @@ class PartnerTool:
     sub_salt: str  # per-tool secret: `sub` = HMAC(salt, hub identity)
     created_at: datetime
     deep_linking_url: str | None = None
+    disabled_at: datetime | None = None  # set: not launched, no tokens, no services
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
 
 
 @dataclass(frozen=True)
@@ -1019,6 +1039,16 @@ class LtiPlatformToolStore(Protocol):
     def get_tool(self, tool_id: int) -> PartnerTool | None: ...
     def find_tool(self, client_id: str) -> PartnerTool | None: ...
     def list_tools(self) -> list[PartnerTool]: ...
+    def update_tool(self, tool: PartnerTool) -> PartnerTool | None:
+        """Replace the editable fields of tool `tool.id` (name, organisation, URLs,
+        redirect URIs, custom parameters, services, personal data); the client id,
+        deployment id, sub salt, creation time and disabled state stay.  None when there
+        is no such tool."""
+
+    def set_tool_disabled(self, tool_id: int, when: datetime | None) -> bool:
+        """Disable the tool at `when`, or enable it again with None; False when there is
+        no such tool.  Disabling a disabled tool keeps its first time."""
+
     def put_placement(self, placement: ToolPlacement) -> None:
         """Insert or replace by catalogue id."""
 

@@ -16,12 +16,15 @@ from hub.storage.contract import PartnerTool
 from lti.keys import public_jwks
 from lti.platform.deep_linking import picker_url
 from lti.platform.tools import (
+    EDITABLE_TOOL_FIELDS,
     NewPlacement,
     NewTool,
+    edit_tool,
     place_entry,
     placement_json,
     platform_urls,
     register_tool,
+    set_tool_enabled,
     tool_json,
 )
 from lti.tool.registration import InvalidRegistration
@@ -113,6 +116,61 @@ def create_tool():
         raise _invalid(exc) from None
     log.info("partner tool %s (%s) registered over the admin API", tool.id, tool.name)
     return jsonify(_registered(tool)), 201
+
+
+def _tool_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON types of a PATCH body; the values are checked as at registration."""
+    for name, value in body.items():
+        if name in ("redirect_uris", "services", "personal_data"):
+            body[name] = _strings(body, name)
+        elif name == "custom":
+            if not isinstance(value, dict):
+                raise BadRequest("custom must be an object of strings", pointer="/custom")
+        elif name == "deep_linking_url":
+            if value is not None and not isinstance(value, str):
+                raise BadRequest("deep_linking_url must be a string or null",
+                                 pointer="/deep_linking_url")
+        elif name in EDITABLE_TOOL_FIELDS and not isinstance(value, str):
+            raise BadRequest(f"{name} must be a string", pointer=f"/{name}")
+    return body
+
+
+@blueprint.patch("/tools/<int:tool_id>")
+@scope_required("admin")
+def update_tool(tool_id: int):
+    """Change the fields given (the client id and deployment id: never)."""
+    changes = _tool_changes(_body(("client_id", "deployment_id", *EDITABLE_TOOL_FIELDS)))
+    try:
+        tool = edit_tool(current_storage().lti_platform_tools, tool_id, changes)
+    except LookupError as exc:
+        raise NotFound(str(exc)) from None
+    except InvalidRegistration as exc:
+        raise _invalid(exc) from None
+    log.info("partner tool %s (%s) edited over the admin API: %s", tool.id, tool.name,
+             ", ".join(sorted(changes)))
+    return jsonify(_registered(tool))
+
+
+@blueprint.post("/tools/<int:tool_id>/disable")
+@scope_required("admin")
+def disable_tool(tool_id: int):
+    return _set_enabled(tool_id, False)
+
+
+@blueprint.post("/tools/<int:tool_id>/enable")
+@scope_required("admin")
+def enable_tool(tool_id: int):
+    return _set_enabled(tool_id, True)
+
+
+def _set_enabled(tool_id: int, enabled: bool):
+    try:
+        tool = set_tool_enabled(current_storage().lti_platform_tools, tool_id, enabled)
+    except LookupError as exc:
+        raise NotFound(str(exc)) from None
+    log.warning("partner tool %s (%s) %s over the admin API", tool.id, tool.name,
+                "enabled" if enabled else "disabled")
+    return jsonify(_registered(tool))
 
 
 @blueprint.get("/placements")

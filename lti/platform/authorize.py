@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 
 class AuthorizationRefused(Exception):
     def __init__(self, error: str, description: str, *, redirect_uri: str | None = None,
-                 state: str | None = None) -> None:
+                 state: str | None = None, status: int = 400) -> None:
         super().__init__(f"{error}: {description}")
         self.error = error
         self.description = description
+        self.status = status
         self.redirect_uri = redirect_uri
         self.state = state
 
@@ -43,6 +44,9 @@ def authorize(params: dict[str, str]) -> dict[str, Any]:
     tool = current_storage().lti_platform_tools.find_tool(params.get("client_id", ""))
     if tool is None:
         raise AuthorizationRefused("unauthorized_client", "client_id is not a registered tool")
+    if not tool.enabled:  # read on every request: a disable holds at once on every worker
+        raise AuthorizationRefused("tool_disabled", f"partner tool {tool.id} is disabled",
+                                   status=403)
     redirect_uri = params.get("redirect_uri", "")
     if redirect_uri not in tool.redirect_uris:
         raise AuthorizationRefused("invalid_request",

@@ -16,9 +16,11 @@ from lti.platform.tools import (
     SERVICE_SCOPES,
     NewPlacement,
     NewTool,
+    edit_tool,
     place_entry,
     platform_urls,
     register_tool,
+    set_tool_enabled,
 )
 from lti.tool.registration import InvalidRegistration
 
@@ -68,13 +70,99 @@ def register(name, organisation, login_url, target_link_uri, redirect_uris, jwks
         click.echo(f"  platform {label}: {url}")
 
 
+REGISTER_HINT = ("flask --app wsgi lti-platform register --name NAME --organisation ORG "
+                 "--login-url URL --target-link-uri URL --jwks-url URL")
+
+
+def _state(tool) -> str:
+    if tool.enabled:
+        return "enabled"
+    return f"DISABLED since {tool.disabled_at.isoformat(timespec='seconds')}"
+
+
 @platform.command("tools")
 def tools():
-    """List partner tools."""
-    for tool in current_storage().lti_platform_tools.list_tools():
+    """List partner tools and whether they are enabled."""
+    found = current_storage().lti_platform_tools.list_tools()
+    if not found:
+        click.echo(f"No partner tools registered. Register one with: {REGISTER_HINT}")
+        return
+    for tool in found:
         click.echo(f"{tool.id}  {tool.name} ({tool.organisation})  client={tool.client_id}  "
                    f"services={','.join(sorted(tool.services)) or '-'}  "
-                   f"personal_data={','.join(sorted(tool.personal_data)) or '-'}")
+                   f"personal_data={','.join(sorted(tool.personal_data)) or '-'}  "
+                   f"{_state(tool)}")
+
+
+CLEARABLE = ("redirect_uris", "deep_linking_url", "custom", "services", "personal_data")
+
+
+@platform.command("tool-edit")
+@click.argument("tool_id", type=int)
+@click.option("--name", default=None)
+@click.option("--organisation", default=None)
+@click.option("--login-url", default=None)
+@click.option("--target-link-uri", default=None)
+@click.option("--redirect-uri", "redirect_uris", multiple=True,
+              help="Repeat; replaces every redirect URI.")
+@click.option("--jwks-url", default=None)
+@click.option("--deep-linking-url", default=None)
+@click.option("--custom", multiple=True, help="key=value, repeat; replaces them all.")
+@click.option("--service", "services", multiple=True, type=click.Choice(list(SERVICE_SCOPES)),
+              help="Repeat; replaces the services granted.")
+@click.option("--personal-data", multiple=True, type=click.Choice(PERSONAL_DATA),
+              help="Repeat; replaces what launches may tell.")
+@click.option("--clear", "cleared", multiple=True, type=click.Choice(CLEARABLE),
+              help="Empty this field (redirect URIs: the target link URI alone).")
+def tool_edit(tool_id, name, organisation, login_url, target_link_uri, redirect_uris, jwks_url,
+              deep_linking_url, custom, services, personal_data, cleared):
+    """Change a partner tool's registration (its client and deployment ids stay)."""
+    changes: dict = {k: v for k, v in (
+        ("name", name), ("organisation", organisation), ("login_url", login_url),
+        ("target_link_uri", target_link_uri), ("jwks_url", jwks_url),
+        ("deep_linking_url", deep_linking_url)) if v is not None}
+    for key, values in (("redirect_uris", redirect_uris), ("services", services),
+                        ("personal_data", personal_data)):
+        if values:
+            changes[key] = tuple(values)
+    if custom:
+        changes["custom"] = _pairs(custom, "--custom")
+    for key in cleared:
+        changes[key] = {"custom": {}, "deep_linking_url": None}.get(key, ())
+    if not changes:
+        raise click.UsageError("nothing to change; see --help")
+    try:
+        tool = edit_tool(current_storage().lti_platform_tools, tool_id, changes)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except InvalidRegistration as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.field) from None
+    click.echo(f"partner tool {tool.id}: {tool.name} ({tool.organisation}), "
+               f"launch {tool.target_link_uri}, services "
+               f"{','.join(sorted(tool.services)) or '-'}, {_state(tool)}")
+
+
+@platform.command("tool-disable")
+@click.argument("tool_id", type=int)
+def tool_disable(tool_id: int):
+    """Refuse the tool's launches, token requests and service calls at once."""
+    try:
+        tool = set_tool_enabled(current_storage().lti_platform_tools, tool_id, False)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"partner tool {tool.id} ({tool.name}) is {_state(tool)}; "
+               f"`lti-platform tool-enable {tool.id}` lets it work again")
+
+
+@platform.command("tool-enable")
+@click.argument("tool_id", type=int)
+def tool_enable(tool_id: int):
+    """Let a disabled partner tool be launched and call the services again."""
+    try:
+        tool = set_tool_enabled(current_storage().lti_platform_tools, tool_id, True)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"partner tool {tool.id} ({tool.name}) is enabled")
 
 
 @platform.command("place")

@@ -82,6 +82,8 @@ def _tool_of(token: str) -> PartnerTool:
     tool = current_storage().lti_platform_tools.find_tool(str(claimed.get("iss", "")))
     if tool is None:
         raise DeepLinkRefused("unknown_tool", "iss is not a registered client id")
+    if not tool.enabled:
+        raise DeepLinkRefused("tool_disabled", f"partner tool {tool.id} is disabled")
     return tool
 
 

@@ -129,6 +129,8 @@ def _client(assertion: str, client_id: str | None) -> PartnerTool:
     if tool is None:
         raise OAuthError("invalid_client", "the assertion's iss is not a registered client",
                          401)
+    if not tool.enabled:
+        raise OAuthError("invalid_client", "this tool is disabled on the platform", 401)
     if client_id and client_id != tool.client_id:
         raise OAuthError("invalid_client", "client_id does not match the assertion", 401)
     return tool
@@ -229,6 +231,8 @@ def authenticate(*accepted: str) -> ServiceClient:
     tool = current_storage().lti_platform_tools.find_tool(claims["sub"])
     if tool is None:
         raise OAuthError("invalid_token", "the tool is no longer registered", 401)
+    if not tool.enabled:  # tokens issued before a disable stop working with it
+        raise OAuthError("invalid_token", "the tool is disabled on the platform", 401)
     scopes = frozenset(claims["scope"].split())
     if not scopes & set(accepted):
         raise OAuthError("insufficient_scope",

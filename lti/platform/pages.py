@@ -16,6 +16,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "refused.intro": "Berpijar tidak dapat melanjutkan permintaan ini.",
         "refused.reason": "Alasan",
         "refused.request_id": "Kode permintaan",
+        "reason.tool_disabled": "Alat mitra ini sedang dinonaktifkan oleh admin Berpijar.",
+        "reason.platform_disabled": "Pendaftaran LMS Anda sedang dinonaktifkan oleh admin "
+                                    "Berpijar.",
         "title.deep_linked": "Aktivitas mitra ditambahkan",
         "deep_linked.added": "Aktivitas berikut kini ada di katalog:",
         "deep_linked.none": "Mitra tidak memilih aktivitas apa pun.",
@@ -32,6 +35,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "refused.intro": "Berpijar cannot go on with this request.",
         "refused.reason": "Reason",
         "refused.request_id": "Request code",
+        "reason.tool_disabled": "This partner tool has been disabled by the Berpijar "
+                                "administrator.",
+        "reason.platform_disabled": "Your LMS's registration has been disabled by the "
+                                    "Berpijar administrator.",
         "title.deep_linked": "Partner activities added",
         "deep_linked.added": "These activities are now in the catalogue:",
         "deep_linked.none": "The partner chose no activity.",

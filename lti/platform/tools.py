@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 from hub.storage.contract import (
@@ -99,6 +99,51 @@ def register_tool(store: LtiPlatformToolStore, new: NewTool) -> PartnerTool:
         sub_salt=secrets.token_hex(32), created_at=datetime.now(UTC)))
 
 
+# The client id, deployment id and sub salt are the tool's identity (its learners' subs
+# and its issued tokens hang on them): they are never edited.
+EDITABLE_TOOL_FIELDS = tuple(f.name for f in fields(NewTool))
+
+
+def _tool_of(store: LtiPlatformToolStore, tool_id: int) -> PartnerTool:
+    tool = store.get_tool(tool_id)
+    if tool is None:
+        raise LookupError(f"no partner tool {tool_id}")
+    return tool
+
+
+def edit_tool(store: LtiPlatformToolStore, tool_id: int,
+              changes: Mapping[str, object]) -> PartnerTool:
+    """Change some of EDITABLE_TOOL_FIELDS, validated as a new registration is.
+    Raises LookupError or InvalidRegistration."""
+    current = _tool_of(store, tool_id)
+    for name in changes:
+        if name not in EDITABLE_TOOL_FIELDS:
+            raise InvalidRegistration(name, "cannot be changed" if name in (
+                "client_id", "deployment_id") else "is not an editable field")
+    new = check_tool(replace(NewTool(
+        name=current.name, organisation=current.organisation, login_url=current.login_url,
+        target_link_uri=current.target_link_uri, jwks_url=current.jwks_url,
+        redirect_uris=current.redirect_uris, deep_linking_url=current.deep_linking_url,
+        custom=current.custom, services=tuple(sorted(current.services)),
+        personal_data=tuple(sorted(current.personal_data))), **changes))
+    updated = store.update_tool(replace(
+        current, name=new.name, organisation=new.organisation, login_url=new.login_url,
+        target_link_uri=new.target_link_uri, redirect_uris=tuple(new.redirect_uris),
+        jwks_url=new.jwks_url, deep_linking_url=new.deep_linking_url, custom=dict(new.custom),
+        services=frozenset(new.services), personal_data=frozenset(new.personal_data)))
+    if updated is None:
+        raise LookupError(f"no partner tool {tool_id}")
+    return updated
+
+
+def set_tool_enabled(store: LtiPlatformToolStore, tool_id: int, enabled: bool) -> PartnerTool:
+    """Disable (refused at once: launches, token requests, services, even with tokens
+    already issued) or enable again.  Raises LookupError."""
+    if not store.set_tool_disabled(tool_id, None if enabled else datetime.now(UTC)):
+        raise LookupError(f"no partner tool {tool_id}")
+    return _tool_of(store, tool_id)
+
+
 @dataclass(frozen=True)
 class NewPlacement:
     catalogue_id: str
@@ -141,7 +186,8 @@ def tool_json(tool: PartnerTool) -> dict:
             "jwks_url": tool.jwks_url, "deep_linking_url": tool.deep_linking_url,
             "custom": tool.custom, "services": sorted(tool.services),
             "personal_data": sorted(tool.personal_data),
-            "created_at": tool.created_at.isoformat()}
+            "created_at": tool.created_at.isoformat(), "enabled": tool.enabled,
+            "disabled_at": tool.disabled_at.isoformat() if tool.disabled_at else None}
 
 
 def placement_json(placement: ToolPlacement) -> dict:

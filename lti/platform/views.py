@@ -28,8 +28,14 @@ well_known = Blueprint("lti_platform_well_known", __name__)
 def refused(code: str, detail: str, status: int = 400):
     language = pick_language()
     log.warning("LTI platform request refused: %s (%s)", code, detail)
-    return render_template("platform/refused.html", t=translator(language), lang=language,
-                           code=code, detail=detail), status
+    t = translator(language)
+    reason = t(f"reason.{code}")  # a reason said for people, when there is one
+    return render_template("platform/refused.html", t=t, lang=language, code=code,
+                           detail=detail if reason == f"reason.{code}" else reason), status
+
+
+def tool_disabled(tool):
+    return refused("tool_disabled", f"partner tool {tool.id} ({tool.name}) is disabled", 403)
 
 
 @blueprint.get("/jwks")
@@ -69,7 +75,7 @@ def auth():
         form = authorize(request.values.to_dict())
     except AuthorizationRefused as exc:
         if exc.redirect_uri is None:  # never redirect to an unverified client or URI
-            return refused(exc.error, exc.description)
+            return refused(exc.error, exc.description, exc.status)
         log.warning("LTI platform authorization refused: %s (%s)", exc.error, exc.description)
         form = {"action": exc.redirect_uri,
                 "fields": {"error": exc.error, "error_description": exc.description,
@@ -90,8 +96,11 @@ def catalogue():
     if person is None or person.kind != "learner":
         return refused("not_signed_in", "open the hub from your LMS first", 401)
     storage = current_storage()
+    enabled = {t.id for t in storage.lti_platform_tools.list_tools() if t.enabled}
     rows = []
     for placement in storage.lti_platform_tools.list_placements():
+        if placement.tool_id not in enabled:  # a disabled tool's activities are not offered
+            continue
         entry = storage.lti_catalogue.get_entry(placement.catalogue_id)
         if entry is not None:
             rows.append((entry, placement))
@@ -101,10 +110,13 @@ def catalogue():
 
 
 def _sign_in_from_launch(launch_id: str):
+    from lti.tool.adapters import PlatformDisabled
     from lti.tool.launch import Launch
     from lti.tool.session import restored_launch
     try:
         flow = restored_launch(launch_id)
+    except PlatformDisabled as exc:
+        return refused("platform_disabled", str(exc), 403)
     except Exception as exc:  # expired or unknown launch ids: pylti1p3 raises its own kinds
         if is_storage_unavailable(exc):
             raise
@@ -130,6 +142,8 @@ def launch_from_catalogue(catalogue_id: str):
     tool = storage.lti_platform_tools.get_tool(placement.tool_id) if placement else None
     if tool is None or entry is None:
         return refused("unknown_activity", f"no partner activity {catalogue_id!r}", 404)
+    if not tool.enabled:
+        return tool_disabled(tool)
     context = launches.catalogue_context()
     link = launches.resource_link(tool, entry, context)
     launches.default_line_item(tool, entry, link)
@@ -144,6 +158,8 @@ def relay_launch(entry, launch):
     tool = storage.lti_platform_tools.get_tool(placement.tool_id) if placement else None
     if tool is None:
         return None  # not placed on a tool: the tool role shows what would be launched
+    if not tool.enabled:
+        return tool_disabled(tool)
     person = learner_from_launch(launch)
     context = (launches.lms_context(launch.platform.id, launch.context) if launch.context
                else launches.catalogue_context())
@@ -163,6 +179,8 @@ def deep_link_start(token: str):
             if start else None)
     if tool is None:
         return refused("unknown_link", "this content picker link is unknown or used", 404)
+    if not tool.enabled:
+        return tool_disabled(tool)
     admin = sign_in(kind="admin", issuer=launches.issuer(), subject=start["admin"],
                     name=start["name"])
     response = launches.start_launch(

@@ -104,6 +104,23 @@ def registration_for(platform: LtiPlatform, keys: LtiKeyStore) -> HubRegistratio
     return HubRegistration(platform, key.kid, key.private_pem)
 
 
+class PlatformDisabled(Exception):
+    """The registration is there but an administrator disabled it.  The state is read
+    from the database on every lookup (no per-process cache), so a disable holds at once
+    on every worker."""
+
+    def __init__(self, platform: LtiPlatform) -> None:
+        super().__init__(f"platform {platform.id} ({platform.issuer}, client "
+                         f"{platform.client_id}) is disabled")
+        self.platform = platform
+
+
+def require_enabled(platform: LtiPlatform) -> LtiPlatform:
+    if not platform.enabled:
+        raise PlatformDisabled(platform)
+    return platform
+
+
 class HubToolConf(ToolConfAbstract):
     def __init__(self, platforms: LtiPlatformStore, keys: LtiKeyStore) -> None:
         super().__init__()
@@ -123,8 +140,11 @@ class HubToolConf(ToolConfAbstract):
     def find_platform(self, iss: str, client_id: str | None) -> LtiPlatform | None:
         candidates = self._platforms.find_platforms(iss)
         if client_id is None:  # OIDC login without client_id: only if unambiguous
-            return candidates[0] if len(candidates) == 1 else None
-        return next((p for p in candidates if p.client_id == client_id), None)
+            found = candidates[0] if len(candidates) == 1 else None
+        else:
+            found = next((p for p in candidates if p.client_id == client_id), None)
+        # Logins, launches and restored launches (every page) all come through here.
+        return require_enabled(found) if found is not None else None
 
     def find_registration_by_issuer(self, iss: str, *args, **kwargs) -> HubRegistration | None:
         return self.find_registration_by_params(iss, None)

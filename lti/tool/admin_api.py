@@ -17,12 +17,15 @@ from hub.storage import current_storage
 from hub.storage.contract import AlreadyExists, CatalogueEntry, LtiPlatform
 from lti.keys import public_jwks
 from lti.tool.registration import (
+    EDITABLE_PLATFORM_FIELDS,
     InvalidRegistration,
     NewEntry,
     NewPlatform,
     add_catalogue_entry,
     create_invite,
+    edit_platform,
     register_platform,
+    set_platform_enabled,
     tool_urls,
 )
 
@@ -59,6 +62,8 @@ def platform_json(platform: LtiPlatform) -> dict[str, Any]:
     body = asdict(platform)
     body["deployment_ids"] = list(platform.deployment_ids)
     body["created_at"] = platform.created_at.isoformat()
+    body["enabled"] = platform.enabled
+    body["disabled_at"] = platform.disabled_at.isoformat() if platform.disabled_at else None
     return body
 
 
@@ -111,6 +116,69 @@ def _platform(platform_id: int) -> LtiPlatform:
     if platform is None:
         raise NotFound(f"no LTI platform {platform_id}")
     return platform
+
+
+def _platform_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON types of a PATCH body; the values are checked as at registration."""
+    for name, value in body.items():
+        if name == "deployment_ids":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise BadRequest("deployment_ids must be an array of strings",
+                                 pointer="/deployment_ids")
+            body[name] = tuple(value)
+        elif name == "auth_audience":
+            if value is not None and not isinstance(value, str):
+                raise BadRequest("auth_audience must be a string or null",
+                                 pointer="/auth_audience")
+        elif name != "issuer" and not isinstance(value, str):
+            raise BadRequest(f"{name} must be a string", pointer=f"/{name}")
+    return body
+
+
+@blueprint.get("/platforms/<int:platform_id>")
+@scope_required("admin")
+def get_platform(platform_id: int):
+    return jsonify(platform_json(_platform(platform_id)))
+
+
+@blueprint.patch("/platforms/<int:platform_id>")
+@scope_required("admin")
+def update_platform(platform_id: int):
+    """Change the fields given (the issuer is the platform's identity: never)."""
+    changes = _platform_changes(_body(("issuer", *EDITABLE_PLATFORM_FIELDS)))
+    try:
+        platform = edit_platform(current_storage().lti_platforms, platform_id, changes)
+    except LookupError as exc:
+        raise NotFound(str(exc)) from None
+    except InvalidRegistration as exc:
+        raise BadRequest(f"{exc.field} {exc.message}", pointer=f"/{exc.field}") from None
+    except AlreadyExists:
+        raise Conflict("another registration has this issuer and client id") from None
+    log.info("LTI platform %s (%s) edited over the admin API: %s", platform.id,
+             platform.issuer, ", ".join(sorted(changes)))
+    return jsonify(platform_json(platform))
+
+
+@blueprint.post("/platforms/<int:platform_id>/disable")
+@scope_required("admin")
+def disable_platform(platform_id: int):
+    return _set_enabled(platform_id, False)
+
+
+@blueprint.post("/platforms/<int:platform_id>/enable")
+@scope_required("admin")
+def enable_platform(platform_id: int):
+    return _set_enabled(platform_id, True)
+
+
+def _set_enabled(platform_id: int, enabled: bool):
+    try:
+        platform = set_platform_enabled(current_storage().lti_platforms, platform_id, enabled)
+    except LookupError as exc:
+        raise NotFound(str(exc)) from None
+    log.warning("LTI platform %s (%s) %s over the admin API", platform.id, platform.issuer,
+                "enabled" if enabled else "disabled")
+    return jsonify(platform_json(platform))
 
 
 @blueprint.post("/platforms/<int:platform_id>/deployments")

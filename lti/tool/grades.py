@@ -29,7 +29,7 @@ from hub.storage import current_storage
 from hub.storage.contract import GradeJob, LtiResourceLink, StoredStatement
 from lrs.service import find_statements, statements_after
 from lti.tool import xapi
-from lti.tool.adapters import HubServiceConnector, registration_for
+from lti.tool.adapters import HubServiceConnector, registration_for, require_enabled
 from lti.tool.session import http_session
 
 log = logging.getLogger(__name__)
@@ -197,6 +197,7 @@ def _ags_for(link: LtiResourceLink) -> AssignmentsGradesService:
     platform = storage.lti_platforms.get_platform(link.platform_id)
     if platform is None:
         raise PermanentFailure("the platform is no longer registered")
+    require_enabled(platform)  # retried with backoff: the score waits for an enable
     connector = HubServiceConnector(registration_for(platform, storage.lti_keys), http_session())
     data = {"scope": list(link.ags_scopes)}
     if link.lineitem_url:

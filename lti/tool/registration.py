@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,6 +89,50 @@ def register_platform(store: LtiPlatformStore, new: NewPlatform) -> LtiPlatform:
         auth_login_url=new.auth_login_url, token_url=new.token_url, jwks_url=new.jwks_url,
         auth_audience=new.auth_audience, created_at=datetime.now(UTC),
         deployment_ids=new.deployment_ids))
+
+
+# The issuer is the platform's identity (its users, contexts and links hang on it): a
+# different issuer is a new registration, never an edit.
+EDITABLE_PLATFORM_FIELDS = ("client_id", "name", "auth_login_url", "token_url", "jwks_url",
+                            "deployment_ids", "auth_audience")
+
+
+def _platform_of(store: LtiPlatformStore, platform_id: int) -> LtiPlatform:
+    platform = store.get_platform(platform_id)
+    if platform is None:
+        raise LookupError(f"no LTI platform {platform_id}")
+    return platform
+
+
+def edit_platform(store: LtiPlatformStore, platform_id: int,
+                  changes: Mapping[str, object]) -> LtiPlatform:
+    """Change some of EDITABLE_PLATFORM_FIELDS, validated as a new registration is.
+    Raises LookupError, InvalidRegistration, or AlreadyExists for a taken client id."""
+    current = _platform_of(store, platform_id)
+    for name in changes:
+        if name == "issuer":
+            raise InvalidRegistration("issuer", "cannot be changed (it is the platform's "
+                                      "identity); register the new issuer instead")
+        if name not in EDITABLE_PLATFORM_FIELDS:
+            raise InvalidRegistration(name, "is not an editable field")
+    new = NewPlatform(**{f.name: getattr(current, f.name) for f in fields(NewPlatform)})
+    new = check_platform(replace(new, **changes))
+    updated = store.update_platform(replace(
+        current, client_id=new.client_id, name=new.name, auth_login_url=new.auth_login_url,
+        token_url=new.token_url, jwks_url=new.jwks_url, auth_audience=new.auth_audience,
+        deployment_ids=deployments(new.deployment_ids)))
+    if updated is None:
+        raise LookupError(f"no LTI platform {platform_id}")
+    return updated
+
+
+def set_platform_enabled(store: LtiPlatformStore, platform_id: int,
+                         enabled: bool) -> LtiPlatform:
+    """Disable (refused at once: logins, launches, pages, grades, rosters) or enable
+    again.  Raises LookupError."""
+    if not store.set_platform_disabled(platform_id, None if enabled else datetime.now(UTC)):
+        raise LookupError(f"no LTI platform {platform_id}")
+    return _platform_of(store, platform_id)
 
 
 def invite_digest(token: str) -> str:

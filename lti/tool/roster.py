@@ -23,6 +23,9 @@ class RosterUnavailable(Exception):
 def sync_roster(platform: LtiPlatform, context_id: str) -> int:
     """Fetch every member of the course and remember them; returns how many."""
     storage = current_storage()
+    current = storage.lti_platforms.get_platform(platform.id)
+    if current is None or not current.enabled:
+        raise RosterUnavailable(f"platform {platform.id} is disabled or no longer registered")
     context = storage.lti_roster.get_context(platform.id, context_id)
     if context is None or not context.memberships_url:
         raise RosterUnavailable("the LMS offers no membership service for this course")

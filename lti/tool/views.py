@@ -14,6 +14,7 @@ from hub.storage import current_storage
 from lti.i18n import pick_language, reason_text, translator
 from lti.keys import public_jwks
 from lti.tool import deep_linking, pages
+from lti.tool.adapters import PlatformDisabled
 from lti.tool.dynamic_registration import RegistrationFailed, register_dynamically
 from lti.tool.launch import Launch, linked_entry, record_launch, target_launcher
 from lti.tool.roster import RosterUnavailable, sync_roster
@@ -34,6 +35,11 @@ def rejected(code: str, detail: str, *, status: int = 400, title: str = "title.e
 @blueprint.errorhandler(LaunchRejected)
 def launch_rejected(exc: LaunchRejected):
     return rejected(exc.code, exc.detail, status=exc.status)
+
+
+@blueprint.errorhandler(PlatformDisabled)
+def platform_disabled(exc: PlatformDisabled):
+    return rejected("platform_disabled", str(exc), status=403)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

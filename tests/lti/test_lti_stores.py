@@ -3,6 +3,7 @@ leases, upserts that keep what they are not told."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,6 +42,47 @@ def test_platform_pair_is_unique(storage):
     assert stored.deployment_ids == ("d1", "d2")
     with pytest.raises(AlreadyExists):
         platform(storage)
+
+
+def test_platform_update_replaces_its_fields_and_deployments_but_not_its_identity(storage):
+    stored = platform(storage)
+    store = storage.lti_platforms
+    changed = store.update_platform(replace(
+        stored, issuer="https://other.example", client_id="c2", name="Moodle",
+        auth_login_url="https://lms.example/auth2", token_url="https://lms.example/token2",
+        jwks_url="https://lms.example/jwks2", auth_audience="aud",
+        deployment_ids=("d2", "d3"), created_at=NOW + timedelta(days=1)))
+    assert changed == store.get_platform(stored.id)
+    assert (changed.issuer, changed.client_id, changed.name, changed.auth_audience) == (
+        "https://lms.example", "c2", "Moodle", "aud")
+    assert (changed.auth_login_url, changed.token_url, changed.jwks_url) == (
+        "https://lms.example/auth2", "https://lms.example/token2", "https://lms.example/jwks2")
+    assert set(changed.deployment_ids) == {"d2", "d3"} and changed.created_at == NOW
+    assert store.update_platform(replace(stored, id=stored.id + 100)) is None
+
+
+def test_platform_update_to_a_taken_client_id_changes_nothing(storage):
+    first = platform(storage)
+    second = storage.lti_platforms.insert_platform(replace(first, id=None, client_id="c9"))
+    with pytest.raises(AlreadyExists):
+        storage.lti_platforms.update_platform(replace(second, client_id="c1",
+                                                      deployment_ids=("x",)))
+    assert storage.lti_platforms.get_platform(second.id) == second
+
+
+def test_platform_is_disabled_and_enabled_again(storage):
+    stored = platform(storage)
+    store = storage.lti_platforms
+    assert stored.enabled and stored.disabled_at is None
+    assert store.set_platform_disabled(stored.id, NOW) is True
+    assert store.set_platform_disabled(stored.id, NOW + timedelta(hours=1)) is True
+    disabled = store.find_platforms("https://lms.example")[0]
+    assert not disabled.enabled and disabled.disabled_at == NOW  # the first time stays
+    assert store.update_platform(replace(disabled, name="Renamed")).disabled_at == NOW
+    assert store.set_platform_disabled(stored.id, None) is True
+    assert store.get_platform(stored.id).enabled
+    assert store.set_platform_disabled(stored.id + 100, NOW) is False
+    assert store.set_platform_disabled(stored.id + 100, None) is False
 
 
 def test_user_upsert_keeps_values_the_new_record_lacks(storage):

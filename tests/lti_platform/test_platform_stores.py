@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,6 +37,42 @@ def test_tools_round_trip_and_client_ids_are_unique(storage):
     assert tool.services == {"score", "nrps"} and tool.redirect_uris == ("https://t/launch",)
     with pytest.raises(AlreadyExists):
         a_tool(storage)
+
+
+def test_tool_update_replaces_its_fields_but_not_its_ids_or_salt(storage):
+    tool = a_tool(storage)
+    store = storage.lti_platform_tools
+    changed = store.update_tool(replace(
+        tool, client_id="other", deployment_id="other", sub_salt="other", name="Mitra Baru",
+        organisation="PT Baru", login_url="https://u/login", target_link_uri="https://u/launch",
+        redirect_uris=("https://u/launch", "https://u/dl"), jwks_url="https://u/jwks",
+        deep_linking_url="https://u/dl", custom={"b": "2"}, services=frozenset({"score"}),
+        personal_data=frozenset(), created_at=NOW + timedelta(days=1)))
+    assert changed == store.get_tool(tool.id) == store.find_tool("client-1")
+    assert (changed.client_id, changed.deployment_id, changed.sub_salt, changed.created_at) == (
+        "client-1", "dep", "salt", NOW)
+    assert (changed.name, changed.organisation, changed.login_url, changed.jwks_url) == (
+        "Mitra Baru", "PT Baru", "https://u/login", "https://u/jwks")
+    assert changed.redirect_uris == ("https://u/launch", "https://u/dl")
+    assert (changed.custom, changed.services, changed.personal_data) == (
+        {"b": "2"}, {"score"}, frozenset())
+    assert store.update_tool(replace(tool, id=tool.id + 100)) is None
+
+
+def test_tool_is_disabled_and_enabled_again(storage):
+    tool = a_tool(storage)
+    store = storage.lti_platform_tools
+    assert tool.enabled
+    assert store.set_tool_disabled(tool.id, NOW) is True
+    assert store.set_tool_disabled(tool.id, NOW + timedelta(hours=1)) is True
+    disabled = store.find_tool("client-1")
+    assert not disabled.enabled and disabled.disabled_at == NOW
+    assert [t.disabled_at for t in store.list_tools()] == [NOW]
+    assert store.update_tool(replace(disabled, name="X")).disabled_at == NOW
+    assert store.set_tool_disabled(tool.id, None) is True
+    assert store.get_tool(tool.id).enabled
+    assert store.set_tool_disabled(tool.id + 100, NOW) is False
+    assert store.set_tool_disabled(tool.id + 100, None) is False
 
 
 def test_a_placement_is_replaced_not_duplicated(storage):

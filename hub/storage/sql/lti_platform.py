@@ -51,7 +51,7 @@ def _tool(row) -> PartnerTool:
         jwks_url=row.jwks_url, deep_linking_url=row.deep_linking_url, custom=dict(row.custom),
         services=frozenset(row.services.split()),
         personal_data=frozenset(row.personal_data.split()), sub_salt=row.sub_salt,
-        created_at=aware(row.created_at))
+        created_at=aware(row.created_at), disabled_at=aware(row.disabled_at))
 
 
 def _placement(row) -> ToolPlacement:
@@ -93,6 +93,26 @@ class SqlLtiPlatformToolStore:
     def list_tools(self) -> list[PartnerTool]:
         with self._engine.connect() as conn:
             return [_tool(row) for row in conn.execute(select(tools).order_by(tools.c.id))]
+
+    def update_tool(self, tool: PartnerTool) -> PartnerTool | None:
+        with self._engine.begin() as conn:
+            changed = conn.execute(update(tools).where(tools.c.id == tool.id).values(
+                name=tool.name, organisation=tool.organisation, login_url=tool.login_url,
+                target_link_uri=tool.target_link_uri, redirect_uris=list(tool.redirect_uris),
+                jwks_url=tool.jwks_url, deep_linking_url=tool.deep_linking_url,
+                custom=dict(tool.custom), services=_words(tool.services),
+                personal_data=_words(tool.personal_data))).rowcount
+        return self.get_tool(tool.id) if changed == 1 else None
+
+    def set_tool_disabled(self, tool_id: int, when: datetime | None) -> bool:
+        with self._engine.begin() as conn:
+            query = update(tools).where(tools.c.id == tool_id)
+            if when is not None:  # keep the first disable time; still "found"
+                found = conn.execute(select(tools.c.id).where(tools.c.id == tool_id)).first()
+                conn.execute(query.where(tools.c.disabled_at.is_(None))
+                             .values(disabled_at=utc(when)))
+                return found is not None
+            return conn.execute(query.values(disabled_at=None)).rowcount == 1
 
     def put_placement(self, placement: ToolPlacement) -> None:
         values = {"catalogue_id": placement.catalogue_id, "tool_id": placement.tool_id,

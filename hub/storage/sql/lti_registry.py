@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Table, delete, insert, select, update
@@ -127,7 +127,46 @@ class SqlLtiPlatformStore:
                             name=row.name, auth_login_url=row.auth_login_url,
                             token_url=row.token_url, jwks_url=row.jwks_url,
                             auth_audience=row.auth_audience, created_at=aware(row.created_at),
-                            deployment_ids=tuple(deployments[row.id])) for row in rows]
+                            deployment_ids=tuple(deployments[row.id]),
+                            disabled_at=aware(row.disabled_at)) for row in rows]
+
+    def update_platform(self, platform: LtiPlatform) -> LtiPlatform | None:
+        wanted = list(dict.fromkeys(platform.deployment_ids))
+        try:
+            with self._engine.begin() as conn:
+                changed = conn.execute(update(lti_platforms).where(
+                    lti_platforms.c.id == platform.id).values(
+                    client_id=platform.client_id, name=platform.name,
+                    auth_login_url=platform.auth_login_url, token_url=platform.token_url,
+                    jwks_url=platform.jwks_url, auth_audience=platform.auth_audience,
+                )).rowcount
+                if changed != 1:
+                    return None
+                kept = set(conn.execute(select(lti_deployments.c.deployment_id).where(
+                    lti_deployments.c.platform_id == platform.id)).scalars())
+                conn.execute(delete(lti_deployments).where(
+                    lti_deployments.c.platform_id == platform.id,
+                    lti_deployments.c.deployment_id.not_in(wanted)))
+                now = utc(datetime.now(UTC))
+                for deployment_id in wanted:
+                    if deployment_id not in kept:
+                        conn.execute(insert(lti_deployments).values(
+                            platform_id=platform.id, deployment_id=deployment_id,
+                            created_at=now))
+        except IntegrityError:
+            raise AlreadyExists(f"{platform.issuer} {platform.client_id}") from None
+        return self.get_platform(platform.id)
+
+    def set_platform_disabled(self, platform_id: int, when: datetime | None) -> bool:
+        with self._engine.begin() as conn:
+            query = update(lti_platforms).where(lti_platforms.c.id == platform_id)
+            if when is not None:  # keep the first disable time; still "found"
+                found = conn.execute(select(lti_platforms.c.id).where(
+                    lti_platforms.c.id == platform_id)).first()
+                query = query.where(lti_platforms.c.disabled_at.is_(None))
+                conn.execute(query.values(disabled_at=utc(when)))
+                return found is not None
+            return conn.execute(query.values(disabled_at=None)).rowcount == 1
 
     def add_deployment(self, platform_id: int, deployment_id: str, when: datetime) -> bool:
         with self._engine.begin() as conn:

@@ -150,6 +150,7 @@ lti_platforms = Table(
     Column("jwks_url", Text, nullable=False),
     Column("auth_audience", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),  # lti_0002; NULL: enabled
     UniqueConstraint("issuer", "client_id", name="uq_lti_platforms_issuer_client"),
 )
 
@@ -495,6 +496,7 @@ lti_platform_tools = Table(
     Column("personal_data", Text, nullable=False),  # space separated
     Column("sub_salt", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),  # lti_platform_0002; NULL: enabled
 )
 
 lti_platform_placements = Table(
