@@ -6,6 +6,7 @@ Every setting is documented in docs/configuration.md; keep the two in step.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -64,6 +65,8 @@ class Settings:
     lti_grade_retry_seconds: int = 60
     lti_platform_token_ttl: int = 900
     lti_platform_session_ttl: int = 28800
+    # who may frame the LTI pages: CSP frame-ancestors sources (docs/lti.md "Iframes")
+    lti_frame_ancestors: tuple[str, ...] = ("*",)
     # sign-in sessions and throttling (docs/security.md "Sessions", "Throttling")
     session_idle_seconds: int = 1800
     session_lifetime_seconds: int = 28800
@@ -181,6 +184,7 @@ def validate(settings: Settings) -> None:
                  "lti_platform_token_ttl", "lti_platform_session_ttl"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"HUB_{name.upper()} must be positive")
+    _validate_frame_ancestors(settings)
     _validate_sessions_and_throttling(settings)
 
 
@@ -196,6 +200,20 @@ def _validate_key_encryption(settings: Settings) -> None:
             raise ConfigError(
                 f"HUB_KEY_ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe "
                 "base64-encoded bytes; make one with `flask db generate-encryption-key`)")
+
+
+# A CSP source expression the LTI pages accept as a frame ancestor: *, a scheme (https:)
+# or an origin, possibly with a wildcard host part (https://*.instructure.com).
+_FRAME_SOURCE = re.compile(r"^(\*|https?:|https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$")
+
+
+def _validate_frame_ancestors(settings: Settings) -> None:
+    if not settings.lti_frame_ancestors:
+        raise ConfigError("HUB_LTI_FRAME_ANCESTORS must name at least one source (* for any)")
+    for source in settings.lti_frame_ancestors:
+        if not _FRAME_SOURCE.match(source):
+            raise ConfigError("HUB_LTI_FRAME_ANCESTORS entries must be *, http:/https: or "
+                              f"http(s) origins such as https://lms.example.go.id, not {source!r}")
 
 
 def database_url(settings: Settings, instance_path: str) -> str:

@@ -10,13 +10,17 @@ from flask.cli import AppGroup
 
 def init_app(app: Flask) -> None:
     """Blueprints and CLI groups of both roles, grade passback as a statement listener,
-    and relayed LMS launches of deep-linked entries launching the partner tool."""
+    relayed LMS launches of deep-linked entries launching the partner tool, and the
+    frame-ancestors header that lets an LMS frame every LTI page (lti.framing)."""
     from hub.logs import register_secret_path
     from lrs.service import add_statements_listener
     from lti import platform
+    from lti.framing import allow_lms_framing
 
-    for blueprint in (*blueprints(), *platform.blueprints()):
+    registered = (*blueprints(), *platform.blueprints())
+    for blueprint in registered:
         app.register_blueprint(blueprint)
+    allow_lms_framing(app, (b.name for b in registered))  # shown inside an LMS iframe
     for group in (*cli_groups(), platform.cli_group()):
         app.cli.add_command(group)
     platform.install(app)

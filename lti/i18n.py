@@ -8,12 +8,14 @@ else the browser's Accept-Language, else Indonesian.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 from hub import i18n
 from hub.i18n import DEFAULT, LANGUAGES
 
-__all__ = ["DEFAULT", "LANGUAGES", "MESSAGES", "REASONS", "pick_language", "reason_text",
-           "translator"]
+__all__ = ["DEFAULT", "LANGUAGES", "MESSAGES", "REASONS", "Formats", "pick_language",
+           "reason_text", "translator"]
 
 MESSAGES: dict[str, dict[str, str]] = {
     "id": {
@@ -72,6 +74,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "register_error.help": "Minta tautan pendaftaran baru kepada operator Berpijar "
                                "(setiap tautan hanya berlaku sekali) lalu mulai lagi "
                                "pendaftaran dinamis dari LMS.",
+        "year.title": "JP saya tahun {year}",
+        "year.of_required": "{jp} dari {required} JP",
+        "year.met": "Kewajiban {required} JP tahun ini sudah terpenuhi.",
+        "year.remaining": "Masih kurang {remaining} JP untuk memenuhi {required} JP.",
+        "year.rule": "Setiap ASN wajib mengikuti pengembangan kompetensi paling sedikit "
+                     "{required} JP (jam pelajaran) per tahun.",
+        "year.by_type": "Menurut jenis kompetensi",
+        "type.teknis": "Teknis",
+        "type.manajerial": "Manajerial",
+        "type.sosial_kultural": "Sosial kultural",
+        "type.unmapped": "Belum dipetakan ke kompetensi",
+        "year.recent": "Terakhir dihitung",
+        "year.recent_none": "Belum ada aktivitas yang dihitung tahun ini.",
+        "year.jp": "{jp} JP",
+        "nip.missing_title": "NIP Anda belum diketahui",
+        "nip.missing": "LMS tidak mengirimkan NIP Anda, sehingga Berpijar belum dapat "
+                       "menampilkan JP Anda.",
+        "nip.invalid": "LMS mengirimkan NIP yang tidak berisi 18 angka, sehingga Berpijar "
+                       "belum dapat menampilkan JP Anda.",
+        "nip.unknown_person": "NIP Anda belum terdaftar di Berpijar.",
+        "nip.ask_admin": "Mintalah admin LMS menambahkan parameter khusus (custom "
+                         "parameter) {parameter} berisi NIP 18 angka Anda pada alat "
+                         "Berpijar, yaitu {example}, dan mencatat NIP Anda di profil LMS "
+                         "(ID number di Moodle, SIS ID di Canvas).",
+        "year.unavailable": "Rekap JP belum tersedia di Berpijar ini.",
+        "offers.title": "Aktivitas mitra yang dapat Anda buka",
+        "offers.open": "Buka",
+        "offers.new_window": "Aktivitas terbuka di tab baru.",
+        "offers.none": "Belum ada aktivitas mitra di katalog.",
+        "progress.results": "Nilai di kelas ini",
     },
     "en": {
         "title.error": "Launch refused",
@@ -128,6 +160,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "register_error.help": "Ask the Berpijar operator for a new registration link (each "
                                "link works once) and start dynamic registration from the LMS "
                                "again.",
+        "year.title": "My JP in {year}",
+        "year.of_required": "{jp} of {required} JP",
+        "year.met": "This year's {required} JP requirement is met.",
+        "year.remaining": "{remaining} JP to go to reach {required} JP.",
+        "year.rule": "Every civil servant takes at least {required} JP (lesson hours) of "
+                     "competency development a year.",
+        "year.by_type": "By competency type",
+        "type.teknis": "Technical",
+        "type.manajerial": "Managerial",
+        "type.sosial_kultural": "Socio-cultural",
+        "type.unmapped": "Not mapped to a competency yet",
+        "year.recent": "Recently counted",
+        "year.recent_none": "Nothing has been counted this year yet.",
+        "year.jp": "{jp} JP",
+        "nip.missing_title": "Your NIP is not known",
+        "nip.missing": "Your LMS did not send your NIP, so Berpijar cannot show your JP "
+                       "yet.",
+        "nip.invalid": "Your LMS sent a NIP that is not 18 digits, so Berpijar cannot show "
+                       "your JP yet.",
+        "nip.unknown_person": "Your NIP is not registered with Berpijar yet.",
+        "nip.ask_admin": "Ask your LMS administrator to add the custom parameter "
+                         "{parameter} holding your 18-digit NIP to the Berpijar tool, that "
+                         "is {example}, and to keep your NIP in your LMS profile (ID number "
+                         "in Moodle, SIS ID in Canvas).",
+        "year.unavailable": "JP summaries are not available on this Berpijar.",
+        "offers.title": "Partner activities you may open",
+        "offers.open": "Open",
+        "offers.new_window": "Activities open in a new tab.",
+        "offers.none": "The catalogue has no partner activities yet.",
+        "progress.results": "Scores in this course",
     },
 }
 
@@ -211,3 +273,30 @@ def translator(language: str) -> Callable[..., str]:
 
 def reason_text(code: str, language: str) -> str:
     return REASONS.get(language, REASONS[DEFAULT]).get(code) or REASONS["en"].get(code, code)
+
+
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+@dataclass(frozen=True)
+class Formats:
+    """Numbers and dates as each language writes them: 12,5 JP and 4 Desember 2026 in
+    Indonesian, 12.5 JP and 4 December 2026 in English."""
+
+    language: str
+
+    def jp(self, centi: int) -> str:
+        """centi-JP: 1250 → "12,5" (id) / "12.5" (en); 2000 → "20"; 333 → "3,33"."""
+        text = f"{centi // 100:,}" if centi % 100 == 0 else f"{centi / 100:,.2f}".rstrip("0")
+        if self.language == "id":
+            text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return text
+
+    def date(self, day: date) -> str:
+        months = MONTHS.get(self.language, MONTHS[DEFAULT])
+        return f"{day.day} {months[day.month - 1]} {day.year}"

@@ -4,8 +4,9 @@ from the statement feed, the auditor API and verifiable (signed) transcripts.
 
 See docs/transcripts.md.  `init_app` installs it: the API, admin API and auditor pages,
 the CLI groups of `transcripts.cli`, `transcripts.service.on_statements_stored` as a
-statement listener (HUB_TRANSCRIPTS_SYNC=inline), and the registry behind two ports:
-the Agents resource's PersonResolver and the LTI launch's IdentityLinker.
+statement listener (HUB_TRANSCRIPTS_SYNC=inline), the registry behind two ports (the
+Agents resource's PersonResolver and the LTI launch's IdentityLinker) and the learner's
+year at a glance behind a third (the LTI landing page's LearnerSummaryReader).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from flask import Blueprint, Flask
 
 def init_app(app: Flask) -> None:
     from lrs.service import add_statements_listener, set_person_resolver
-    from lti.service import set_identity_linker
+    from lti.service import set_identity_linker, set_learner_summary
     from transcripts import cli
     from transcripts.identity import RegistryResolver, link_lti_user
+    from transcripts.learner import learner_summary
     from transcripts.pages import blueprint as auditor_pages
     from transcripts.service import on_statements_stored
 
@@ -27,6 +29,7 @@ def init_app(app: Flask) -> None:
     # Which Agents are one civil servant (GET /xapi/agents), and the NIP of an LTI user.
     set_person_resolver(app, RegistryResolver())
     set_identity_linker(app, link_lti_user)
+    set_learner_summary(app, learner_summary)  # the learner's JP on the LTI landing page
     # Transcripts follow the statement feed after every commit, or in a follower process.
     if app.extensions["hub.settings"].transcripts_sync == "inline":
         add_statements_listener(app, on_statements_stored)

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from hub.errors import is_storage_unavailable
 from hub.settings import current_settings
 from hub.storage import current_storage
+from hub.storage.contract import CatalogueEntry
 from lti.i18n import pick_language
 from lti.keys import public_jwks
 from lti.platform import deep_linking, launches
@@ -136,18 +137,47 @@ def launch_from_catalogue(catalogue_id: str):
         return refused("not_signed_in", "open the hub from your LMS first", 401)
     if request.form.get("csrf") != person.csrf:
         return refused("csrf", "the form did not come from this catalogue page", 403)
+    response = _launch_catalogue_entry(catalogue_id, person)
+    if response is None:
+        return refused("unknown_activity", f"no partner activity {catalogue_id!r}", 404)
+    return response
+
+
+def _launch_catalogue_entry(catalogue_id: str, person):
+    """Launch `person` into a placed catalogue entry, in the catalogue's context; None
+    when the entry is unknown or placed on no tool."""
     storage = current_storage()
     placement = storage.lti_platform_tools.get_placement(catalogue_id)
     entry = storage.lti_catalogue.get_entry(catalogue_id)
     tool = storage.lti_platform_tools.get_tool(placement.tool_id) if placement else None
     if tool is None or entry is None:
-        return refused("unknown_activity", f"no partner activity {catalogue_id!r}", 404)
+        return None
     if not tool.enabled:
         return tool_disabled(tool)
     context = launches.catalogue_context()
     link = launches.resource_link(tool, entry, context)
     launches.default_line_item(tool, entry, link)
     return launches.start_launch(tool, person, context=context, link=link, placement=placement)
+
+
+class LearnerCatalogue:
+    """The tool role's PartnerCatalogue (lti.tool.learner): the landing page of an LMS
+    launch lists the placed entries and opens one; the launch id in the page's URL
+    stands for the learner, as on the catalogue page's `?launch=`."""
+
+    def offered(self) -> list[CatalogueEntry]:
+        storage = current_storage()
+        tools = {t.id: t for t in storage.lti_platform_tools.list_tools()}
+        entries = [storage.lti_catalogue.get_entry(p.catalogue_id)
+                   for p in storage.lti_platform_tools.list_placements()
+                   if p.tool_id in tools and tools[p.tool_id].enabled]  # not disabled ones
+        return sorted((e for e in entries if e is not None),
+                      key=lambda e: (e.title.lower(), e.id))
+
+    def open(self, entry_id: str, launch):
+        person = learner_from_launch(launch)
+        response = _launch_catalogue_entry(entry_id, person)
+        return set_cookie(response, person) if response is not None else None
 
 
 def relay_launch(entry, launch):

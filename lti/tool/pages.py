@@ -1,4 +1,5 @@
-"""What the landing pages show: a learner's own results, an instructor's whole class."""
+"""What the landing pages show: a learner's year (JP against the requirement, the
+partner activities they may open, what was counted lately), an instructor's class."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ from typing import Any
 
 from hub.storage import current_storage
 from hub.storage.contract import GradeJob, LtiResourceLink
-from lti.tool.launch import Launch, linked_entry, role_name, target_launcher
+from lti.tool.launch import NIP, Launch, linked_entry, role_name, target_launcher
+from lti.tool.learner import (
+    LearnerSummary,
+    learner_summary,
+    partner_catalogue,
+    summary_available,
+)
 
 
 def _links(launch: Launch) -> list[LtiResourceLink]:
@@ -42,8 +49,31 @@ def learner_view(launch: Launch) -> dict[str, Any]:
     by_link = {job.resource_link_id: job for job in grades}
     rows = [{"title": link.title or link.resource_link_id,
              "result": _result(by_link.get(link.resource_link_id))} for link in links]
+    catalogue = partner_catalogue()
+    state, summary = _year(launch)
     return {"name": launch.display_name, "context": launch.context, "rows": rows,
-            "target": _target(launch)}
+            "target": _target(launch), "launch_id": launch.launch_id,
+            "nip_state": state, "summary": summary, "percent": _percent(summary),
+            "offers": catalogue.offered() if catalogue is not None else []}
+
+
+def _year(launch: Launch) -> tuple[str, LearnerSummary | None]:
+    """(state, summary): linked | no_nip | invalid_nip | unknown_person | unavailable."""
+    if not summary_available():
+        return "unavailable", None
+    user = current_storage().lti_roster.find_user(launch.issuer, launch.sub)
+    nip = user.hub_identity if user is not None else None
+    if not nip:
+        sent = str(launch.custom.get("nip", "")).strip()
+        return ("invalid_nip" if sent and not NIP.match(sent) else "no_nip"), None
+    summary = learner_summary(nip, viewer=f"lti:{launch.issuer} {launch.sub}")
+    return ("linked", summary) if summary is not None else ("unknown_person", None)
+
+
+def _percent(summary: LearnerSummary | None) -> int:
+    if summary is None or summary.required_jp_centi <= 0:
+        return 0
+    return min(100, summary.jp_centi * 100 // summary.required_jp_centi)
 
 
 def course_view(launch: Launch) -> dict[str, Any]:

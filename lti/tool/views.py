@@ -11,12 +11,13 @@ from pylti1p3.exception import OIDCException
 
 from hub.settings import current_settings
 from hub.storage import current_storage
-from lti.i18n import pick_language, reason_text, translator
+from lti.i18n import Formats, pick_language, reason_text, translator
 from lti.keys import public_jwks
 from lti.tool import deep_linking, pages
 from lti.tool.adapters import PlatformDisabled
 from lti.tool.dynamic_registration import RegistrationFailed, register_dynamically
 from lti.tool.launch import Launch, linked_entry, record_launch, target_launcher
+from lti.tool.learner import partner_catalogue
 from lti.tool.roster import RosterUnavailable, sync_roster
 from lti.tool.session import message_launch, oidc_login, restored_launch
 from lti.tool.validation import DEEP_LINKING_REQUEST, LaunchRejected, describe
@@ -115,7 +116,20 @@ def progress(launch_id: str):
     current, _ = _restore(launch_id)
     language = pick_language(current.locale)
     return render_template("lti/progress.html", t=translator(language), lang=language,
-                           **pages.learner_view(current))
+                           fmt=Formats(language), **pages.learner_view(current))
+
+
+@blueprint.post("/progress/<launch_id>/open/<catalogue_id>")
+def open_offer(launch_id: str, catalogue_id: str):
+    """A partner activity of the catalogue, opened from the learner's landing page; the
+    launch id in the URL stands for the learner (the page sets no cookie of its own)."""
+    current, _ = _restore(launch_id)
+    catalogue = partner_catalogue()
+    response = catalogue.open(catalogue_id, current) if catalogue is not None else None
+    if response is None:
+        return rejected("unknown_activity", f"no partner activity {catalogue_id!r}",
+                        status=404)
+    return response
 
 
 @blueprint.get("/course/<launch_id>")
