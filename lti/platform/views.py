@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 
 from hub.errors import is_storage_unavailable
 from hub.settings import current_settings
@@ -177,7 +177,8 @@ class LearnerCatalogue:
     def open(self, entry_id: str, launch):
         person = learner_from_launch(launch)
         response = _launch_catalogue_entry(entry_id, person)
-        return set_cookie(response, person) if response is not None else None
+        # A refusal page comes as (body, status): made a response before the cookie is set.
+        return set_cookie(make_response(response), person) if response is not None else None
 
 
 def relay_launch(entry, launch):

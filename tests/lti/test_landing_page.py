@@ -5,7 +5,7 @@ lately — in Bahasa Indonesia and English, inside an LMS iframe, on a phone."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -292,3 +292,15 @@ def test_the_page_itself_needs_no_cookie(app, browser, seeded):
     cookieless = app.test_client().get(page.request.path)
     assert cookieless.status_code == 200
     assert "12,5 dari 20 JP" in cookieless.get_data(as_text=True)
+
+
+def test_a_disabled_partner_tool_is_not_offered_and_cannot_be_opened(app, browser, catalogue):
+    with app.app_context():
+        app.extensions["hub.storage"].lti_platform_tools.set_tool_disabled(
+            catalogue.id, datetime.now(UTC))
+    page = landing(browser)
+    offers = section(page.get_data(as_text=True), "offers")
+    assert "data-catalogue-id" not in offers
+    response = browser.client.post(f"{page.request.path}/open/etika-asn")
+    assert response.status_code == 403
+    assert 'data-reason="tool_disabled"' in response.get_data(as_text=True)
