@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from hub.timestamps import parse_timestamp
 from lrs.service import agent_key
 from transcripts.identifiers import Actor, actor_of
 
@@ -63,13 +64,6 @@ class StatementFacts:
 
 def jakarta_year(moment: datetime) -> int:
     return moment.astimezone(JAKARTA).year
-
-
-def parse_timestamp(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    if parsed.tzinfo is None:  # xAPI: a timestamp without an offset is UTC
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def duration_seconds(value: Any) -> int | None:

@@ -12,7 +12,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
-from transcripts.evidence import JAKARTA, parse_timestamp
+from hub.timestamps import parse_timestamp
+from transcripts.evidence import JAKARTA
 from transcripts.identifiers import Actor, actor_of, lti_actor
 from transcripts.nip import InvalidNip, parse_nip
 

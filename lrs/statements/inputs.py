@@ -15,11 +15,11 @@ from werkzeug.datastructures import MultiDict
 from hub.errors import BadRequest
 from hub.json_input import JSONInputError
 from hub.storage.contract import Attachment
+from hub.timestamps import parse_timestamp
 from lrs.identifiers import agent_key
 from lrs.json_body import parse_json
 from lrs.statements.attachments import parse_multipart
 from lrs.statements.formats import FORMATS
-from lrs.statements.records import parse_timestamp
 
 SINGLE_PARAMS = {"statementId", "voidedStatementId", "attachments", "format"}
 QUERY_PARAMS = {"agent", "verb", "activity", "registration", "related_activities",
@@ -248,6 +248,9 @@ def _timestamp(args: MultiDict, name: str) -> str | None:
         return parse_timestamp(value).isoformat()
     except ValueError:
         raise BadRequest(f"{name} must be an ISO 8601 timestamp", parameter=name) from None
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
+        raise BadRequest(f"{name} is not a real point in time (its UTC time is past the "
+                         "year 9999 or before the year 1)", parameter=name) from None
 
 
 def _limit(args: MultiDict) -> int | None:

@@ -7,28 +7,17 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from hub.storage.contract import IndexEntry, StatementRecord
+from hub.timestamps import format_timestamp, parse_timestamp
 from lrs.identifiers import agent_key
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
-
-
-def parse_timestamp(value: str) -> datetime:
-    """ISO 8601 → aware UTC datetime (a missing offset is read as UTC)."""
-    parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def format_timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def complete_statement(

@@ -27,6 +27,7 @@ from pylti1p3.lineitem import LineItem
 from hub.settings import current_settings
 from hub.storage import current_storage
 from hub.storage.contract import GradeJob, LtiResourceLink, StoredStatement
+from hub.timestamps import parse_timestamp
 from lrs.service import find_statements, statements_after
 from lti.tool import xapi
 from lti.tool.adapters import HubServiceConnector, registration_for, require_enabled
@@ -145,9 +146,29 @@ def jobs_for(statement: StoredStatement, now: datetime) -> list[GradeJob]:
                 sub=learner, statement_id=statement.id, score_given=score_given,
                 score_maximum=maximum, activity_progress=activity_progress,
                 grading_progress=grading_progress,
-                timestamp=document.get("timestamp") or statement.stored.isoformat(),
+                timestamp=score_timestamp(document, statement.stored,
+                                          current_settings().timestamp_future_skew),
                 created_at=now, next_attempt_at=now))
     return jobs
+
+
+def score_timestamp(document: dict[str, Any], stored: datetime, skew_seconds: int) -> str:
+    """The timestamp the LMS gets with a score: the statement's, unless it lies more than
+    the skew after the hub stored the statement.  Then the stored time, because an LMS
+    ignores every later score not newer than one it has (AGS 2.0 §3.4.8): a score dated
+    9999 would freeze the gradebook.  The statement itself stays as sent (xAPI only says
+    a timestamp SHOULD NOT be in the future)."""
+    claimed = document.get("timestamp")
+    if isinstance(claimed, str):
+        try:
+            if parse_timestamp(claimed) <= stored + timedelta(seconds=skew_seconds):
+                return claimed
+        except (ValueError, OverflowError):
+            pass
+        log.warning("statement %s is dated %s, beyond HUB_TIMESTAMP_FUTURE_SKEW after it was "
+                    "stored; its score goes to the LMS dated %s", document.get("id"),
+                    claimed, stored.isoformat())
+    return stored.isoformat()
 
 
 def enqueue_for_statements(statements: Iterable[StoredStatement]) -> int:

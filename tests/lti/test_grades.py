@@ -26,7 +26,8 @@ def graded_launch(app, browser):
 
 
 def partner_result(client, xapi, platform, result: dict, sub: str = "learner-1",
-                   statement_id: str = "3f0c2a4e-8a5b-4c1d-9e7f-0a1b2c3d4e5f"):
+                   statement_id: str = "3f0c2a4e-8a5b-4c1d-9e7f-0a1b2c3d4e5f",
+                   timestamp: str = "2026-05-04T10:00:00.123Z"):
     statement = {
         "id": statement_id,
         "actor": {"objectType": "Agent", "account": {"homePage": platform.issuer,
@@ -34,7 +35,7 @@ def partner_result(client, xapi, platform, result: dict, sub: str = "learner-1",
         "verb": {"id": "http://adlnet.gov/expapi/verbs/passed"},
         "object": {"objectType": "Activity", "id": ETIKA},
         "result": result,
-        "timestamp": "2026-05-04T10:00:00.123Z",
+        "timestamp": timestamp,
     }
     response = client.post("/xapi/statements", json=statement, headers=xapi())
     assert response.status_code == 200, response.data
@@ -66,6 +67,35 @@ def test_scaled_score_is_posted_to_a_line_item_the_hub_creates(app, client, xapi
     assert score["activityProgress"] == "Completed"
     assert score["gradingProgress"] == "FullyGraded"
     assert score["timestamp"] == "2026-05-04T10:00:00.123Z"
+
+
+def test_a_statement_dated_9999_sends_its_score_dated_when_stored_and_later_scores_pass(
+        app, client, xapi, graded_launch, caplog):
+    """Issue 14.6: the LMS ignores scores not newer than one it has (AGS 2.0 §3.4.8), so a
+    score dated 9999 would block every later one; the hub dates it when it was stored."""
+    platform = graded_launch.platform
+    before = datetime.now(UTC)
+    partner_result(client, xapi, platform, {"score": {"scaled": 0.5}},
+                   timestamp="9999-12-31T23:59:59.999Z")
+    assert push(app).sent == 1
+    sent_at = datetime.fromisoformat(platform.scores[-1]["timestamp"])
+    assert before - timedelta(seconds=5) <= sent_at <= datetime.now(UTC)
+    assert "beyond HUB_TIMESTAMP_FUTURE_SKEW" in caplog.text
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    partner_result(client, xapi, platform, {"score": {"scaled": 0.9}},
+                   statement_id="3f0c2a4e-8a5b-4c1d-9e7f-0a1b2c3d4e60",
+                   timestamp=later.isoformat())
+    assert push(app).sent == 1
+    assert datetime.fromisoformat(platform.scores[-1]["timestamp"]) > sent_at
+
+
+def test_a_statement_dated_within_the_skew_keeps_its_timestamp(app, client, xapi,
+                                                               graded_launch):
+    platform = graded_launch.platform
+    soon = (datetime.now(UTC) + timedelta(seconds=60)).isoformat()
+    partner_result(client, xapi, platform, {"score": {"scaled": 0.5}}, timestamp=soon)
+    assert push(app).sent == 1
+    assert platform.scores[-1]["timestamp"] == soon
 
 
 def test_learner_sees_the_result_on_the_progress_page(app, client, xapi, graded_launch):
