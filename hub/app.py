@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import lrs
 import lti
 import transcripts
-from hub import cli, credentials_api, health
+from hub import cli, credentials_api, health, openapi
 from hub.compression import init_compression
 from hub.config import database_url, load_settings
 from hub.errors import register_error_handlers
@@ -63,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_request_ids(app)
     init_compression(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(openapi.blueprint)
     app.register_blueprint(credentials_api.blueprint)
     cli.register(app)
     for feature in FEATURES:
