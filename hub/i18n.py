@@ -16,6 +16,13 @@ DEFAULT = "id"
 
 Messages = Mapping[str, Mapping[str, str]]
 
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
 
 def pick_language(locale: str | None = None, *, remembered: str | None = None) -> str:
     """`?lang=` (or a form's `lang`) when given, else a language the person chose before

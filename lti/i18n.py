@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from hub import i18n
-from hub.i18n import DEFAULT, LANGUAGES
+from hub.i18n import DEFAULT, LANGUAGES, MONTHS
 
 __all__ = ["DEFAULT", "LANGUAGES", "MESSAGES", "REASONS", "Formats", "pick_language",
            "reason_text", "translator"]
@@ -273,14 +273,6 @@ def translator(language: str) -> Callable[..., str]:
 
 def reason_text(code: str, language: str) -> str:
     return REASONS.get(language, REASONS[DEFAULT]).get(code) or REASONS["en"].get(code, code)
-
-
-MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
 
 
 @dataclass(frozen=True)

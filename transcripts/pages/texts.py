@@ -355,14 +355,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
-
-
 @dataclass(frozen=True)
 class Texts:
     """Everything a page needs to speak one language: `t(key, **values)` and formats."""
@@ -389,7 +381,7 @@ class Texts:
 
     def date(self, moment: datetime) -> str:
         local = moment.astimezone(JAKARTA)
-        return f"{local.day} {MONTHS[self.language][local.month - 1]} {local.year}"
+        return f"{local.day} {i18n.MONTHS[self.language][local.month - 1]} {local.year}"
 
     def moment(self, moment: datetime) -> str:
         local = moment.astimezone(JAKARTA)
