@@ -152,9 +152,9 @@ def hub_environment(database_url: str, transcripts_sync: str = "inline") -> dict
 
 def transcripts_backlog(url: str) -> int:
     """Statements stored but not yet taken in by the transcripts (feed cursor behind)."""
-    from hub.storage import open_storage
+    from hub.app import open_hub_storage
 
-    storage = open_storage(url)
+    storage = open_hub_storage(url)
     try:
         newest = storage.statements.max_statement_seq() or 0
         return max(0, newest - storage.transcripts.feed_state().cursor)

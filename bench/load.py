@@ -64,12 +64,12 @@ class PreloadJob:
 
 def _preload_chunk(job: PreloadJob) -> int:
     """Build records as the statement operations do and insert them through the store."""
-    from hub.storage import open_storage
+    from hub.app import open_hub_storage
     from lrs.statements.records import build_record, complete_statement
 
     storage = _preload_chunk.storages.get(job.url)  # type: ignore[attr-defined]
     if storage is None:
-        storage = _preload_chunk.storages[job.url] = open_storage(job.url)  # type: ignore
+        storage = _preload_chunk.storages[job.url] = open_hub_storage(job.url)  # type: ignore
     span = timedelta(days=400)
     for first in range(job.start, job.stop, job.batch):
         records = []

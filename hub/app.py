@@ -21,6 +21,7 @@ from hub.guards import init_guards
 from hub.json_input import StrictJSONProvider
 from hub.logs import configure_logging, init_request_ids
 from hub.storage import open_storage
+from hub.storage.contract import Storage
 from hub.storage.key_encryption import KeyCipher
 from hub.throttle import Throttle
 
@@ -30,6 +31,16 @@ from hub.throttle import Throttle
 FEATURES = (lrs, transcripts, lti)
 
 log = logging.getLogger(__name__)
+
+
+def open_hub_storage(url: str, cipher: KeyCipher | None = None) -> Storage:
+    """The storage with every feature's slice installed, outside an app (CLI scripts,
+    benchmarks, tests); `create_app` gets the same when each feature installs its own."""
+    storage = open_storage(url, cipher)
+    for feature in FEATURES:
+        for slice_ in feature.storage_slices():
+            storage.install(slice_)
+    return storage
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Flask
+
+if TYPE_CHECKING:
+    from hub.storage.contract import StorageSlice
 
 XAPI_REQUEST_HEADERS = [
     "Authorization", "Content-Type", "X-Experience-API-Version", "If-Match", "If-None-Match",
@@ -25,6 +30,8 @@ def init_app(app: Flask) -> None:
     from lrs.validation import StatementValidator
     from lrs.versioning import init_versioning
 
+    for slice_ in storage_slices():
+        app.extensions["hub.storage"].install(slice_)
     app.extensions["lrs.validator"] = StatementValidator()  # schemas compiled once, here
     init_cache_buster(app)  # inside the alternate syntax: sees the rewritten GET
     init_alternate_syntax(app)  # rewrites ?method= requests before versioning reads headers
@@ -35,6 +42,12 @@ def init_app(app: Flask) -> None:
     CORS(app, resources={r"/xapi/*": {"origins": origins}},
          allow_headers=XAPI_REQUEST_HEADERS, expose_headers=XAPI_EXPOSED_HEADERS,
          methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], max_age=600)
+
+
+def storage_slices() -> tuple[StorageSlice, ...]:
+    from lrs.storage import SLICE
+
+    return (SLICE,)
 
 
 def blueprints() -> list[Blueprint]:

@@ -18,9 +18,9 @@ from flask import Blueprint, Response
 from hub.auth import require_scope
 from hub.errors import NotFound
 from hub.storage import current_storage
-from hub.storage.contract import StoredActivity
 from lrs.documents import etag_of
 from lrs.documents_input import parse_activity_id, strict_query
+from lrs.storage.contract import StoredActivity
 from lrs.versioning import current_version
 
 LANGUAGE_MAPS = ("name", "description")

@@ -18,14 +18,14 @@ from typing import Any
 
 from hub.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from hub.json_input import JSONInputError
-from hub.storage.contract import (
+from lrs.json_body import parse_json
+from lrs.storage.contract import (
     DocumentContent,
     DocumentListing,
     DocumentScope,
     DocumentStore,
     StoredDocument,
 )
-from lrs.json_body import parse_json
 
 JSON_MEDIA_TYPE = "application/json"
 

@@ -17,7 +17,6 @@ from flask import current_app, request
 from hub.errors import BadRequest, PayloadTooLarge
 from hub.json_input import JSONInputError
 from hub.settings import current_settings
-from hub.storage.contract import DocumentScope
 from lrs.documents import (
     DocumentDeletion,
     DocumentRead,
@@ -30,6 +29,7 @@ from lrs.documents import (
 )
 from lrs.identifiers import agent_key
 from lrs.json_body import parse_json
+from lrs.storage.contract import DocumentScope
 from lrs.versioning import current_version
 
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")

@@ -10,10 +10,10 @@ from flask import Blueprint, Response, request
 
 from hub.auth import require_scope
 from hub.storage import current_storage
-from hub.storage.contract import StoredDocument
 from lrs import documents
 from lrs.documents import DocumentIds, DocumentRead, DocumentResource, ScopeDeletion
 from lrs.documents_input import parse_delete, parse_get, parse_write
+from lrs.storage.contract import StoredDocument
 
 
 def document_blueprint(resource: DocumentResource, name: str, rule: str) -> Blueprint:

@@ -17,14 +17,18 @@ from typing import Any
 from flask import current_app
 
 from hub.storage import current_storage
-from hub.storage.contract import Credential, StoredStatement
+from hub.storage.contract import Credential
 from lrs.agents import PersonResolver, set_person_resolver
 from lrs.identifiers import agent_key
 from lrs.listeners import add_statements_listener, notify_stored
 from lrs.statements import ops
+from lrs.storage.contract import StoredStatement
 
-__all__ = ["PersonResolver", "add_statements_listener", "agent_key", "find_statements",
-           "newest_seq", "record_statements", "set_person_resolver", "statements_after"]
+# StoredStatement: the record other features read statements as (lrs.storage.contract).
+__all__ = ["PersonResolver", "StoredStatement", "add_statements_listener", "agent_key",
+           "find_statements", "newest_seq", "record_statements", "set_person_resolver",
+           "statements_after"]
+
 
 def record_statements(statements: Sequence[dict[str, Any]], *, authority: dict[str, Any],
                       source: str, version: str = "1.0.3") -> list[str]:

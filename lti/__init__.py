@@ -4,8 +4,13 @@ both roles; `lti.service` holds the ports other features fill."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Flask
 from flask.cli import AppGroup
+
+if TYPE_CHECKING:
+    from hub.storage.contract import StorageSlice
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +22,8 @@ def init_app(app: Flask) -> None:
     from lti import platform
     from lti.framing import allow_lms_framing
 
+    for slice_ in storage_slices():
+        app.extensions["hub.storage"].install(slice_)
     registered = (*blueprints(), *platform.blueprints())
     for blueprint in registered:
         app.register_blueprint(blueprint)
@@ -28,6 +35,14 @@ def init_app(app: Flask) -> None:
     # Invites and single-use Deep Linking picker URLs carry their token in the path.
     register_secret_path("/lti/register/")
     register_secret_path("/lti/platform/deep-link/")
+
+
+def storage_slices() -> tuple[StorageSlice, ...]:
+    """The tool role's slice, then the platform role's (its migrations branch off it)."""
+    from lti.platform.storage import SLICE as PLATFORM
+    from lti.tool.storage import SLICE as TOOL
+
+    return (TOOL, PLATFORM)
 
 
 def blueprints() -> list[Blueprint]:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto.jwk import JWK
 
-from hub.storage.contract import LtiKeyStore, ToolKey
+from hub.storage.signing_keys import LtiKeyStore, ToolKey
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hub.app import create_app
+from hub.app import create_app, open_hub_storage
 from hub.auth import issue_credential
-from hub.storage import open_storage
 from hub.storage.sql.tables import metadata
 
 POSTGRES_URL = os.environ.get(
@@ -42,7 +41,7 @@ def _worker() -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
-    storage = open_storage(f"sqlite:///{path}")
+    storage = open_hub_storage(f"sqlite:///{path}")
     storage.upgrade()
     storage.dispose()
     return path
@@ -66,7 +65,7 @@ def postgres_database() -> Iterator[str]:
     with server.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    storage = open_storage(url)
+    storage = open_hub_storage(url)
     storage.upgrade()
     storage.dispose()
     try:

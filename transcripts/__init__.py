@@ -11,7 +11,12 @@ year at a glance behind a third (the LTI landing page's LearnerSummaryReader).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Flask
+
+if TYPE_CHECKING:
+    from hub.storage.contract import StorageSlice
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +28,8 @@ def init_app(app: Flask) -> None:
     from transcripts.pages import blueprint as auditor_pages
     from transcripts.service import on_statements_stored
 
+    for slice_ in storage_slices():
+        app.extensions["hub.storage"].install(slice_)
     for blueprint in (*blueprints(), auditor_pages()):
         app.register_blueprint(blueprint)
     cli.register(app)
@@ -33,6 +40,12 @@ def init_app(app: Flask) -> None:
     # Transcripts follow the statement feed after every commit, or in a follower process.
     if app.extensions["hub.settings"].transcripts_sync == "inline":
         add_statements_listener(app, on_statements_stored)
+
+
+def storage_slices() -> tuple[StorageSlice, ...]:
+    from transcripts.storage import SLICE
+
+    return (SLICE,)
 
 
 def blueprints() -> list[Blueprint]:

@@ -16,7 +16,8 @@ from typing import Any
 
 from flask import g, has_request_context
 
-from hub.storage.contract import AccessEntry, AccessStore, Credential, Person
+from hub.storage.contract import Credential
+from transcripts.storage.contract import AccessEntry, AccessStore, Person
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from flask import Blueprint, jsonify, request
 from hub.auth import require_scope
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.storage import current_storage
-from hub.storage.contract import EMPLOYEE_TYPES, AccessQuery, Person
 from hub.text_input import NotUTF8, decode_utf8
 from transcripts import frameworks, identity, inputs, queries, render
 from transcripts.access import Reader, reader_for, record_access
@@ -31,6 +30,7 @@ from transcripts.identifiers import lti_actor
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
+from transcripts.storage.contract import EMPLOYEE_TYPES, AccessQuery, Person
 
 blueprint = Blueprint("transcripts_admin_api", __name__, url_prefix="/api/transcripts/admin")
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.storage.contract import (
+from transcripts.storage.contract import (
     COMPETENCY_TYPES,
     Competency,
     EvidenceRecord,

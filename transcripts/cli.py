@@ -27,7 +27,6 @@ from flask.cli import AppGroup
 
 from hub.errors import NotFound
 from hub.storage import current_storage
-from hub.storage.contract import AccessQuery
 from hub.text_input import NotUTF8, decode_utf8
 from transcripts import frameworks as framework_ops
 from transcripts import identity, queries, render, service, signing
@@ -35,6 +34,7 @@ from transcripts.access import operator_reader
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
+from transcripts.storage.contract import AccessQuery
 
 transcripts_group = AppGroup("transcripts", help="Competency transcripts of civil servants.")
 roster_group = AppGroup("roster", help="The person registry (NIP, identifiers).")

@@ -29,17 +29,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.storage.contract import (
+from hub.storage.contract import Storage
+from transcripts import ingest
+from transcripts.mapping import RuleError, check_rule
+from transcripts.policy import Policy
+from transcripts.storage.contract import (
     MAPPING_RULE_KINDS,
     Competency,
     CompetencyLevel,
     Framework,
     MappingRule,
-    Storage,
 )
-from transcripts import ingest
-from transcripts.mapping import RuleError, check_rule
-from transcripts.policy import Policy
 
 MAX_COMPETENCIES = 20_000
 

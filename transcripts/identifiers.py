@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.storage.contract import IdentityLink
 from lrs.service import agent_key
 from transcripts.nip import is_nip, normalize_nip
+from transcripts.storage.contract import IdentityLink
 
 IFI_KINDS = ("mbox", "mbox_sha1sum", "openid", "account")
 

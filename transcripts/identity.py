@@ -19,7 +19,7 @@ from typing import Any
 from flask import g
 
 from hub.storage import current_storage
-from hub.storage.contract import IdentityConflict, IdentityLink, Person, Storage
+from hub.storage.contract import Storage
 from lrs import service as lrs_service
 from transcripts import ingest
 from transcripts.access import anonymous_reader, reader_for, record_access
@@ -35,6 +35,7 @@ from transcripts.identifiers import (
 from transcripts.nip import InvalidNip, normalize_nip, parse_nip
 from transcripts.policy import Policy, current_policy
 from transcripts.roster import ParsedRoster, RowError
+from transcripts.storage.contract import IdentityConflict, IdentityLink, Person
 
 log = logging.getLogger(__name__)
 

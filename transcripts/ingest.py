@@ -26,20 +26,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from hub.storage.contract import (
-    EvidenceRecord,
-    FeedState,
-    Person,
-    StoredStatement,
-    TranscriptSession,
-    TranscriptStore,
-    UnlinkedStatement,
-)
+from lrs.service import StoredStatement
 from transcripts.aggregation import summaries_for
 from transcripts.evidence import StatementFacts, read_statement
 from transcripts.identifiers import nip_account
 from transcripts.mapping import ActivityFacts, Mapped, RuleBook
 from transcripts.policy import Policy
+from transcripts.storage.contract import (
+    EvidenceRecord,
+    FeedState,
+    Person,
+    TranscriptSession,
+    TranscriptStore,
+    UnlinkedStatement,
+)
 
 log = logging.getLogger(__name__)
 

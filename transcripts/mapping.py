@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from hub.storage.contract import Competency, MappingRule
+from transcripts.storage.contract import Competency, MappingRule
 
 
 @dataclass(frozen=True)

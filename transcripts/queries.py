@@ -10,19 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.errors import NotFound
-from hub.storage.contract import (
+from hub.storage.contract import Storage
+from transcripts import signing
+from transcripts.access import Reader, record_access
+from transcripts.aggregation import Transcript, build_transcript, compliance, transcript_digest
+from transcripts.policy import Policy
+from transcripts.storage.contract import (
     AccessEntry,
     AccessQuery,
     AgencyTotals,
     PeopleQuery,
     Person,
     PersonYear,
-    Storage,
 )
-from transcripts import signing
-from transcripts.access import Reader, record_access
-from transcripts.aggregation import Transcript, build_transcript, compliance, transcript_digest
-from transcripts.policy import Policy
 
 UNDER_REQUIRED_PAGE = 500
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from hub.exports import BOM
 from hub.exports import csv_line as _csv_line
-from hub.storage.contract import (
+from transcripts.aggregation import JP_TYPES, Transcript, jp, transcript_json, utc_text
+from transcripts.queries import AgencyReport, PeoplePage, Standing
+from transcripts.storage.contract import (
     AccessEntry,
     Competency,
     Framework,
@@ -16,8 +18,6 @@ from hub.storage.contract import (
     MappingRule,
     Person,
 )
-from transcripts.aggregation import JP_TYPES, Transcript, jp, transcript_json, utc_text
-from transcripts.queries import AgencyReport, PeoplePage, Standing
 
 # Distribution buckets of the agency report: 5 JP wide, lower bound included.
 BUCKET_LABELS = [f"{5 * b}-{5 * b + 5}" for b in range(8)] + ["40+"]

@@ -28,7 +28,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from hub.storage.contract import EMPLOYEE_TYPES
 from transcripts.identifiers import (
     Actor,
     actor_of,
@@ -37,6 +36,7 @@ from transcripts.identifiers import (
     mbox_sha1sum_actor,
 )
 from transcripts.nip import InvalidNip, parse_nip
+from transcripts.storage.contract import EMPLOYEE_TYPES
 
 _ALIASES = {
     "nip": "nip",

@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 
-from hub.storage.contract import IssuerKey, IssuerKeyStore
 from transcripts.aggregation import Transcript, jp, transcript_digest, utc_text
 from transcripts.policy import Policy
+from transcripts.storage.contract import IssuerKey, IssuerKeyStore
 
 ALGORITHMS = ("RS256", "EdDSA")
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2",

@@ -13,8 +13,8 @@ from typing import Any
 
 from hub.errors import BadRequest, PayloadTooLarge
 from hub.json_input import JSONInputError
-from hub.storage.contract import Attachment
 from lrs.json_body import parse_json
+from lrs.storage.contract import Attachment
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 _HASHES = {64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}

@@ -14,12 +14,12 @@ from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
 from hub.json_input import JSONInputError
-from hub.storage.contract import Attachment
 from hub.timestamps import parse_timestamp
 from lrs.identifiers import agent_key
 from lrs.json_body import parse_json
 from lrs.statements.attachments import parse_multipart
 from lrs.statements.formats import FORMATS
+from lrs.storage.contract import Attachment
 
 SINGLE_PARAMS = {"statementId", "voidedStatementId", "attachments", "format"}
 QUERY_PARAMS = {"agent", "verb", "activity", "registration", "related_activities",

@@ -9,20 +9,20 @@ from typing import Any
 
 from hub.auth import VOID_ANY_SCOPE, effective_scopes
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
-from hub.storage.contract import (
+from hub.storage.contract import Credential
+from lrs.activities import merge_definition
+from lrs.identifiers import agent_key
+from lrs.statements.attachments import check_attachments
+from lrs.statements.records import build_record, complete_statement
+from lrs.statements.signatures import verify_signatures
+from lrs.storage.contract import (
     Attachment,
-    Credential,
     StatementConflict,
     StatementPage,
     StatementQuery,
     StatementStore,
     StoredStatement,
 )
-from lrs.activities import merge_definition
-from lrs.identifiers import agent_key
-from lrs.statements.attachments import check_attachments
-from lrs.statements.records import build_record, complete_statement
-from lrs.statements.signatures import verify_signatures
 
 # How far behind "now" the hub promises completeness (X-Experience-API-Consistent-Through):
 # a PostgreSQL writer may commit a statement whose `stored` was taken a moment earlier.

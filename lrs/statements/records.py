@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 
-from hub.storage.contract import IndexEntry, StatementRecord
 from hub.timestamps import format_timestamp, parse_timestamp
 from lrs.identifiers import agent_key
+from lrs.storage.contract import IndexEntry, StatementRecord
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")

@@ -13,9 +13,9 @@ import jwt
 from cryptography import x509
 
 from hub.errors import BadRequest
-from hub.storage.contract import Attachment
 from lrs.statements.attachments import SIGNATURE_USAGE
 from lrs.statements.records import comparison_digest
+from lrs.storage.contract import Attachment
 
 ALGORITHMS = ("RS256", "RS384", "RS512")
 RULE = "xAPI 1.0.3 Data 2.6 Signed Statements"

@@ -8,7 +8,6 @@ from werkzeug.http import http_date
 from hub.auth import require_scope
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import StatementQuery, StoredStatement
 from lrs.listeners import notify_stored
 from lrs.statements import ops
 from lrs.statements.attachments import render_multipart
@@ -23,6 +22,7 @@ from lrs.statements.inputs import (
     to_datetime,
 )
 from lrs.statements.records import activity_definitions
+from lrs.storage.contract import StatementQuery, StoredStatement
 from lrs.versioning import current_version
 
 blueprint = Blueprint("xapi_statements", __name__, url_prefix="/xapi")

@@ -12,9 +12,9 @@ from hub.auth import require_scope, scope_required
 from hub.errors import BadRequest, NotFound
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import PartnerTool
 from lti.keys import public_jwks
 from lti.platform.deep_linking import picker_url
+from lti.platform.storage.contract import PartnerTool
 from lti.platform.tools import (
     EDITABLE_TOOL_FIELDS,
     NewPlacement,

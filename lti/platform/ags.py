@@ -16,15 +16,15 @@ from typing import Any
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import (
+from lrs.service import record_statements
+from lti.platform import xapi
+from lti.platform.launches import platform_url
+from lti.platform.storage.contract import (
     LineItemQuery,
     PartnerTool,
     PlatformLineItem,
     PlatformResult,
 )
-from lrs.service import record_statements
-from lti.platform import xapi
-from lti.platform.launches import platform_url
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,14 @@ from typing import Any
 import jwt
 
 from hub.storage import current_storage
-from hub.storage.contract import AlreadyExists, CatalogueEntry, PartnerTool
+from hub.storage.contract import AlreadyExists
 from lti.platform.identity import SignedIn
 from lti.platform.launches import CLAIM, issuer, platform_url
 from lti.platform.oauth import KeysUnavailable, verify_tool_jwt
+from lti.platform.storage.contract import PartnerTool
 from lti.platform.tools import NewPlacement, place_entry
 from lti.tool.registration import InvalidRegistration, NewEntry, add_catalogue_entry
+from lti.tool.storage.contract import CatalogueEntry
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from flask import Response, request
 
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import PartnerTool
+from lti.platform.storage.contract import PartnerTool
 
 COOKIE = "hub_platform_session"
 _PREFIX = "platform.session:"

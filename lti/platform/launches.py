@@ -19,8 +19,9 @@ from flask import redirect
 
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import (
-    CatalogueEntry,
+from lti.keys import signing_key
+from lti.platform.identity import SignedIn, tool_sub
+from lti.platform.storage.contract import (
     LineItemQuery,
     PartnerTool,
     PlatformContext,
@@ -30,10 +31,9 @@ from hub.storage.contract import (
     PlatformMember,
     ToolPlacement,
 )
-from lti.keys import signing_key
-from lti.platform.identity import SignedIn, tool_sub
 from lti.platform.tools import SERVICE_SCOPES
 from lti.tool.adapters import with_query
+from lti.tool.storage.contract import CatalogueEntry
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"

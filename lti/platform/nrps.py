@@ -13,8 +13,13 @@ from typing import Any
 
 from hub.errors import NotFound
 from hub.storage import current_storage
-from hub.storage.contract import PartnerTool, PlatformContext, PlatformLearner, PlatformMember
 from lti.platform.identity import tool_sub
+from lti.platform.storage.contract import (
+    PartnerTool,
+    PlatformContext,
+    PlatformLearner,
+    PlatformMember,
+)
 
 STATUS_ACTIVE = "Active"
 

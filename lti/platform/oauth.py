@@ -23,10 +23,10 @@ from jwt.algorithms import RSAAlgorithm
 
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import PartnerTool
 from lti.http import TimeoutSession
 from lti.keys import public_jwks, signing_key
 from lti.platform.launches import issuer, platform_url
+from lti.platform.storage.contract import PartnerTool
 from lti.platform.tools import SERVICE_SCOPES
 from lti.tokens import lifetime_problem
 

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
-from hub.storage.contract import LineItemQuery
 from lti.platform import ags, nrps, oauth
+from lti.platform.storage.contract import LineItemQuery
 from lti.platform.tools import SERVICE_SCOPES
 
 blueprint = Blueprint("lti_platform_services", __name__, url_prefix="/lti/platform")

@@ -13,13 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
-from hub.storage.contract import (
-    LtiCatalogueStore,
-    LtiPlatformToolStore,
-    PartnerTool,
-    ToolPlacement,
-)
+from lti.platform.storage.contract import LtiPlatformToolStore, PartnerTool, ToolPlacement
 from lti.tool.registration import InvalidRegistration, check_url
+from lti.tool.storage.contract import LtiCatalogueStore
 
 AGS_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"

@@ -11,7 +11,6 @@ from flask import Blueprint, jsonify, make_response, redirect, render_template, 
 from hub.errors import is_storage_unavailable
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import CatalogueEntry
 from lti.i18n import pick_language
 from lti.keys import public_jwks
 from lti.platform import deep_linking, launches
@@ -19,6 +18,7 @@ from lti.platform.authorize import AuthorizationRefused, authorize
 from lti.platform.identity import learner_from_launch, set_cookie, sign_in, signed_in
 from lti.platform.pages import translator
 from lti.platform.tools import SERVICE_SCOPES, platform_urls
+from lti.tool.storage.contract import CatalogueEntry
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("lti_platform", __name__, url_prefix="/lti/platform",

@@ -13,14 +13,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from hub.storage.contract import (
-    CatalogueEntry,
+from lti.platform.storage.contract import (
     PartnerTool,
     PlatformLearner,
     PlatformLineItem,
     PlatformResult,
     ToolPlacement,
 )
+from lti.tool.storage.contract import CatalogueEntry
 
 VERBS = {
     "launched": {"id": "http://adlnet.gov/expapi/verbs/launched",

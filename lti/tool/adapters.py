@@ -31,9 +31,10 @@ from pylti1p3.service_connector import ServiceConnector
 from pylti1p3.session import SessionService
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
-from hub.storage.contract import LtiKeyStore, LtiPlatform, LtiPlatformStore, LtiSessionStore
+from hub.storage.signing_keys import LtiKeyStore
 from lti.http import next_link
 from lti.keys import signing_key
+from lti.tool.storage.contract import LtiPlatform, LtiPlatformStore, LtiSessionStore
 
 NONCE_LIFETIME = timedelta(minutes=10)  # from the OIDC login to the launch
 

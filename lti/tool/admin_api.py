@@ -14,7 +14,7 @@ from hub.auth import scope_required
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import AlreadyExists, CatalogueEntry, LtiPlatform
+from hub.storage.contract import AlreadyExists
 from lti.keys import public_jwks
 from lti.tool.registration import (
     EDITABLE_PLATFORM_FIELDS,
@@ -28,6 +28,7 @@ from lti.tool.registration import (
     set_platform_enabled,
     tool_urls,
 )
+from lti.tool.storage.contract import CatalogueEntry, LtiPlatform
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("lti_admin", __name__, url_prefix="/api/admin/lti")

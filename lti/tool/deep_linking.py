@@ -8,8 +8,8 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
 from hub.settings import current_settings
-from hub.storage.contract import CatalogueEntry
 from lti.tool.grades import DEFAULT_SCORE_MAXIMUM
+from lti.tool.storage.contract import CatalogueEntry
 from lti.tool.validation import HubMessageLaunch
 
 SEARCH_LIMIT = 50

@@ -18,7 +18,7 @@ import requests
 
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import AlreadyExists, LtiPlatform
+from hub.storage.contract import AlreadyExists
 from lti.tool.registration import (
     NIP_CUSTOM_PARAMETERS,
     InvalidRegistration,
@@ -29,6 +29,7 @@ from lti.tool.registration import (
     tool_urls,
 )
 from lti.tool.session import http_session
+from lti.tool.storage.contract import LtiPlatform
 
 log = logging.getLogger(__name__)
 

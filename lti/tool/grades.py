@@ -26,12 +26,12 @@ from pylti1p3.lineitem import LineItem
 
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import GradeJob, LtiResourceLink, StoredStatement
 from hub.timestamps import parse_timestamp
-from lrs.service import find_statements, statements_after
+from lrs.service import StoredStatement, find_statements, statements_after
 from lti.tool import xapi
 from lti.tool.adapters import HubServiceConnector, registration_for, require_enabled
 from lti.tool.session import http_session
+from lti.tool.storage.contract import GradeJob, LtiResourceLink
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,9 @@ from flask import Flask, current_app
 
 from hub.settings import current_settings
 from hub.storage import current_storage
-from hub.storage.contract import (
+from lrs.service import record_statements
+from lti.tool import xapi
+from lti.tool.storage.contract import (
     CatalogueEntry,
     LtiContext,
     LtiMember,
@@ -27,8 +29,6 @@ from hub.storage.contract import (
     LtiResourceLink,
     LtiUser,
 )
-from lrs.service import record_statements
-from lti.tool import xapi
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app
 
-from hub.storage.contract import CatalogueEntry
 from lti.tool.launch import Launch
+from lti.tool.storage.contract import CatalogueEntry
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from hub.storage import current_storage
-from hub.storage.contract import GradeJob, LtiResourceLink
 from lti.tool.launch import NIP, Launch, linked_entry, role_name, target_launcher
 from lti.tool.learner import (
     LearnerSummary,
@@ -14,6 +13,7 @@ from lti.tool.learner import (
     partner_catalogue,
     summary_available,
 )
+from lti.tool.storage.contract import GradeJob, LtiResourceLink
 
 
 def _links(launch: Launch) -> list[LtiResourceLink]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from hub.storage.contract import (
+from lti.tool.storage.contract import (
     CatalogueEntry,
     LtiCatalogueStore,
     LtiPlatform,

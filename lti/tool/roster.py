@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from hub.storage import current_storage
-from hub.storage.contract import LtiMember, LtiPlatform, LtiUser
 from lti.tool.adapters import HubServiceConnector, registration_for
 from lti.tool.launch import link_hub_identity
 from lti.tool.session import http_session
+from lti.tool.storage.contract import LtiMember, LtiPlatform, LtiUser
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,9 @@ import requests
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
 
-from hub.storage.contract import LtiSessionStore
 from lti.tokens import lifetime_problem
 from lti.tool.adapters import HubRegistration, HubServiceConnector
+from lti.tool.storage.contract import LtiSessionStore
 
 log = logging.getLogger(__name__)
 

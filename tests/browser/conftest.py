@@ -18,8 +18,8 @@ import pytest
 from live_server import LiveHub
 from realistic_hub import Seeded, seed
 
-from hub.storage import open_storage
-from hub.storage.contract import AccessQuery
+from hub.app import open_hub_storage
+from transcripts.storage.contract import AccessQuery
 
 CHROMIUM = Path(os.environ.get("HUB_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("HUB_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -59,7 +59,7 @@ class Site:
     seeded: Seeded
 
     def access_log(self, **query) -> list:
-        storage = open_storage(self.database_url)
+        storage = open_hub_storage(self.database_url)
         try:
             return storage.access.query_access(AccessQuery(limit=1000, **query))
         finally:
@@ -71,7 +71,7 @@ def site(chromium_available, tmp_path_factory) -> Iterator[Site]:
     """One seeded hub under gunicorn for the browser tests of a worker."""
     folder = tmp_path_factory.mktemp("browser-hub")
     url = f"sqlite:///{folder / 'hub.sqlite3'}"
-    storage = open_storage(url)
+    storage = open_hub_storage(url)
     storage.upgrade()
     storage.dispose()
     seeded = seed(url, str(folder / "instance"))

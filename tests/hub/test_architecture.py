@@ -7,6 +7,7 @@ contract → engines.  Function-level imports count too.
 from __future__ import annotations
 
 import ast
+import itertools
 from pathlib import Path
 
 import pytest
@@ -70,12 +71,48 @@ def test_storage_depends_on_nothing_above_it():
     assert {m: names for m, names in offenders.items() if names} == {}
 
 
+def in_slice_engine(path: Path) -> bool:
+    """A feature's SQL stores: `<feature>/.../storage/sql/*.py` (issue 18.1)."""
+    parts = path.relative_to(ROOT).parts
+    return ("storage", "sql") in itertools.pairwise(parts)
+
+
 @pytest.mark.parametrize("feature", FEATURES)
 def test_features_use_the_storage_contract_not_an_engine_nor_the_factory(feature):
-    forbidden = ("hub.app", "hub.cli", "hub.storage.sql")
-    offenders = {module_name(p): sorted(n for n in imports_of(p) if within(n, *forbidden))
-                 for p in modules(feature)}
+    """Only a slice's own SQL stores use the SQL engine's helpers (hub.storage.sql)."""
+    offenders = {module_name(p): sorted(
+        n for n in imports_of(p)
+        if within(n, "hub.app", "hub.cli") or (within(n, "hub.storage.sql")
+                                               and not in_slice_engine(p)))
+        for p in modules(feature)}
     assert {m: names for m, names in offenders.items() if names} == {}
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_operations_see_their_slice_only_through_its_contract(feature):
+    """Outside its storage package a feature imports `<slice>.storage` and its contract,
+    never the slice's SQL stores or tables: those are one engine's implementation."""
+    offenders = {module_name(p): sorted(n for n in imports_of(p) if ".storage.sql" in n)
+                 for p in modules(feature) if "storage" not in p.relative_to(ROOT).parts}
+    assert {m: names for m, names in offenders.items() if names} == {}
+
+
+def test_each_feature_owns_its_persistence_slice():
+    """Contracts, tables, stores and migrations of a feature live in its own package;
+    hub.storage keeps the engine, the hub's own stores and the migration trunk."""
+    from hub.app import FEATURES as installed
+
+    slices = [s for feature in installed for s in feature.storage_slices()]
+    assert {s.name for s in slices} == {"lrs", "lti_tool", "lti_platform", "transcripts"}
+    for slice_ in slices:
+        assert slice_.migrations.is_dir() and any(slice_.migrations.glob("*.py")), slice_.name
+        owner = module_name(slice_.migrations.parent / "__init__.py")
+        assert owner.split(".")[0] in FEATURES and owner.endswith(".storage"), owner
+    trunk = {p.name for p in (ROOT / "hub/storage/migrations/versions").glob("*.py")}
+    assert trunk == {"0001_credentials.py", "sessions_0001.py"}
+    hub_tables = (ROOT / "hub/storage/sql/tables.py").read_text()
+    assert "statements" not in hub_tables and "lti_" not in hub_tables
+    assert "transcript" not in hub_tables
 
 
 @pytest.mark.parametrize("feature", FEATURES)

@@ -11,12 +11,11 @@ from sqlalchemy import text
 
 from hub.app import create_app
 from hub.auth import digest
-from hub.storage.sql import MIGRATIONS
 
 
-def head_revision() -> str:
+def head_revision(storage) -> str:
     """Every head, as health() reports them (features branch off a shared base)."""
-    return ",".join(sorted(ScriptDirectory(str(MIGRATIONS)).get_heads()))
+    return ",".join(sorted(ScriptDirectory.from_config(storage.migrations_config()).get_heads()))
 
 
 def test_db_upgrade_migrates_an_empty_database_to_the_newest_revision(
@@ -30,7 +29,7 @@ def test_db_upgrade_migrates_an_empty_database_to_the_newest_revision(
         assert f"database schema is current ({engine})" in result.output
         with storage.engine.connect() as conn:
             revisions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
-            assert ",".join(sorted(revisions)) == head_revision()
+            assert ",".join(sorted(revisions)) == head_revision(storage)
         assert app.test_client().get("/health").status_code == 200
     finally:
         storage.dispose()
@@ -40,7 +39,7 @@ def test_db_upgrade_twice_changes_nothing(runner, storage):
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert storage.health().detail["schema"] == head_revision()
+    assert storage.health().detail["schema"] == head_revision(storage)
 
 
 def create(runner, *args: str):

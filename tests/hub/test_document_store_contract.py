@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from hub.storage.contract import DocumentContent, DocumentScope
-from hub.storage.sql.activities import upsert_activity_definitions
+from lrs.storage.contract import DocumentContent, DocumentScope
+from lrs.storage.sql.activities import upsert_activity_definitions
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 STATE = DocumentScope(kind="state", activity_id="http://example.com/course/1",

@@ -24,9 +24,8 @@ import requests
 from factories import make_statement
 from live_server import LiveHub, free_port
 
-from hub.app import create_app
+from hub.app import create_app, open_hub_storage
 from hub.auth import issue_credential
-from hub.storage import open_storage
 from tests.conftest import TEST_KEY_ENCRYPTION_KEY, TEST_SECRET, basic_auth
 
 pytestmark = pytest.mark.slow
@@ -85,7 +84,7 @@ def own_postgres():
     folder = Path(tempfile.mkdtemp(prefix="hub-own-postgres-"))
     server = OwnPostgres(folder)
     server.start()
-    storage = open_storage(server.url)
+    storage = open_hub_storage(server.url)
     storage.upgrade()
     storage.dispose()
     try:
@@ -104,7 +103,7 @@ def running_postgres(own_postgres):
 
 
 def credential(url: str) -> tuple[str, str]:
-    storage = open_storage(url)
+    storage = open_hub_storage(url)
     issued = issue_credential(storage.credentials, name="Faults", owner="Test", scopes=["all"],
                               authority_home_page="https://hub.test/partners")
     storage.dispose()
@@ -227,7 +226,7 @@ def test_a_live_hub_rides_out_a_database_stop_mid_load(running_postgres):
 
 def test_two_hub_processes_on_one_sqlite_file_under_write_load_give_no_500(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    storage = open_storage(url)
+    storage = open_hub_storage(url)
     storage.upgrade()
     storage.dispose()
     key, secret = credential(url)

@@ -8,13 +8,14 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from hub.app import create_app
+from hub.app import create_app, open_hub_storage
 from hub.config import ConfigError, load_settings
-from hub.storage import open_storage
 from hub.storage.key_encryption import KeyCipher, KeyEncryptionError, is_valid_key
-from hub.storage.sql.tables import lti_keys, lti_platform_keys, transcript_issuer_keys
 from lti.keys import new_key
+from lti.platform.storage.sql.tables import lti_platform_keys
+from lti.tool.storage.sql.tables import lti_keys
 from transcripts.signing import generate_key as new_issuer_key
+from transcripts.storage.sql.tables import transcript_issuer_keys
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 TABLES = {"lti_keys": lti_keys, "lti_platform_keys": lti_platform_keys,
@@ -57,7 +58,7 @@ def test_every_private_key_is_stored_sealed_and_read_back_plain(storage):
 def test_a_dump_opened_without_the_key_cannot_read_a_private_key(storage, database_url):
     store_one_key_each(storage)
     for cipher in (KeyCipher(), KeyCipher([Fernet.generate_key().decode()])):
-        stranger = open_storage(database_url, cipher)
+        stranger = open_hub_storage(database_url, cipher)
         try:
             with pytest.raises(KeyEncryptionError, match="HUB_KEY_ENCRYPTION_KEYS"):
                 stranger.lti_keys.list_keys()
@@ -93,7 +94,7 @@ def test_rotation_reads_old_keys_then_reencrypt_moves_them_to_the_new_key(
 
 
 def test_keys_stored_before_encryption_are_read_and_then_sealed(app_config, database_url):
-    plain = open_storage(database_url, KeyCipher())
+    plain = open_hub_storage(database_url, KeyCipher())
     pems = store_one_key_each(plain)
     assert all(v[0].startswith("-----BEGIN") for v in stored_values(plain).values())
     plain.dispose()

@@ -23,9 +23,9 @@ from live_server import LiveHub  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import status_code_conformance  # noqa: E402
 
+from hub.app import open_hub_storage  # noqa: E402
 from hub.auth import issue_credential  # noqa: E402
 from hub.openapi import description  # noqa: E402
-from hub.storage import open_storage  # noqa: E402
 
 pytestmark = pytest.mark.slow
 schema = schemathesis.openapi.from_dict(description())
@@ -68,7 +68,7 @@ def _live_database(engine_name, request, tmp_path_factory):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(request, tmp_path_factory):
     url = _live_database(request.param, request, tmp_path_factory)
-    storage = open_storage(url)
+    storage = open_hub_storage(url)
     storage.upgrade()
     issued = issue_credential(storage.credentials, name="Schemathesis", owner="Test",
                               scopes=["all"], authority_home_page="https://hub.test/partners")

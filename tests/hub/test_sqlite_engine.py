@@ -7,13 +7,13 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from hub.storage import open_storage
+from hub.app import open_hub_storage
 from hub.storage.sql.engine import SQLITE_BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES
 
 
 @pytest.fixture
 def sqlite_storage(tmp_path):
-    storage = open_storage(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    storage = open_hub_storage(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
     yield storage
     storage.dispose()
 

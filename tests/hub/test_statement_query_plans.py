@@ -12,10 +12,10 @@ import pytest
 from factories import VERBS, make_activity, make_agent, make_nip, make_statement
 from sqlalchemy import text
 
-from hub.storage.contract import StatementQuery
-from hub.storage.sql.statements import _page_select
 from lrs.identifiers import agent_key
 from lrs.statements.records import build_record, complete_statement
+from lrs.storage.contract import StatementQuery
+from lrs.storage.sql.statements import _page_select
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://hub.test", "name": "p"}}
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from factories import make_agent, make_statement, voiding
 
-from hub.storage.contract import Attachment, StatementConflict, StatementQuery
 from lrs.identifiers import agent_key
 from lrs.statements.records import build_record, complete_statement
+from lrs.storage.contract import Attachment, StatementConflict, StatementQuery
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://hub.test", "name": "p1"}}
 OTHER_AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://hub.test",

@@ -29,8 +29,8 @@ from tincan import (
     Verb,
 )
 
+from hub.app import open_hub_storage
 from hub.auth import issue_credential
-from hub.storage import open_storage
 
 COMPLETED = Verb(id="http://adlnet.gov/expapi/verbs/completed",
                  display=LanguageMap({"en-US": "completed"}))
@@ -39,7 +39,7 @@ BUDI = Agent(name="Budi", mbox="mailto:budi@example.go.id")
 
 @pytest.fixture
 def tincan_lrs(database_url):
-    storage = open_storage(database_url)
+    storage = open_hub_storage(database_url)
     issued = issue_credential(storage.credentials, name="TinCanPython course", owner="Mitra",
                               scopes=["all"], authority_home_page="https://hub.test/partners")
     storage.dispose()
@@ -455,7 +455,7 @@ def test_the_same_text_in_two_keys_is_not_a_repeat(client, xapi):
 def test_requests_from_the_library_clients_get_gzip_transparently(database_url):
     """requests (used by most Python integrations) asks for gzip by default and
     decompresses: nothing changes for such a client."""
-    storage = open_storage(database_url)
+    storage = open_hub_storage(database_url)
     issued = issue_credential(storage.credentials, name="requests", owner="Mitra",
                               scopes=["all"], authority_home_page="https://hub.test/partners")
     storage.dispose()

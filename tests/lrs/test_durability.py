@@ -15,14 +15,14 @@ import requests
 from factories import make_statement
 from live_server import LiveHub
 
+from hub.app import open_hub_storage
 from hub.auth import issue_credential
-from hub.storage import open_storage
 
 pytestmark = pytest.mark.slow
 
 
 def partner_headers(database_url: str) -> dict:
-    storage = open_storage(database_url)
+    storage = open_hub_storage(database_url)
     issued = issue_credential(storage.credentials, name="Durability", owner="Test",
                               scopes=["all"], authority_home_page="https://hub.test/partners")
     storage.dispose()

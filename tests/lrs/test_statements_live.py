@@ -12,15 +12,15 @@ from factories import make_statement
 from live_server import LiveHub
 from xapi_attachments import attachment_meta, make_signer, multipart, signed
 
+from hub.app import open_hub_storage
 from hub.auth import issue_credential
-from hub.storage import open_storage
 
 pytestmark = pytest.mark.slow
 HEADERS = {"X-Experience-API-Version": "2.0.0"}
 
 
 def test_signed_statement_with_a_pdf_round_trips_over_real_http(database_url):
-    storage = open_storage(database_url)
+    storage = open_hub_storage(database_url)
     issued = issue_credential(storage.credentials, name="Live", owner="Test", scopes=["all"],
                               authority_home_page="https://hub.test/partners")
     storage.dispose()

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from hub.storage.contract import AccessQuery
 from lti.platform.tools import NewPlacement, NewTool, place_entry, register_tool
 from lti.tool.registration import NewEntry, add_catalogue_entry
 from tests.lti.lms import CLAIM
@@ -26,6 +25,7 @@ from tests.transcripts.transcript_fixtures import (
     siasn,
 )
 from transcripts.evidence import JAKARTA
+from transcripts.storage.contract import AccessQuery
 
 WITH_NIP = {CLAIM + "custom": {"nip": SITI}}
 ENGLISH = {CLAIM + "launch_presentation": {"locale": "en-US"}}

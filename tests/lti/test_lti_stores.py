@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hub.storage.contract import AlreadyExists, GradeJob, LtiPlatform, LtiResourceLink, LtiUser
+from hub.storage.contract import AlreadyExists
+from lti.tool.storage.contract import GradeJob, LtiPlatform, LtiResourceLink, LtiUser
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 

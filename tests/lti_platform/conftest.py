@@ -15,7 +15,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from hub.app import create_app
-from hub.storage.contract import PartnerTool as ToolRecord
+from lti.platform.storage.contract import PartnerTool as ToolRecord
 from lti.platform.tools import NewPlacement, NewTool, place_entry, register_tool
 from lti.tool.registration import NewEntry, add_catalogue_entry
 from tests.live_server import free_port

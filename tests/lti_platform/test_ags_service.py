@@ -9,8 +9,8 @@ import pytest
 import requests
 from sqlalchemy import delete
 
-from hub.storage.sql.tables import statement_index
-from hub.storage.sql.tables import statements as statement_rows
+from lrs.storage.sql.tables import statement_index
+from lrs.storage.sql.tables import statements as statement_rows
 from tests.lti_platform.test_security import SCOPE, access_token, launched  # noqa: F401
 
 LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"

@@ -31,8 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from hub.app import create_app
-from hub.storage import open_storage
+from hub.app import create_app, open_hub_storage
 from tests.conftest import TEST_SECRET
 from tests.live_server import free_port
 from tests.lti.conftest import register as register_lms
@@ -72,7 +71,7 @@ def cert_database(request, tmp_path_factory) -> Iterator[str]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = (make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
            .render_as_string(hide_password=False))
-    storage = open_storage(url)
+    storage = open_hub_storage(url)
     storage.upgrade()
     storage.dispose()
     try:

@@ -109,7 +109,7 @@ def test_line_items_scores_results_and_members_through_pylti1p3(
 
 def test_nrps_of_a_relayed_course_lists_the_lms_roster_under_the_tools_subs(
         hub, browser, partner, registered_partner, lms):
-    from hub.storage.contract import LtiMember, LtiUser
+    from lti.tool.storage.contract import LtiMember, LtiUser
     launch = relayed_launch(browser, partner)
     with hub.context():
         platform = hub.storage.lti_platforms.list_platforms()[0]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hub.storage.contract import (
-    AlreadyExists,
+from hub.storage.contract import AlreadyExists
+from lti.platform.storage.contract import (
     LineItemQuery,
     PartnerTool,
     PlatformContext,

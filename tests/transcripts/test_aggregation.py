@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hub.storage.contract import Competency, CompetencyLevel, EvidenceRecord, Person
 from transcripts.aggregation import (
     build_transcript,
     compliance,
@@ -12,6 +11,7 @@ from transcripts.aggregation import (
     transcript_content,
     transcript_digest,
 )
+from transcripts.storage.contract import Competency, CompetencyLevel, EvidenceRecord, Person
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 PERSON = Person("199001012015032001", "Siti Rahmawati", "PNS", "Kementerian PANRB",

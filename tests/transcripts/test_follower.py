@@ -15,8 +15,8 @@ import requests
 from live_server import LiveHub
 from transcript_fixtures import SITI, learning, load_framework, load_roster, load_rules, siasn
 
+from hub.app import open_hub_storage
 from hub.auth import issue_credential
-from hub.storage import open_storage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ def app_config(app_config) -> dict:
 
 
 def cursor_of(database_url: str) -> int:
-    storage = open_storage(database_url)
+    storage = open_hub_storage(database_url)
     try:
         return storage.transcripts.feed_state().cursor
     finally:
@@ -76,7 +76,7 @@ def test_the_follower_process_keeps_up_with_the_feed_and_stops_on_sigterm(
 
 @pytest.mark.slow
 def test_gunicorn_starts_the_follower_and_stops_it_with_the_server(database_url):
-    storage = open_storage(database_url)
+    storage = open_hub_storage(database_url)
     issued = issue_credential(storage.credentials, name="Follower", owner="Test",
                               scopes=["all"], authority_home_page="https://hub.test/partners")
     storage.dispose()

@@ -32,16 +32,16 @@ from transcript_fixtures import (
 
 from hub.app import create_app
 from hub.auth import issue_credential
-from hub.storage.sql.tables import (
-    statements,
+from lrs.listeners import notify_stored
+from lrs.statements.records import build_record, complete_statement
+from lrs.storage.sql.tables import statements
+from transcripts import ingest, service
+from transcripts.policy import current_policy
+from transcripts.storage.sql.tables import (
     transcript_evidence,
     transcript_summaries,
     transcript_unlinked,
 )
-from lrs.listeners import notify_stored
-from lrs.statements.records import build_record, complete_statement
-from transcripts import ingest, service
-from transcripts.policy import current_policy
 
 PEOPLE = [(SITI, "siti.rahmawati@menpan.go.id"), (BUDI, "budi.santoso@menpan.go.id"),
           (ANI, "ani.lestari@jabarprov.go.id"), (DEDI, None),
@@ -195,7 +195,7 @@ def test_rebuild_command_recomputes_the_same_transcripts(registry, app, client, 
 
 
 def _feed_statement(nip: str, seq: int, voided: bool = False):
-    from hub.storage.contract import StoredStatement
+    from lrs.storage.contract import StoredStatement
     document = {**learning(siasn(nip), KEUANGAN, jp=1), "stored": "2026-01-01T00:00:00Z",
                 "authority": {"objectType": "Agent", "name": "P",
                               "account": {"homePage": "http://h", "name": "p"}}}

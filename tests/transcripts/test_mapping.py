@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub.storage.contract import Competency, CompetencyLevel, MappingRule
 from transcripts.mapping import ActivityFacts, RuleBook, RuleError, check_rule
+from transcripts.storage.contract import Competency, CompetencyLevel, MappingRule
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ACTIVITY = "https://akademi.example.id/kelas/integritas-asn/modul-3"

@@ -30,8 +30,8 @@ from transcript_fixtures import (
     siasn,
 )
 
-from hub.storage.contract import AccessQuery
 from transcripts.inputs import current_year
+from transcripts.storage.contract import AccessQuery
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TRANSCRIPT_LINK = re.compile(r'href="/auditor/people/(\d{18})/(\d{4})"')

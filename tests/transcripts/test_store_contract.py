@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from hub.storage.contract import (
+from transcripts.identifiers import actor_of, lti_actor
+from transcripts.storage.contract import (
     AccessEntry,
     AccessQuery,
     Competency,
@@ -22,7 +23,6 @@ from hub.storage.contract import (
     Person,
     YearSummary,
 )
-from transcripts.identifiers import actor_of, lti_actor
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 REQUIRED = {"PNS": 2000, "PPPK": 2000}
@@ -147,9 +147,9 @@ def test_evidence_for_uses_the_nip_index_on_sqlite(tmp_path):
     follower batch (120 ms at 400k rows, inside the write lock)."""
     from sqlalchemy import event
 
-    from hub.storage import open_storage
+    from hub.app import open_hub_storage
 
-    storage = open_storage(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    storage = open_hub_storage(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
     storage.upgrade()
     seen: list[tuple[str, tuple]] = []
 

@@ -30,11 +30,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from hub.storage.contract import Competency
 from transcripts.aggregation import JP_TYPES, Transcript
 from transcripts.pages.charts import Chart, distribution_chart, jp_by_type_chart
 from transcripts.pages.texts import Texts, nip_display
 from transcripts.queries import AgencyReport, Standing
+from transcripts.storage.contract import Competency
 
 FONT, BOLD = "HubVera", "HubVera-Bold"
 INK = colors.HexColor("#1b1b1b")

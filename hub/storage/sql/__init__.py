@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -15,54 +16,37 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from hub.storage.contract import HealthReport
+from hub.storage.contract import HealthReport, SqlHandle, StorageSlice
 from hub.storage.key_encryption import KeyCipher
-from hub.storage.sql.activities import SqlActivityStore
 from hub.storage.sql.credentials import SqlCredentialStore
-from hub.storage.sql.documents import SqlDocumentStore
 from hub.storage.sql.engine import make_engine
-from hub.storage.sql.lti_grades import SqlLtiGradeStore
-from hub.storage.sql.lti_platform import (
-    SqlLtiPlatformGradebookStore,
-    SqlLtiPlatformRosterStore,
-    SqlLtiPlatformToolStore,
-)
-from hub.storage.sql.lti_registry import SqlLtiKeyStore, SqlLtiPlatformStore, SqlLtiSessionStore
-from hub.storage.sql.lti_roster import SqlLtiCatalogueStore, SqlLtiRosterStore
 from hub.storage.sql.sessions import SqlSessionStore
-from hub.storage.sql.statements import SqlStatementStore
-from hub.storage.sql.tables import lti_platform_keys
-from hub.storage.sql.transcripts import SqlTranscriptStore
-from hub.storage.sql.transcripts_access import SqlAccessStore, SqlIssuerKeyStore
-from hub.storage.sql.transcripts_frameworks import SqlFrameworkStore
-from hub.storage.sql.transcripts_people import SqlPersonStore
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 class SqlStorage:
+    """The hub's own stores, plus the stores of every slice a feature installs; each
+    slice's stores are also reachable as attributes (`storage.statements`) for scripts
+    and tests, while features use their slice's typed accessor."""
+
     def __init__(self, url: str, cipher: KeyCipher | None = None) -> None:
         self.engine = make_engine(url)
+        self._handle = SqlHandle(engine=self.engine, cipher=cipher or KeyCipher())
+        self._slices: dict[str, tuple[StorageSlice, object]] = {}
         self.credentials = SqlCredentialStore(self.engine)
         self.sessions = SqlSessionStore(self.engine)
-        self.statements = SqlStatementStore(self.engine)
-        self.documents = SqlDocumentStore(self.engine)
-        self.activities = SqlActivityStore(self.engine)
-        self.people = SqlPersonStore(self.engine)
-        self.frameworks = SqlFrameworkStore(self.engine)
-        self.transcripts = SqlTranscriptStore(self.engine)
-        self.access = SqlAccessStore(self.engine)
-        self.issuer_keys = SqlIssuerKeyStore(self.engine, cipher)
-        self.lti_keys = SqlLtiKeyStore(self.engine, cipher=cipher)
-        self.lti_platforms = SqlLtiPlatformStore(self.engine)
-        self.lti_sessions = SqlLtiSessionStore(self.engine)
-        self.lti_roster = SqlLtiRosterStore(self.engine)
-        self.lti_catalogue = SqlLtiCatalogueStore(self.engine)
-        self.lti_grades = SqlLtiGradeStore(self.engine)
-        self.lti_platform_keys = SqlLtiKeyStore(self.engine, lti_platform_keys, cipher)
-        self.lti_platform_tools = SqlLtiPlatformToolStore(self.engine)
-        self.lti_platform_roster = SqlLtiPlatformRosterStore(self.engine)
-        self.lti_platform_gradebook = SqlLtiPlatformGradebookStore(self.engine)
+
+    def install(self, slice_: StorageSlice) -> None:
+        if slice_.name in self._slices:
+            return
+        stores = slice_.open_sql(self._handle)
+        self._slices[slice_.name] = (slice_, stores)
+        for name, store in vars(stores).items():
+            setattr(self, name, store)
+
+    def slice(self, name: str) -> object:
+        return self._slices[name][1]
 
     def is_unavailable(self, exc: BaseException) -> bool:
         # OperationalError: refused or dropped connections, a server shutting down,
@@ -74,9 +58,12 @@ class SqlStorage:
         return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
     def reseal_private_keys(self) -> dict[str, int]:
-        return {"lti_keys": self.lti_keys.reseal_private_keys(),
-                "lti_platform_keys": self.lti_platform_keys.reseal_private_keys(),
-                "issuer_keys": self.issuer_keys.reseal_private_keys()}
+        counts: dict[str, int] = {}
+        for _, stores in self._slices.values():
+            reseal = getattr(stores, "reseal_private_keys", None)
+            if reseal is not None:
+                counts.update(reseal())
+        return counts
 
     @property
     def engine_name(self) -> str:
@@ -91,9 +78,18 @@ class SqlStorage:
             return HealthReport(ok=False, engine=self.engine_name, detail={"error": str(exc)})
         return HealthReport(ok=True, engine=self.engine_name, detail={"schema": revision})
 
-    def upgrade(self) -> None:
+    def migrations_config(self) -> Config:
+        """Alembic's view of the schema: the trunk's versions and each installed slice's
+        own branch directory."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
+        locations = [MIGRATIONS / "versions"] + [s.migrations for s, _ in self._slices.values()]
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", os.pathsep.join(map(str, locations)))
+        return config
+
+    def upgrade(self) -> None:
+        config = self.migrations_config()
         with self.engine.begin() as conn:
             config.attributes["connection"] = conn
             # "heads": feature packages add migration branches off a shared base

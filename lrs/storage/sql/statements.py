@@ -9,7 +9,8 @@ from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, t
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage import json_codec
-from hub.storage.contract import (
+from hub.storage.sql.common import aware, upsert, write_transaction
+from lrs.storage.contract import (
     Attachment,
     DefinitionMerge,
     StatementConflict,
@@ -18,9 +19,8 @@ from hub.storage.contract import (
     StatementRecord,
     StoredStatement,
 )
-from hub.storage.sql.activities import RecentlyLearned, upsert_activity_definitions
-from hub.storage.sql.common import aware, upsert, write_transaction
-from hub.storage.sql.tables import attachments, statement_index, statements
+from lrs.storage.sql.activities import RecentlyLearned, upsert_activity_definitions
+from lrs.storage.sql.tables import attachments, statement_index, statements
 
 _COLUMNS = (statements.c.seq, statements.c.id, statements.c.document, statements.c.stored,
             statements.c.voided, statements.c.comparison_digest, statements.c.voiding_target,

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, select, update
 
-from hub.storage.contract import AccessEntry, AccessQuery, IssuerKey
 from hub.storage.key_encryption import KeyCipher
-from hub.storage.sql import transcripts_rows as rows
 from hub.storage.sql.common import write_transaction
 from hub.storage.sql.sealed_keys import reseal_private_keys
-from hub.storage.sql.tables import (
+from transcripts.storage.contract import AccessEntry, AccessQuery, IssuerKey
+from transcripts.storage.sql import rows
+from transcripts.storage.sql.tables import (
     transcript_access_log,
     transcript_auditor_agencies,
     transcript_issuer_keys,

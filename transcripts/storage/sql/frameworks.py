@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Engine, delete, func, select
 
-from hub.storage.contract import Competency, Framework, MappingRule
-from hub.storage.sql import transcripts_rows as rows
 from hub.storage.sql.common import write_transaction
-from hub.storage.sql.tables import (
+from transcripts.storage.contract import Competency, Framework, MappingRule
+from transcripts.storage.sql import rows
+from transcripts.storage.sql.tables import (
     transcript_competencies,
     transcript_frameworks,
     transcript_mapping_rules,

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hub.storage.contract import (
-    AlreadyExists,
+from hub.storage.contract import AlreadyExists
+from hub.storage.sql.common import aware, upsert, utc
+from lti.platform.storage.contract import (
     LineItemQuery,
     PartnerTool,
     PlatformContext,
@@ -22,8 +23,7 @@ from hub.storage.contract import (
     PlatformResult,
     ToolPlacement,
 )
-from hub.storage.sql.common import aware, upsert, utc
-from hub.storage.sql.tables import (
+from lti.platform.storage.sql.tables import (
     lti_platform_assertions,
     lti_platform_contexts,
     lti_platform_learners,

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select, update
 
-from hub.storage.contract import (
+from hub.storage.sql.common import aware, upsert, utc
+from transcripts.storage.contract import (
     Competency,
     CompetencyLevel,
     EvidenceRecord,
@@ -20,8 +21,7 @@ from hub.storage.contract import (
     MappingRule,
     Person,
 )
-from hub.storage.sql.common import aware, upsert, utc
-from hub.storage.sql.tables import (
+from transcripts.storage.sql.tables import (
     transcript_competencies,
     transcript_evidence,
     transcript_identities,

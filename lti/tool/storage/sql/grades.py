@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, or_, select, update
 
-from hub.storage.contract import GradeJob
 from hub.storage.sql.common import aware, upsert, utc
-from hub.storage.sql.tables import lti_cursors, lti_grade_jobs
+from lti.tool.storage.contract import GradeJob
+from lti.tool.storage.sql.tables import lti_cursors, lti_grade_jobs
 
 jobs = lti_grade_jobs
 

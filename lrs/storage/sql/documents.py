@@ -18,14 +18,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from hub.storage.contract import (
-    DocumentContent,
-    DocumentListing,
-    DocumentScope,
-    StoredDocument,
-)
 from hub.storage.sql.common import aware, write_transaction
-from hub.storage.sql.tables import documents
+from lrs.storage.contract import DocumentContent, DocumentListing, DocumentScope, StoredDocument
+from lrs.storage.sql.tables import documents
 
 
 class SqlDocumentStore:

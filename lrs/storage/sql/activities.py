@@ -20,9 +20,9 @@ from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from hub.storage import json_codec
-from hub.storage.contract import DefinitionMerge, StoredActivity
 from hub.storage.sql.common import aware, write_transaction
-from hub.storage.sql.tables import activities
+from lrs.storage.contract import DefinitionMerge, StoredActivity
+from lrs.storage.sql.tables import activities
 
 
 class SqlActivityStore:

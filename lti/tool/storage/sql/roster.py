@@ -8,16 +8,16 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from hub.storage.contract import (
-    AlreadyExists,
+from hub.storage.contract import AlreadyExists
+from hub.storage.sql.common import aware, upsert, utc
+from lti.tool.storage.contract import (
     CatalogueEntry,
     LtiContext,
     LtiMember,
     LtiResourceLink,
     LtiUser,
 )
-from hub.storage.sql.common import aware, upsert, utc
-from hub.storage.sql.tables import (
+from lti.tool.storage.sql.tables import (
     lti_catalogue,
     lti_contexts,
     lti_link_launches,

@@ -28,7 +28,8 @@ from sqlalchemy import (
     update,
 )
 
-from hub.storage.contract import (
+from hub.storage.sql.common import write_transaction
+from transcripts.storage.contract import (
     AgencyTotals,
     Competency,
     EvidenceRecord,
@@ -42,9 +43,8 @@ from hub.storage.contract import (
     UnlinkedStatement,
     YearSummary,
 )
-from hub.storage.sql import transcripts_rows as rows
-from hub.storage.sql.common import write_transaction
-from hub.storage.sql.tables import (
+from transcripts.storage.sql import rows
+from transcripts.storage.sql.tables import (
     transcript_evidence,
     transcript_feed_state,
     transcript_identities,

@@ -1,4 +1,5 @@
-"""SQL stores for the hub's LTI keys, registered platforms and short-lived session values."""
+"""SQL stores for the platforms registered with the hub as a tool and its short-lived
+session values."""
 
 from __future__ import annotations
 
@@ -6,76 +7,18 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hub.storage.contract import AlreadyExists, LtiPlatform, ToolKey
-from hub.storage.key_encryption import KeyCipher
+from hub.storage.contract import AlreadyExists
 from hub.storage.sql.common import aware, upsert, utc, write_transaction
-from hub.storage.sql.sealed_keys import reseal_private_keys
-from hub.storage.sql.tables import (
+from lti.tool.storage.contract import LtiPlatform
+from lti.tool.storage.sql.tables import (
     lti_deployments,
-    lti_keys,
     lti_platforms,
     lti_registration_invites,
     lti_session_values,
 )
-
-
-class SqlLtiKeyStore:
-    # `table`: the platform role keeps its own keys in a table of the same shape.
-    def __init__(self, engine: Engine, table: Table = lti_keys,
-                 cipher: KeyCipher | None = None) -> None:
-        self._engine = engine
-        self._table = table
-        self._cipher = cipher or KeyCipher()
-
-    def insert_key(self, key: ToolKey) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(insert(self._table).values(**_key_row(key, self._cipher)))
-
-    def list_keys(self) -> list[ToolKey]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(self._table).order_by(
-                self._table.c.created_at.desc(), self._table.c.kid)).all()
-        return [_key(row, self._cipher) for row in rows]
-
-    def promote_key(self, kid: str, when: datetime) -> bool:
-        with write_transaction(self._engine) as conn:
-            found = conn.execute(select(self._table.c.kid).where(
-                self._table.c.kid == kid, self._table.c.status == "next")).first()
-            if found is None:
-                return False
-            conn.execute(update(self._table).where(self._table.c.status == "active")
-                         .values(status="retired", retired_at=utc(when)))
-            conn.execute(update(self._table).where(self._table.c.kid == kid)
-                         .values(status="active", activated_at=utc(when)))
-        return True
-
-    def activate_first_key(self, key: ToolKey) -> ToolKey:
-        with write_transaction(self._engine) as conn:
-            row = conn.execute(select(self._table).where(self._table.c.status == "active")
-                               .order_by(self._table.c.activated_at.desc()).limit(1)).first()
-            if row is not None:
-                return _key(row, self._cipher)
-            conn.execute(insert(self._table).values(**_key_row(key, self._cipher)))
-        return key
-
-    def reseal_private_keys(self) -> int:
-        return reseal_private_keys(self._engine, self._table, self._cipher)
-
-
-def _key_row(key: ToolKey, cipher: KeyCipher) -> dict[str, Any]:
-    return {"kid": key.kid, "private_pem": cipher.seal(key.private_pem),
-            "public_jwk": key.public_jwk,
-            "status": key.status, "created_at": utc(key.created_at),
-            "activated_at": utc(key.activated_at), "retired_at": utc(key.retired_at)}
-
-
-def _key(row, cipher: KeyCipher) -> ToolKey:
-    return ToolKey(kid=row.kid, private_pem=cipher.open(row.private_pem),
-                   public_jwk=row.public_jwk, status=row.status, created_at=aware(row.created_at),
-                   activated_at=aware(row.activated_at), retired_at=aware(row.retired_at))
 
 
 class SqlLtiPlatformStore:

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, select, update
 
-from hub.storage.contract import IdentityConflict, IdentityLink, Person
-from hub.storage.sql import transcripts_rows as rows
 from hub.storage.sql.common import write_transaction
-from hub.storage.sql.tables import transcript_identities, transcript_identity_conflicts
+from transcripts.storage.contract import IdentityConflict, IdentityLink, Person
+from transcripts.storage.sql import rows
+from transcripts.storage.sql.tables import transcript_identities, transcript_identity_conflicts
 
 
 class SqlPersonStore:

@@ -1,0 +1,37 @@
+"""The LTI platform slice: its contract, its SQL stores and its migrations (issue 18.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, cast
+
+from hub.storage import current_storage
+from hub.storage.contract import SqlHandle, Storage, StorageSlice
+from hub.storage.signing_keys import LtiKeyStore
+from lti.platform.storage.contract import (
+    LtiPlatformGradebookStore,
+    LtiPlatformRosterStore,
+    LtiPlatformToolStore,
+)
+
+
+class LtiPlatformStores(Protocol):
+    lti_platform_keys: LtiKeyStore
+    lti_platform_tools: LtiPlatformToolStore
+    lti_platform_roster: LtiPlatformRosterStore
+    lti_platform_gradebook: LtiPlatformGradebookStore
+
+
+def _open_sql(handle: SqlHandle) -> LtiPlatformStores:
+    from lti.platform.storage.sql import open_sql  # SQLAlchemy only when the engine is SQL
+
+    return open_sql(handle)
+
+
+SLICE = StorageSlice(name="lti_platform", migrations=Path(__file__).resolve().parent / "migrations",
+                     open_sql=_open_sql)
+
+
+def stores(storage: Storage | None = None) -> LtiPlatformStores:
+    """This slice's stores on `storage` (default: the running app's)."""
+    return cast(LtiPlatformStores, (storage or current_storage()).slice(SLICE.name))

@@ -1,0 +1,41 @@
+"""The LTI tool slice: its contract, its SQL stores and its migrations (issue 18.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, cast
+
+from hub.storage import current_storage
+from hub.storage.contract import SqlHandle, Storage, StorageSlice
+from hub.storage.signing_keys import LtiKeyStore
+from lti.tool.storage.contract import (
+    LtiCatalogueStore,
+    LtiGradeStore,
+    LtiPlatformStore,
+    LtiRosterStore,
+    LtiSessionStore,
+)
+
+
+class LtiToolStores(Protocol):
+    lti_keys: LtiKeyStore
+    lti_platforms: LtiPlatformStore
+    lti_sessions: LtiSessionStore
+    lti_roster: LtiRosterStore
+    lti_catalogue: LtiCatalogueStore
+    lti_grades: LtiGradeStore
+
+
+def _open_sql(handle: SqlHandle) -> LtiToolStores:
+    from lti.tool.storage.sql import open_sql  # SQLAlchemy only when the engine is SQL
+
+    return open_sql(handle)
+
+
+SLICE = StorageSlice(name="lti_tool", migrations=Path(__file__).resolve().parent / "migrations",
+                     open_sql=_open_sql)
+
+
+def stores(storage: Storage | None = None) -> LtiToolStores:
+    """This slice's stores on `storage` (default: the running app's)."""
+    return cast(LtiToolStores, (storage or current_storage()).slice(SLICE.name))

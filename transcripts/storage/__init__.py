@@ -1,0 +1,39 @@
+"""The transcripts slice: its contract, its SQL stores and its migrations (issue 18.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, cast
+
+from hub.storage import current_storage
+from hub.storage.contract import SqlHandle, Storage, StorageSlice
+from transcripts.storage.contract import (
+    AccessStore,
+    FrameworkStore,
+    IssuerKeyStore,
+    PersonStore,
+    TranscriptStore,
+)
+
+
+class TranscriptStores(Protocol):
+    people: PersonStore
+    frameworks: FrameworkStore
+    transcripts: TranscriptStore
+    access: AccessStore
+    issuer_keys: IssuerKeyStore
+
+
+def _open_sql(handle: SqlHandle) -> TranscriptStores:
+    from transcripts.storage.sql import open_sql  # SQLAlchemy only when the engine is SQL
+
+    return open_sql(handle)
+
+
+SLICE = StorageSlice(name="transcripts", migrations=Path(__file__).resolve().parent / "migrations",
+                     open_sql=_open_sql)
+
+
+def stores(storage: Storage | None = None) -> TranscriptStores:
+    """This slice's stores on `storage` (default: the running app's)."""
+    return cast(TranscriptStores, (storage or current_storage()).slice(SLICE.name))
