@@ -17,9 +17,9 @@ from flask import Blueprint, Response
 
 from hub.auth import require_scope
 from hub.errors import NotFound
-from hub.storage import current_storage
 from lrs.documents import etag_of
 from lrs.documents_input import parse_activity_id, strict_query
+from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import StoredActivity
 from lrs.versioning import current_version
 
@@ -34,7 +34,7 @@ def get_activity() -> Response:
     # Any read scope: a definition says what an activity is, not who did it.
     require_scope("statements/read/mine", "state/read", "profile/read")
     activity_id = parse_activity_id(strict_query({"activityId"}).get("activityId"))
-    known = current_storage().activities.get_activity(activity_id)
+    known = lrs_stores().activities.get_activity(activity_id)
     return render_activity(canonical_activity(activity_id, known, current_version()), known)
 
 

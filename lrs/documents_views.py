@@ -9,10 +9,10 @@ from datetime import datetime
 from flask import Blueprint, Response, request
 
 from hub.auth import require_scope
-from hub.storage import current_storage
 from lrs import documents
 from lrs.documents import DocumentIds, DocumentRead, DocumentResource, ScopeDeletion
 from lrs.documents_input import parse_delete, parse_get, parse_write
+from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import StoredDocument
 
 
@@ -24,7 +24,7 @@ def document_blueprint(resource: DocumentResource, name: str, rule: str) -> Blue
         # The write scope reads too: `state` and `profile` are read/write (Communication 4.2).
         require_scope(resource.read_scope, resource.write_scope)
         wanted = parse_get(resource)
-        store = current_storage().documents
+        store = lrs_stores().documents
         if isinstance(wanted, DocumentRead):
             response = render_document(documents.read_document(store, resource, wanted))
         else:
@@ -36,20 +36,20 @@ def document_blueprint(resource: DocumentResource, name: str, rule: str) -> Blue
     def replace() -> Response:
         require_scope(resource.write_scope)
         write = parse_write(resource)
-        return render_written(documents.put_document(current_storage().documents, resource,
+        return render_written(documents.put_document(lrs_stores().documents, resource,
                                                      write))
 
     @blueprint.post(rule, strict_slashes=False)
     def merge() -> Response:
         require_scope(resource.write_scope)
         write = parse_write(resource)
-        return render_written(documents.post_document(current_storage().documents, write))
+        return render_written(documents.post_document(lrs_stores().documents, write))
 
     @blueprint.delete(rule, strict_slashes=False)
     def remove() -> Response:
         require_scope(resource.write_scope)
         deletion = parse_delete(resource)
-        store = current_storage().documents
+        store = lrs_stores().documents
         if isinstance(deletion, ScopeDeletion):
             documents.delete_documents(store, deletion)
         else:

@@ -16,12 +16,12 @@ from typing import Any
 
 from flask import current_app
 
-from hub.storage import current_storage
 from hub.storage.contract import Credential
 from lrs.agents import PersonResolver, set_person_resolver
 from lrs.identifiers import agent_key
 from lrs.listeners import add_statements_listener, notify_stored
 from lrs.statements import ops
+from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import StoredStatement
 
 # StoredStatement: the record other features read statements as (lrs.storage.contract).
@@ -42,19 +42,19 @@ def record_statements(statements: Sequence[dict[str, Any]], *, authority: dict[s
                             created_at=datetime.now(UTC))
     submission = ops.Submission(statements=[dict(s) for s in statements], version=version,
                                 attachments={})
-    return ops.store_statements(current_storage().statements,
+    return ops.store_statements(lrs_stores().statements,
                                 current_app.extensions["lrs.validator"], submission, credential,
                                 on_stored=notify_stored)
 
 
 def statements_after(seq: int, limit: int = 500) -> list[StoredStatement]:
-    return current_storage().statements.statements_after(seq, limit)
+    return lrs_stores().statements.statements_after(seq, limit)
 
 
 def find_statements(ids: Iterable[str]) -> dict[str, StoredStatement]:
-    return current_storage().statements.find_statements(ids)
+    return lrs_stores().statements.find_statements(ids)
 
 
 def newest_seq() -> int:
     """The feed position of the newest statement (0 for an empty store)."""
-    return current_storage().statements.max_statement_seq() or 0
+    return lrs_stores().statements.max_statement_seq() or 0

@@ -9,7 +9,6 @@ import click
 from flask.cli import AppGroup
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from hub.storage.contract import AlreadyExists
 from lti.keys import RotationTooEarly, activate_next_key, publish_next_key, signing_key
 from lti.tool.grades import push_grades
@@ -25,6 +24,7 @@ from lti.tool.registration import (
     tool_urls,
 )
 from lti.tool.roster import RosterUnavailable, sync_roster
+from lti.tool.storage import stores as tool_stores
 
 lti = AppGroup("lti", help="LTI 1.3: the hub as a tool that LMSs launch.")
 keys = AppGroup("keys", help="The hub's LTI signing keys (published at /lti/jwks).")
@@ -49,7 +49,7 @@ def register(issuer, client_id, name, auth_login_url, token_url, jwks_url, deplo
              audience):
     """Register a platform (LMS) that launches the hub."""
     try:
-        platform = register_platform(current_storage().lti_platforms, NewPlatform(
+        platform = register_platform(tool_stores().lti_platforms, NewPlatform(
             issuer=issuer, client_id=client_id, name=name, auth_login_url=auth_login_url,
             token_url=token_url, jwks_url=jwks_url, deployment_ids=deployment_ids,
             auth_audience=audience))
@@ -80,7 +80,7 @@ def _state(platform) -> str:
 @lti.command("platforms")
 def platforms():
     """List registered platforms, their deployments and whether they are enabled."""
-    found = current_storage().lti_platforms.list_platforms()
+    found = tool_stores().lti_platforms.list_platforms()
     if not found:
         click.echo(f"No platforms registered. Register one with: {REGISTER_HINT}")
         return
@@ -120,7 +120,7 @@ def platform_edit(platform_id, client_id, name, auth_login_url, token_url, jwks_
     if not changes:
         raise click.UsageError("nothing to change; see --help")
     try:
-        platform = edit_platform(current_storage().lti_platforms, platform_id, changes)
+        platform = edit_platform(tool_stores().lti_platforms, platform_id, changes)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     except InvalidRegistration as exc:
@@ -138,7 +138,7 @@ def platform_edit(platform_id, client_id, name, auth_login_url, token_url, jwks_
 def platform_disable(platform_id: int):
     """Refuse the platform's logins, launches and pages at once; grades wait."""
     try:
-        platform = set_platform_enabled(current_storage().lti_platforms, platform_id, False)
+        platform = set_platform_enabled(tool_stores().lti_platforms, platform_id, False)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"platform {platform.id} ({platform.name}) is {_state(platform)}; "
@@ -150,7 +150,7 @@ def platform_disable(platform_id: int):
 def platform_enable(platform_id: int):
     """Let a disabled platform launch the hub again."""
     try:
-        platform = set_platform_enabled(current_storage().lti_platforms, platform_id, True)
+        platform = set_platform_enabled(tool_stores().lti_platforms, platform_id, True)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"platform {platform.id} ({platform.name}) is enabled")
@@ -161,7 +161,7 @@ def platform_enable(platform_id: int):
 @click.argument("deployment_id")
 def deployment_add(platform_id: int, deployment_id: str):
     """Add a deployment to a registered platform."""
-    store = current_storage().lti_platforms
+    store = tool_stores().lti_platforms
     if store.get_platform(platform_id) is None:
         raise click.ClickException(f"no platform {platform_id}")
     added = store.add_deployment(platform_id, deployment_id, datetime.now(UTC))
@@ -172,15 +172,15 @@ def deployment_add(platform_id: int, deployment_id: str):
 @click.option("--note", default="", help="Whom the link is for.")
 def invite(note: str):
     """A single-use Dynamic Registration URL for an LMS administrator to paste."""
-    url = create_invite(current_storage().lti_platforms, note, current_settings().public_url)
+    url = create_invite(tool_stores().lti_platforms, note, current_settings().public_url)
     click.echo(url)
     click.echo("Valid for 7 days, for one registration.")
 
 
 @keys.command("list")
 def keys_list():
-    signing_key(current_storage().lti_keys)
-    for key in current_storage().lti_keys.list_keys():
+    signing_key(tool_stores().lti_keys)
+    for key in tool_stores().lti_keys.list_keys():
         click.echo(f"{key.kid}  {key.status:7}  created {key.created_at.isoformat()}")
 
 
@@ -188,7 +188,7 @@ def keys_list():
 @click.option("--force", is_flag=True, help="Switch even if the next key is fresh.")
 def keys_rotate(force: bool):
     """Publish a next key; run again (a day later) to sign with it."""
-    store = current_storage().lti_keys
+    store = tool_stores().lti_keys
     if not any(k.status == "next" for k in store.list_keys()):
         key = publish_next_key(store)
         click.echo(f"published next key {key.kid}; it does not sign yet. Run `lti keys "
@@ -214,7 +214,7 @@ def catalogue_add(entry_id, title, activity_id, launch_url, description, keyword
                   score_maximum):
     """Add a partner activity to the Deep Linking catalogue."""
     try:
-        entry = add_catalogue_entry(current_storage().lti_catalogue, NewEntry(
+        entry = add_catalogue_entry(tool_stores().lti_catalogue, NewEntry(
             id=entry_id, title=title, activity_id=activity_id, launch_url=launch_url,
             description=description, keywords=keywords, graded=graded,
             score_maximum=score_maximum))
@@ -229,7 +229,7 @@ def catalogue_add(entry_id, title, activity_id, launch_url, description, keyword
 @catalogue.command("list")
 @click.option("--search", default="")
 def catalogue_list(search: str):
-    for entry in current_storage().lti_catalogue.search_entries(search, 1000):
+    for entry in tool_stores().lti_catalogue.search_entries(search, 1000):
         click.echo(f"{entry.id}  {entry.title}  {entry.activity_id}"
                    f"{'  graded' if entry.graded else ''}")
 
@@ -241,7 +241,7 @@ def grades_push(loop: bool, interval: float):
     """Post due scores to the LMSs, retrying with backoff while one is down."""
     while True:
         report = push_grades()
-        current_storage().lti_sessions.purge_expired(datetime.now(UTC))
+        tool_stores().lti_sessions.purge_expired(datetime.now(UTC))
         click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
         if not loop:
             return
@@ -253,7 +253,7 @@ def grades_push(loop: bool, interval: float):
 @click.argument("context_id")
 def roster_sync(platform_id: int, context_id: str):
     """Read a course's whole membership from the LMS (NRPS)."""
-    platform = current_storage().lti_platforms.get_platform(platform_id)
+    platform = tool_stores().lti_platforms.get_platform(platform_id)
     if platform is None:
         raise click.ClickException(f"no platform {platform_id}")
     try:

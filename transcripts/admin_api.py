@@ -30,13 +30,14 @@ from transcripts.identifiers import lti_actor
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
+from transcripts.storage import stores as transcript_stores
 from transcripts.storage.contract import EMPLOYEE_TYPES, AccessQuery, Person
 
 blueprint = Blueprint("transcripts_admin_api", __name__, url_prefix="/api/transcripts/admin")
 
 
 def _admin() -> Reader:
-    return reader_for(require_scope("admin"), current_storage().access)
+    return reader_for(require_scope("admin"), transcript_stores().access)
 
 
 def _no_params() -> None:
@@ -187,7 +188,7 @@ def get_rules():
     _admin()
     _no_params()
     return jsonify({"rules": [render.rule_json(r)
-                              for r in current_storage().frameworks.list_rules()]})
+                              for r in transcript_stores().frameworks.list_rules()]})
 
 
 @blueprint.post("/rules")
@@ -235,7 +236,7 @@ def delete_rule(rule_id: int):
 def get_agencies(key: str):
     _admin()
     _no_params()
-    limits = current_storage().access.agency_limits(key)
+    limits = transcript_stores().access.agency_limits(key)
     return jsonify({"credential_key": key,
                     "agencies": sorted(limits) if limits is not None else None})
 
@@ -262,7 +263,7 @@ def put_agencies(key: str):
 def delete_agencies(key: str):
     _admin()
     _no_params()
-    current_storage().access.set_agency_limits(key, None)
+    transcript_stores().access.set_agency_limits(key, None)
     return "", 204
 
 

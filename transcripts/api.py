@@ -25,6 +25,7 @@ from transcripts import inputs, queries, render, signing
 from transcripts.access import Reader, anonymous_reader, reader_for, record_access
 from transcripts.aggregation import transcript_json
 from transcripts.policy import current_policy
+from transcripts.storage import stores as transcript_stores
 
 blueprint = Blueprint("transcripts_api", __name__, url_prefix="/api/transcripts")
 
@@ -36,7 +37,7 @@ SEARCH_PARAMS = {"year": inputs.year, "agency": inputs.text, "unit": inputs.text
 
 
 def _auditor() -> Reader:
-    return reader_for(require_scope("auditor"), current_storage().access)
+    return reader_for(require_scope("auditor"), transcript_stores().access)
 
 
 def _csv(lines: Iterator[str], filename: str) -> Response:
@@ -144,7 +145,7 @@ def issuer():
 @blueprint.get("/issuer/jwks")
 def issuer_jwks():
     inputs.strict_query(request.args, {})
-    response = jsonify(signing.jwks(current_storage().issuer_keys.list_keys()))
+    response = jsonify(signing.jwks(transcript_stores().issuer_keys.list_keys()))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -152,7 +153,7 @@ def issuer_jwks():
 @blueprint.get("/issuer/keys/<kid>")
 def issuer_key(kid: str):
     inputs.strict_query(request.args, {})
-    key = current_storage().issuer_keys.get_key(kid)
+    key = transcript_stores().issuer_keys.get_key(kid)
     if key is None:
         raise NotFound(f"no issuer key {kid}")
     return jsonify(key.public_jwk)

@@ -34,6 +34,7 @@ from transcripts.access import operator_reader
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
+from transcripts.storage import stores as transcript_stores
 from transcripts.storage.contract import AccessQuery
 
 transcripts_group = AppGroup("transcripts", help="Competency transcripts of civil servants.")
@@ -148,14 +149,14 @@ def status() -> None:
 def keys_generate(algorithm: str) -> None:
     """Make a new issuer key; it signs from now on, older keys stay published."""
     key = signing.generate_key(algorithm)
-    current_storage().issuer_keys.insert_key(key, retire_others_at=key.created_at)
+    transcript_stores().issuer_keys.insert_key(key, retire_others_at=key.created_at)
     click.echo(f"kid: {key.kid} ({algorithm})")
     click.echo(f"published at {signing.key_url(current_policy(), key.kid)}")
 
 
 @keys_group.command("list")
 def keys_list() -> None:
-    for key in current_storage().issuer_keys.list_keys():
+    for key in transcript_stores().issuer_keys.list_keys():
         state = "active" if key.retired_at is None else f"retired {key.retired_at:%Y-%m-%d}"
         click.echo(f"{key.kid}  {key.algorithm:6}  {key.created_at:%Y-%m-%d}  {state}")
 
@@ -214,14 +215,14 @@ def auditors_limit(key: str, agencies: tuple[str, ...]) -> None:
 @auditors_group.command("unlimit")
 @click.argument("key")
 def auditors_unlimit(key: str) -> None:
-    current_storage().access.set_agency_limits(key, None)
+    transcript_stores().access.set_agency_limits(key, None)
     click.echo(f"{key} may read every agency")
 
 
 @auditors_group.command("show")
 @click.argument("key", required=False)
 def auditors_show(key: str | None) -> None:
-    limits = current_storage().access.list_agency_limits()
+    limits = transcript_stores().access.list_agency_limits()
     for credential_key, agencies in limits.items():
         if key in (None, credential_key):
             click.echo(f"{credential_key}: {', '.join(sorted(agencies))}")
@@ -278,7 +279,7 @@ def frameworks_import(file: str, kind: str | None, framework_id: str | None,
 
 @frameworks_group.command("list")
 def frameworks_list() -> None:
-    for framework in current_storage().frameworks.list_frameworks():
+    for framework in transcript_stores().frameworks.list_frameworks():
         click.echo(f"{framework.id}  {framework.format}  {framework.competency_count:5} "
                    f"competencies  {framework.title}")
 
@@ -302,7 +303,7 @@ def rules_import(file: str) -> None:
 
 @rules_group.command("list")
 def rules_list() -> None:
-    for rule in current_storage().frameworks.list_rules():
+    for rule in transcript_stores().frameworks.list_rules():
         click.echo(json.dumps(render.rule_json(rule), ensure_ascii=False))
 
 

@@ -8,22 +8,22 @@ import logging
 import time
 from collections.abc import Callable
 
-from hub.storage import current_storage
 from lrs import service as lrs_service
 from transcripts import ingest
 from transcripts.policy import current_policy
+from transcripts.storage import stores as transcript_stores
 
 log = logging.getLogger(__name__)
 
 
 def sync_now(*, max_batches: int | None = None,
              progress: Callable[[int], None] | None = None) -> ingest.SyncReport:
-    return ingest.sync(current_storage().transcripts, lrs_service.statements_after,
+    return ingest.sync(transcript_stores().transcripts, lrs_service.statements_after,
                        current_policy(), max_batches=max_batches, progress=progress)
 
 
 def rebuild_now(progress: Callable[[int], None] | None = None) -> ingest.SyncReport:
-    return ingest.rebuild(current_storage().transcripts, lrs_service.statements_after,
+    return ingest.rebuild(transcript_stores().transcripts, lrs_service.statements_after,
                           current_policy(), progress=progress)
 
 

@@ -7,7 +7,6 @@ from werkzeug.http import http_date
 
 from hub.auth import require_scope
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lrs.listeners import notify_stored
 from lrs.statements import ops
 from lrs.statements.attachments import render_multipart
@@ -22,6 +21,7 @@ from lrs.statements.inputs import (
     to_datetime,
 )
 from lrs.statements.records import activity_definitions
+from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import StatementQuery, StoredStatement
 from lrs.versioning import current_version
 
@@ -52,7 +52,7 @@ def _submission(statement_id: str | None = None) -> ops.Submission:
 def put_statement():
     credential = require_scope("statements/write")
     statement_id = statement_id_param(request.args)
-    ops.store_statements(current_storage().statements, _validator(),
+    ops.store_statements(lrs_stores().statements, _validator(),
                          _submission(statement_id), credential, on_stored=notify_stored)
     return Response(status=204)
 
@@ -61,7 +61,7 @@ def put_statement():
 def post_statements():
     credential = require_scope("statements/write")
     reject_post_params(request.args)
-    ids = ops.store_statements(current_storage().statements, _validator(), _submission(),
+    ids = ops.store_statements(lrs_stores().statements, _validator(), _submission(),
                                credential, on_stored=notify_stored)
     return jsonify(ids)
 
@@ -71,12 +71,12 @@ def get_statements():
     credential = require_scope("statements/read/mine")
     parsed = parse_get(request.args, _validator(), current_version())
     if isinstance(parsed, SingleRequest):
-        found = ops.get_statement(current_storage().statements, parsed.statement_id,
+        found = ops.get_statement(lrs_stores().statements, parsed.statement_id,
                                   voided=parsed.voided, credential=credential)
         response = _render(_formatted([found], parsed.format)[0], [found], parsed.attachments)
         response.headers["Last-Modified"] = http_date(found.stored)
         return _conditional(response)
-    page = ops.query_statements(current_storage().statements,
+    page = ops.query_statements(lrs_stores().statements,
                                 _statement_query(parsed, ops.readable_authority(credential)))
     body = {"statements": _formatted(page.statements, parsed.format), "more": ""}
     if page.more_after_seq is not None:
@@ -117,7 +117,7 @@ def _formatted(statements: list[StoredStatement], fmt: str) -> list[dict]:
         # One lookup for the whole page, not one per activity.
         wanted = {a for s in statements for a in activity_definitions(s.document)}
         canonical = {activity_id: found.definition for activity_id, found
-                     in current_storage().activities.find_activities(wanted).items()}
+                     in lrs_stores().activities.find_activities(wanted).items()}
     return [format_statement(s.document, fmt, pick_language=request.accept_languages.best_match,
                              canonical=canonical.get)
             for s in statements]
@@ -127,7 +127,7 @@ def _render(body, statements: list[StoredStatement], with_attachments: bool) -> 
     if not with_attachments:
         return jsonify(body)
     hashes = [h for s in statements for h in s.attachment_hashes]
-    found = current_storage().statements.get_attachments(hashes)
+    found = lrs_stores().statements.get_attachments(hashes)
     content, content_type = render_multipart(body, (found[h] for h in dict.fromkeys(hashes)
                                                     if h in found))
     return Response(content, content_type=content_type)

@@ -14,6 +14,7 @@ from hub.settings import current_settings
 from hub.storage import current_storage
 from lti.keys import public_jwks
 from lti.platform.deep_linking import picker_url
+from lti.platform.storage import stores as platform_stores
 from lti.platform.storage.contract import PartnerTool
 from lti.platform.tools import (
     EDITABLE_TOOL_FIELDS,
@@ -62,7 +63,7 @@ def _invalid(exc: InvalidRegistration) -> BadRequest:
 
 
 def _tool(tool_id: int) -> PartnerTool:
-    tool = current_storage().lti_platform_tools.get_tool(tool_id)
+    tool = platform_stores().lti_platform_tools.get_tool(tool_id)
     if tool is None:
         raise NotFound(f"no partner tool {tool_id}")
     return tool
@@ -82,7 +83,7 @@ def configuration():
 @scope_required("admin")
 def list_tools():
     return jsonify({"tools": [tool_json(t)
-                              for t in current_storage().lti_platform_tools.list_tools()]})
+                              for t in platform_stores().lti_platform_tools.list_tools()]})
 
 
 @blueprint.get("/tools/<int:tool_id>")
@@ -105,7 +106,7 @@ def create_tool():
     if not isinstance(custom, dict):
         raise BadRequest("custom must be an object of strings", pointer="/custom")
     try:
-        tool = register_tool(current_storage().lti_platform_tools, NewTool(
+        tool = register_tool(platform_stores().lti_platform_tools, NewTool(
             name=body["name"], organisation=body["organisation"], login_url=body["login_url"],
             target_link_uri=body["target_link_uri"], jwks_url=body["jwks_url"],
             redirect_uris=_strings(body, "redirect_uris"),
@@ -141,7 +142,7 @@ def update_tool(tool_id: int):
     """Change the fields given (the client id and deployment id: never)."""
     changes = _tool_changes(_body(("client_id", "deployment_id", *EDITABLE_TOOL_FIELDS)))
     try:
-        tool = edit_tool(current_storage().lti_platform_tools, tool_id, changes)
+        tool = edit_tool(platform_stores().lti_platform_tools, tool_id, changes)
     except LookupError as exc:
         raise NotFound(str(exc)) from None
     except InvalidRegistration as exc:
@@ -165,7 +166,7 @@ def enable_tool(tool_id: int):
 
 def _set_enabled(tool_id: int, enabled: bool):
     try:
-        tool = set_tool_enabled(current_storage().lti_platform_tools, tool_id, enabled)
+        tool = set_tool_enabled(platform_stores().lti_platform_tools, tool_id, enabled)
     except LookupError as exc:
         raise NotFound(str(exc)) from None
     log.warning("partner tool %s (%s) %s over the admin API", tool.id, tool.name,
@@ -177,7 +178,7 @@ def _set_enabled(tool_id: int, enabled: bool):
 @scope_required("admin")
 def list_placements():
     return jsonify({"placements": [placement_json(p) for p in
-                                   current_storage().lti_platform_tools.list_placements()]})
+                                   platform_stores().lti_platform_tools.list_placements()]})
 
 
 @blueprint.post("/placements")
@@ -220,4 +221,4 @@ def open_content_picker(tool_id: int):
 @blueprint.get("/keys")
 @scope_required("admin")
 def list_keys():
-    return jsonify(public_jwks(current_storage().lti_platform_keys))
+    return jsonify(public_jwks(platform_stores().lti_platform_keys))

@@ -19,6 +19,7 @@ from hub.storage import current_storage
 from lrs.service import record_statements
 from lti.platform import xapi
 from lti.platform.launches import platform_url
+from lti.platform.storage import stores as platform_stores
 from lti.platform.storage.contract import (
     LineItemQuery,
     PartnerTool,
@@ -68,12 +69,12 @@ def result_json(item: PlatformLineItem, result: PlatformResult) -> dict[str, Any
 # --- access --------------------------------------------------------------------------------
 def check_context(tool: PartnerTool, context_id: str) -> None:
     """A tool sees only contexts it was launched in."""
-    if not current_storage().lti_platform_roster.list_members(tool.id, context_id, limit=1):
+    if not platform_stores().lti_platform_roster.list_members(tool.id, context_id, limit=1):
         raise NotFound(f"no line items container {context_id!r} for this tool")
 
 
 def owned_item(tool: PartnerTool, context_id: str, item_id: int) -> PlatformLineItem:
-    item = current_storage().lti_platform_gradebook.get_line_item(item_id)
+    item = platform_stores().lti_platform_gradebook.get_line_item(item_id)
     if item is None or item.tool_id != tool.id or item.context_id != context_id:
         raise NotFound(f"no line item {item_id} in {context_id!r} for this tool")
     return item
@@ -132,7 +133,7 @@ def parse_line_item(tool: PartnerTool, context_id: str, body: Any,
         raise BadRequest("id does not match the line item's URL", pointer="/id")
     link_id = _string(body, "resourceLinkId", limit=64)
     if link_id is not None:
-        link = current_storage().lti_platform_roster.get_link(link_id)
+        link = platform_stores().lti_platform_roster.get_link(link_id)
         if link is None or link.tool_id != tool.id or link.context_id != context_id:
             raise BadRequest("resourceLinkId is not a resource link of this tool in this "
                              "context", pointer="/resourceLinkId")
@@ -204,26 +205,26 @@ def page_after(raw: str | None) -> int | None:
 # --- operations ----------------------------------------------------------------------------------
 def list_line_items(tool: PartnerTool, query: LineItemQuery) -> list[PlatformLineItem]:
     check_context(tool, query.context_id)
-    return current_storage().lti_platform_gradebook.query_line_items(query)
+    return platform_stores().lti_platform_gradebook.query_line_items(query)
 
 
 def create_line_item(tool: PartnerTool, context_id: str, body: Any) -> PlatformLineItem:
     check_context(tool, context_id)
     item = parse_line_item(tool, context_id, body)
-    return current_storage().lti_platform_gradebook.insert_line_item(item)
+    return platform_stores().lti_platform_gradebook.insert_line_item(item)
 
 
 def update_line_item(tool: PartnerTool, context_id: str, item_id: int,
                      body: Any) -> PlatformLineItem:
     existing = owned_item(tool, context_id, item_id)
     item = parse_line_item(tool, context_id, body, existing)
-    current_storage().lti_platform_gradebook.update_line_item(item)
+    platform_stores().lti_platform_gradebook.update_line_item(item)
     return item
 
 
 def delete_line_item(tool: PartnerTool, context_id: str, item_id: int) -> None:
     owned_item(tool, context_id, item_id)
-    current_storage().lti_platform_gradebook.delete_line_item(item_id)
+    platform_stores().lti_platform_gradebook.delete_line_item(item_id)
 
 
 def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> list[str]:
@@ -259,7 +260,7 @@ def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> l
 
 
 def _is_retry_of_stored(line_item_id: int, result: PlatformResult) -> bool:
-    stored = current_storage().lti_platform_gradebook.list_results(
+    stored = platform_stores().lti_platform_gradebook.list_results(
         line_item_id, user_id=result.sub, limit=1)
     if not stored:
         return False
@@ -300,5 +301,5 @@ def _record(tool: PartnerTool, item: PlatformLineItem, result: PlatformResult,
 def list_results(tool: PartnerTool, context_id: str, item_id: int, *, user_id: str | None,
                  after: str | None, limit: int) -> tuple[PlatformLineItem, list[PlatformResult]]:
     item = owned_item(tool, context_id, item_id)
-    return item, current_storage().lti_platform_gradebook.list_results(
+    return item, platform_stores().lti_platform_gradebook.list_results(
         item.id, user_id=user_id, after_sub=after, limit=limit)

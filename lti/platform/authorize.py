@@ -24,6 +24,8 @@ from lti.platform.launches import (
     sign,
     take_intent,
 )
+from lti.platform.storage import stores as platform_stores
+from lti.tool.storage import stores as tool_stores
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ class AuthorizationRefused(Exception):
 
 def authorize(params: dict[str, str]) -> dict[str, Any]:
     """The auto-posted form (action and fields) that carries the id_token to the tool."""
-    tool = current_storage().lti_platform_tools.find_tool(params.get("client_id", ""))
+    tool = platform_stores().lti_platform_tools.find_tool(params.get("client_id", ""))
     if tool is None:
         raise AuthorizationRefused("unauthorized_client", "client_id is not a registered tool")
     if not tool.enabled:  # read on every request: a disable holds at once on every worker
@@ -70,7 +72,7 @@ def authorize(params: dict[str, str]) -> dict[str, Any]:
     hint = params.get("lti_message_hint", "")
     if not hint or not params.get("login_hint"):
         raise refuse("invalid_request", "login_hint and lti_message_hint are required")
-    stored = current_storage().lti_sessions.get_value(HINT_PREFIX + hint, datetime.now(UTC))
+    stored = tool_stores().lti_sessions.get_value(HINT_PREFIX + hint, datetime.now(UTC))
     if not isinstance(stored, dict) or stored["tool_id"] != tool.id:
         raise refuse("invalid_request", "lti_message_hint is unknown, expired or used")
     person = signed_in()

@@ -11,6 +11,7 @@ from hub.settings import current_settings
 from hub.storage import current_storage
 from lti.keys import RotationTooEarly, activate_next_key, publish_next_key, signing_key
 from lti.platform.deep_linking import picker_url
+from lti.platform.storage import stores as platform_stores
 from lti.platform.tools import (
     PERSONAL_DATA,
     SERVICE_SCOPES,
@@ -56,7 +57,7 @@ def register(name, organisation, login_url, target_link_uri, redirect_uris, jwks
              deep_linking_url, custom, services, personal_data):
     """Register a partner tool; the hub issues its client id and deployment id."""
     try:
-        tool = register_tool(current_storage().lti_platform_tools, NewTool(
+        tool = register_tool(platform_stores().lti_platform_tools, NewTool(
             name=name, organisation=organisation, login_url=login_url,
             target_link_uri=target_link_uri, redirect_uris=redirect_uris, jwks_url=jwks_url,
             deep_linking_url=deep_linking_url, custom=_pairs(custom, "--custom"),
@@ -83,7 +84,7 @@ def _state(tool) -> str:
 @platform.command("tools")
 def tools():
     """List partner tools and whether they are enabled."""
-    found = current_storage().lti_platform_tools.list_tools()
+    found = platform_stores().lti_platform_tools.list_tools()
     if not found:
         click.echo(f"No partner tools registered. Register one with: {REGISTER_HINT}")
         return
@@ -132,7 +133,7 @@ def tool_edit(tool_id, name, organisation, login_url, target_link_uri, redirect_
     if not changes:
         raise click.UsageError("nothing to change; see --help")
     try:
-        tool = edit_tool(current_storage().lti_platform_tools, tool_id, changes)
+        tool = edit_tool(platform_stores().lti_platform_tools, tool_id, changes)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     except InvalidRegistration as exc:
@@ -147,7 +148,7 @@ def tool_edit(tool_id, name, organisation, login_url, target_link_uri, redirect_
 def tool_disable(tool_id: int):
     """Refuse the tool's launches, token requests and service calls at once."""
     try:
-        tool = set_tool_enabled(current_storage().lti_platform_tools, tool_id, False)
+        tool = set_tool_enabled(platform_stores().lti_platform_tools, tool_id, False)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"partner tool {tool.id} ({tool.name}) is {_state(tool)}; "
@@ -159,7 +160,7 @@ def tool_disable(tool_id: int):
 def tool_enable(tool_id: int):
     """Let a disabled partner tool be launched and call the services again."""
     try:
-        tool = set_tool_enabled(current_storage().lti_platform_tools, tool_id, True)
+        tool = set_tool_enabled(platform_stores().lti_platform_tools, tool_id, True)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"partner tool {tool.id} ({tool.name}) is enabled")
@@ -191,7 +192,7 @@ def place(catalogue_id, tool_id, url, custom, lesson_hours, passing_score):
 @click.argument("tool_id", type=int)
 def deep_link(tool_id: int):
     """A single-use URL that opens the tool's content picker (15 minutes)."""
-    tool = current_storage().lti_platform_tools.get_tool(tool_id)
+    tool = platform_stores().lti_platform_tools.get_tool(tool_id)
     if tool is None:
         raise click.ClickException(f"no partner tool {tool_id}")
     try:
@@ -203,13 +204,13 @@ def deep_link(tool_id: int):
 @platform.command("purge")
 def purge():
     """Forget expired client assertion ids."""
-    count = current_storage().lti_platform_tools.purge_assertions(datetime.now(UTC))
+    count = platform_stores().lti_platform_tools.purge_assertions(datetime.now(UTC))
     click.echo(f"purged {count} expired assertion id(s)")
 
 
 @keys.command("list")
 def keys_list():
-    store = current_storage().lti_platform_keys
+    store = platform_stores().lti_platform_keys
     signing_key(store)
     for key in store.list_keys():
         click.echo(f"{key.kid}  {key.status:7}  created {key.created_at.isoformat()}")
@@ -219,7 +220,7 @@ def keys_list():
 @click.option("--force", is_flag=True, help="Switch even if the next key is fresh.")
 def keys_rotate(force: bool):
     """Publish a next key; run again (a day later) to sign with it."""
-    store = current_storage().lti_platform_keys
+    store = platform_stores().lti_platform_keys
     if not any(k.status == "next" for k in store.list_keys()):
         key = publish_next_key(store)
         click.echo(f"published next platform key {key.kid}; it does not sign yet. Run "

@@ -25,9 +25,11 @@ from hub.storage.contract import AlreadyExists
 from lti.platform.identity import SignedIn
 from lti.platform.launches import CLAIM, issuer, platform_url
 from lti.platform.oauth import KeysUnavailable, verify_tool_jwt
+from lti.platform.storage import stores as platform_stores
 from lti.platform.storage.contract import PartnerTool
 from lti.platform.tools import NewPlacement, place_entry
 from lti.tool.registration import InvalidRegistration, NewEntry, add_catalogue_entry
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import CatalogueEntry
 
 log = logging.getLogger(__name__)
@@ -51,20 +53,20 @@ def picker_url(tool: PartnerTool, admin_key: str, admin_name: str) -> str:
     if not tool.deep_linking_url:
         raise LookupError("this tool has no deep linking URL")
     token = secrets.token_urlsafe(24)
-    current_storage().lti_sessions.put_value(
+    tool_stores().lti_sessions.put_value(
         _START + token, {"tool_id": tool.id, "admin": admin_key, "name": admin_name},
         datetime.now(UTC) + START_LIFETIME)
     return platform_url(f"/lti/platform/deep-link/{token}")
 
 
 def take_start(token: str) -> dict[str, Any] | None:
-    value = current_storage().lti_sessions.take_value(_START + token, datetime.now(UTC))
+    value = tool_stores().lti_sessions.take_value(_START + token, datetime.now(UTC))
     return value if isinstance(value, dict) else None
 
 
 def new_picker_data(tool: PartnerTool, admin: SignedIn) -> str:
     data = secrets.token_urlsafe(24)
-    current_storage().lti_sessions.put_value(
+    tool_stores().lti_sessions.put_value(
         _DATA + data, {"tool_id": tool.id, "session": admin.token},
         datetime.now(UTC) + PICKER_LIFETIME)
     return data
@@ -81,7 +83,7 @@ def _tool_of(token: str) -> PartnerTool:
         claimed = jwt.decode(token, options={"verify_signature": False})
     except jwt.InvalidTokenError:
         raise DeepLinkRefused("malformed_jwt", "the response is not a JWT") from None
-    tool = current_storage().lti_platform_tools.find_tool(str(claimed.get("iss", "")))
+    tool = platform_stores().lti_platform_tools.find_tool(str(claimed.get("iss", "")))
     if tool is None:
         raise DeepLinkRefused("unknown_tool", "iss is not a registered client id")
     if not tool.enabled:
@@ -107,7 +109,7 @@ def validate_response(token: str, admin: SignedIn | None) -> tuple[PartnerTool, 
     if claims.get(CLAIM + "deployment_id") != tool.deployment_id:
         raise DeepLinkRefused("unknown_deployment", "not this tool's deployment id")
     data = claims.get(DL + "data")
-    session = (current_storage().lti_sessions.take_value(_DATA + data, datetime.now(UTC))
+    session = (tool_stores().lti_sessions.take_value(_DATA + data, datetime.now(UTC))
                if isinstance(data, str) else None)
     if not isinstance(session, dict) or session["tool_id"] != tool.id:
         raise DeepLinkRefused("unknown_data", "the response's data names no open picker "
@@ -115,7 +117,7 @@ def validate_response(token: str, admin: SignedIn | None) -> tuple[PartnerTool, 
     if admin is None or admin.kind != "admin" or admin.token != session["session"]:
         raise DeepLinkRefused("not_signed_in", "the picker was opened in another browser")
     expires = datetime.fromtimestamp(claims["exp"], UTC)
-    if not current_storage().lti_platform_tools.remember_assertion(
+    if not platform_stores().lti_platform_tools.remember_assertion(
             tool.client_id, "dl:" + str(claims["nonce"]), expires):
         raise DeepLinkRefused("nonce_replayed", "this response was already received")
     return tool, claims

@@ -20,8 +20,8 @@ from typing import Any
 from flask import Response, request
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lti.platform.storage.contract import PartnerTool
+from lti.tool.storage import stores as tool_stores
 
 COOKIE = "hub_platform_session"
 _PREFIX = "platform.session:"
@@ -65,7 +65,7 @@ def sign_in(*, kind: str, issuer: str, subject: str, **details: str | None) -> S
     person = SignedIn(token=token, kind=kind, issuer=issuer, subject=subject,
                       csrf=secrets.token_urlsafe(16), **details)
     expires = datetime.now(UTC) + timedelta(seconds=current_settings().lti_platform_session_ttl)
-    current_storage().lti_sessions.put_value(_PREFIX + token, person.as_dict(), expires)
+    tool_stores().lti_sessions.put_value(_PREFIX + token, person.as_dict(), expires)
     return person
 
 
@@ -73,7 +73,7 @@ def signed_in() -> SignedIn | None:
     token = request.cookies.get(COOKIE)
     if not token:
         return None
-    data = current_storage().lti_sessions.get_value(_PREFIX + token, datetime.now(UTC))
+    data = tool_stores().lti_sessions.get_value(_PREFIX + token, datetime.now(UTC))
     return SignedIn(token=token, **data) if isinstance(data, dict) else None
 
 
@@ -90,7 +90,7 @@ def set_cookie(response: Response, person: SignedIn) -> Response:
 def learner_from_launch(launch) -> SignedIn:
     """Sign in the learner of a validated tool-role launch (`lti.tool.launch.Launch`)."""
     claims = launch.claims
-    user = current_storage().lti_roster.find_user(launch.issuer, launch.sub)
+    user = tool_stores().lti_roster.find_user(launch.issuer, launch.sub)
     nip = (user.hub_identity or user.nip) if user else None
     return sign_in(kind="learner", issuer=launch.issuer, subject=launch.sub,
                    name=launch.display_name, given_name=claims.get("given_name"),

@@ -21,6 +21,7 @@ from hub.settings import current_settings
 from hub.storage import current_storage
 from lti.keys import signing_key
 from lti.platform.identity import SignedIn, tool_sub
+from lti.platform.storage import stores as platform_stores
 from lti.platform.storage.contract import (
     LineItemQuery,
     PartnerTool,
@@ -33,6 +34,7 @@ from lti.platform.storage.contract import (
 )
 from lti.platform.tools import SERVICE_SCOPES
 from lti.tool.adapters import with_query
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import CatalogueEntry
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -85,7 +87,7 @@ def catalogue_context() -> PlatformContext:
     """Launches from the hub's catalogue page share one context: the catalogue."""
     context = PlatformContext(id="catalogue", kind="catalogue", updated=datetime.now(UTC),
                               title="Katalog Berpijar", label="Berpijar")
-    current_storage().lti_platform_roster.upsert_context(context)
+    platform_stores().lti_platform_roster.upsert_context(context)
     return context
 
 
@@ -95,7 +97,7 @@ def lms_context(platform_id: int, context: dict[str, Any]) -> PlatformContext:
         id="lms-" + _digest(platform_id, context["id"]), kind="lms",
         lms_platform_id=platform_id, lms_context_id=context["id"],
         title=context.get("title"), label=context.get("label"), updated=datetime.now(UTC))
-    current_storage().lti_platform_roster.upsert_context(record)
+    platform_stores().lti_platform_roster.upsert_context(record)
     return record
 
 
@@ -110,7 +112,7 @@ def resource_link(tool: PartnerTool, entry: CatalogueEntry, context: PlatformCon
                         catalogue_id=entry.id, title=entry.title,
                         lms_platform_id=lms_platform_id, lms_resource_link_id=lms_link_id,
                         updated=datetime.now(UTC))
-    current_storage().lti_platform_roster.upsert_link(link)
+    platform_stores().lti_platform_roster.upsert_link(link)
     return link
 
 
@@ -120,7 +122,7 @@ def default_line_item(tool: PartnerTool, entry: CatalogueEntry,
     launch (as an LMS makes a gradebook column for a graded placement)."""
     if not entry.graded:
         return None
-    gradebook = current_storage().lti_platform_gradebook
+    gradebook = platform_stores().lti_platform_gradebook
     found = gradebook.query_line_items(LineItemQuery(
         tool_id=tool.id, context_id=link.context_id, resource_link_id=link.id, limit=1))
     if found:
@@ -133,7 +135,7 @@ def default_line_item(tool: PartnerTool, entry: CatalogueEntry,
 
 # --- starting a launch -------------------------------------------------------------------
 def remember_learner(tool: PartnerTool, person: SignedIn, sub: str) -> None:
-    current_storage().lti_platform_roster.upsert_learners([PlatformLearner(
+    platform_stores().lti_platform_roster.upsert_learners([PlatformLearner(
         tool_id=tool.id, sub=sub, issuer=person.issuer, learner_sub=person.subject,
         name=person.name, given_name=person.given_name, family_name=person.family_name,
         email=person.email, nip=person.nip, updated=datetime.now(UTC))])
@@ -150,7 +152,7 @@ def start_launch(tool: PartnerTool, person: SignedIn, *, message_type: str = RES
         remember_learner(tool, person, sub)
     roles = roles if roles is not None else [LEARNER]
     if context is not None:
-        current_storage().lti_platform_roster.upsert_members([PlatformMember(
+        platform_stores().lti_platform_roster.upsert_members([PlatformMember(
             tool_id=tool.id, context_id=context.id, sub=sub, roles=tuple(roles),
             updated=datetime.now(UTC))])
     custom = {**tool.custom, **(placement.custom if placement else {})}
@@ -162,7 +164,7 @@ def start_launch(tool: PartnerTool, person: SignedIn, *, message_type: str = RES
         link_id=link.id if link else None, catalogue_id=link.catalogue_id if link else None,
         custom=custom, deep_link_data=deep_link_data)
     hint = secrets.token_urlsafe(24)
-    current_storage().lti_sessions.put_value(HINT_PREFIX + hint, asdict(intent),
+    tool_stores().lti_sessions.put_value(HINT_PREFIX + hint, asdict(intent),
                                              datetime.now(UTC) + HINT_LIFETIME)
     # Security Framework 1.0 §5.1.1.1: third-party initiated login, by GET.
     return redirect(with_query(tool.login_url, [
@@ -173,7 +175,7 @@ def start_launch(tool: PartnerTool, person: SignedIn, *, message_type: str = RES
 
 def take_intent(hint: str) -> LaunchIntent | None:
     """The intent behind a message hint; each hint authorises one launch."""
-    data = current_storage().lti_sessions.take_value(HINT_PREFIX + hint, datetime.now(UTC))
+    data = tool_stores().lti_sessions.take_value(HINT_PREFIX + hint, datetime.now(UTC))
     return LaunchIntent(**data) if isinstance(data, dict) else None
 
 
@@ -215,7 +217,7 @@ def _service_claims(tool: PartnerTool, intent: LaunchIntent) -> dict[str, Any]:
 def _link_line_item(tool: PartnerTool, intent: LaunchIntent) -> PlatformLineItem | None:
     if intent.link_id is None:
         return None
-    found = current_storage().lti_platform_gradebook.query_line_items(LineItemQuery(
+    found = platform_stores().lti_platform_gradebook.query_line_items(LineItemQuery(
         tool_id=tool.id, context_id=intent.context_id, resource_link_id=intent.link_id,
         limit=2))
     return found[0] if len(found) == 1 else None  # AGS §3.2: only when there is one
@@ -273,6 +275,6 @@ def _trimmed(value: Any) -> Any:
 
 
 def sign(claims: dict[str, Any]) -> str:
-    key = signing_key(current_storage().lti_platform_keys)
+    key = signing_key(platform_stores().lti_platform_keys)
     return jwt.encode(claims, key.private_pem, algorithm="RS256",
                       headers={"kid": key.kid, "typ": "JWT"})

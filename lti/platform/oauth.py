@@ -22,13 +22,14 @@ from flask import request
 from jwt.algorithms import RSAAlgorithm
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lti.http import TimeoutSession
 from lti.keys import public_jwks, signing_key
 from lti.platform.launches import issuer, platform_url
+from lti.platform.storage import stores as platform_stores
 from lti.platform.storage.contract import PartnerTool
 from lti.platform.tools import SERVICE_SCOPES
 from lti.tokens import lifetime_problem
+from lti.tool.storage import stores as tool_stores
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def _fetch_jwks(tool: PartnerTool) -> dict[str, Any]:
     if not isinstance(keys, dict) or not isinstance(keys.get("keys"), list):
         raise KeysUnavailable("the tool's JWKS is not a JSON Web Key Set")
     now = datetime.now(UTC)
-    current_storage().lti_sessions.put_value(
+    tool_stores().lti_sessions.put_value(
         _JWKS + str(tool.id), keys, now + timedelta(seconds=settings.lti_jwks_cache_seconds))
     return keys
 
@@ -76,7 +77,7 @@ def _fetch_jwks(tool: PartnerTool) -> dict[str, Any]:
 def tool_key(tool: PartnerTool, kid: str):
     """The tool's public key `kid`; the JWKS is fetched again (at most every 30 s) when
     the cached one lacks it, so a tool can rotate its keys."""
-    sessions, now = current_storage().lti_sessions, datetime.now(UTC)
+    sessions, now = tool_stores().lti_sessions, datetime.now(UTC)
     cached = sessions.get_value(_JWKS + str(tool.id), now)
     keys = cached if isinstance(cached, dict) else _fetch_jwks(tool)
     found = _find_key(keys, kid)
@@ -125,7 +126,7 @@ def _client(assertion: str, client_id: str | None) -> PartnerTool:
         claimed = jwt.decode(assertion, options={"verify_signature": False})
     except jwt.InvalidTokenError:
         raise OAuthError("invalid_client", "the client assertion is not a JWT", 401) from None
-    tool = current_storage().lti_platform_tools.find_tool(str(claimed.get("iss", "")))
+    tool = platform_stores().lti_platform_tools.find_tool(str(claimed.get("iss", "")))
     if tool is None:
         raise OAuthError("invalid_client", "the assertion's iss is not a registered client",
                          401)
@@ -151,7 +152,7 @@ def _check_assertion(tool: PartnerTool, assertion: str) -> dict[str, Any]:
         raise OAuthError("invalid_client", "the assertion's sub must be the client id", 401)
     expires = datetime.fromtimestamp(claims["exp"], UTC)  # bounded by verify_tool_jwt
     jti = str(claims["jti"])
-    if not jti or len(jti) > 255 or not current_storage().lti_platform_tools.remember_assertion(
+    if not jti or len(jti) > 255 or not platform_stores().lti_platform_tools.remember_assertion(
             tool.client_id, jti, expires + timedelta(seconds=current_settings().lti_clock_skew)):
         raise OAuthError("invalid_client", "this client assertion (jti) was already used", 401)
     return claims
@@ -201,7 +202,7 @@ def issue_token(form: dict[str, str]) -> IssuedToken:
 
 
 def _platform_key():
-    return signing_key(current_storage().lti_platform_keys)
+    return signing_key(platform_stores().lti_platform_keys)
 
 
 # --- bearer tokens on service requests -----------------------------------------------------
@@ -218,7 +219,7 @@ def authenticate(*accepted: str) -> ServiceClient:
         raise OAuthError("invalid_request", "a Bearer access token is required", 401)
     try:
         kid = jwt.get_unverified_header(token).get("kid")
-        jwk = next((k for k in public_jwks(current_storage().lti_platform_keys)["keys"]
+        jwk = next((k for k in public_jwks(platform_stores().lti_platform_keys)["keys"]
                     if k["kid"] == kid), None)
         if jwk is None:
             raise jwt.InvalidTokenError("unknown key")
@@ -228,7 +229,7 @@ def authenticate(*accepted: str) -> ServiceClient:
     except jwt.InvalidTokenError as exc:
         raise OAuthError("invalid_token", f"the access token is not valid: {exc}",
                          401) from None
-    tool = current_storage().lti_platform_tools.find_tool(claims["sub"])
+    tool = platform_stores().lti_platform_tools.find_tool(claims["sub"])
     if tool is None:
         raise OAuthError("invalid_token", "the tool is no longer registered", 401)
     if not tool.enabled:  # tokens issued before a disable stop working with it

@@ -17,6 +17,7 @@ from lti.platform import deep_linking, launches
 from lti.platform.authorize import AuthorizationRefused, authorize
 from lti.platform.identity import learner_from_launch, set_cookie, sign_in, signed_in
 from lti.platform.pages import translator
+from lti.platform.storage import stores as platform_stores
 from lti.platform.tools import SERVICE_SCOPES, platform_urls
 from lti.tool.storage.contract import CatalogueEntry
 
@@ -41,7 +42,7 @@ def tool_disabled(tool):
 
 @blueprint.get("/jwks")
 def jwks():
-    response = jsonify(public_jwks(current_storage().lti_platform_keys))
+    response = jsonify(public_jwks(platform_stores().lti_platform_keys))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -206,7 +207,7 @@ def relay_launch(entry, launch):
 @blueprint.get("/deep-link/<token>")
 def deep_link_start(token: str):
     start = deep_linking.take_start(token)
-    tool = (current_storage().lti_platform_tools.get_tool(start["tool_id"])
+    tool = (platform_stores().lti_platform_tools.get_tool(start["tool_id"])
             if start else None)
     if tool is None:
         return refused("unknown_link", "this content picker link is unknown or used", 404)

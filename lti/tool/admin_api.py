@@ -13,7 +13,6 @@ from flask import Blueprint, jsonify, request
 from hub.auth import scope_required
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.settings import current_settings
-from hub.storage import current_storage
 from hub.storage.contract import AlreadyExists
 from lti.keys import public_jwks
 from lti.tool.registration import (
@@ -28,6 +27,7 @@ from lti.tool.registration import (
     set_platform_enabled,
     tool_urls,
 )
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import CatalogueEntry, LtiPlatform
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def tool():
 @scope_required("admin")
 def list_platforms():
     return jsonify({"platforms": [platform_json(p)
-                                  for p in current_storage().lti_platforms.list_platforms()]})
+                                  for p in tool_stores().lti_platforms.list_platforms()]})
 
 
 @blueprint.post("/platforms")
@@ -96,7 +96,7 @@ def create_platform():
     if audience is not None and not isinstance(audience, str):
         raise BadRequest("auth_audience must be a string", pointer="/auth_audience")
     try:
-        platform = register_platform(current_storage().lti_platforms, NewPlatform(
+        platform = register_platform(tool_stores().lti_platforms, NewPlatform(
             issuer=_text(body, "issuer"), client_id=_text(body, "client_id"),
             name=_text(body, "name", required=False),
             auth_login_url=_text(body, "auth_login_url"), token_url=_text(body, "token_url"),
@@ -113,7 +113,7 @@ def create_platform():
 
 
 def _platform(platform_id: int) -> LtiPlatform:
-    platform = current_storage().lti_platforms.get_platform(platform_id)
+    platform = tool_stores().lti_platforms.get_platform(platform_id)
     if platform is None:
         raise NotFound(f"no LTI platform {platform_id}")
     return platform
@@ -148,7 +148,7 @@ def update_platform(platform_id: int):
     """Change the fields given (the issuer is the platform's identity: never)."""
     changes = _platform_changes(_body(("issuer", *EDITABLE_PLATFORM_FIELDS)))
     try:
-        platform = edit_platform(current_storage().lti_platforms, platform_id, changes)
+        platform = edit_platform(tool_stores().lti_platforms, platform_id, changes)
     except LookupError as exc:
         raise NotFound(str(exc)) from None
     except InvalidRegistration as exc:
@@ -174,7 +174,7 @@ def enable_platform(platform_id: int):
 
 def _set_enabled(platform_id: int, enabled: bool):
     try:
-        platform = set_platform_enabled(current_storage().lti_platforms, platform_id, enabled)
+        platform = set_platform_enabled(tool_stores().lti_platforms, platform_id, enabled)
     except LookupError as exc:
         raise NotFound(str(exc)) from None
     log.warning("LTI platform %s (%s) %s over the admin API", platform.id, platform.issuer,
@@ -187,7 +187,7 @@ def _set_enabled(platform_id: int, enabled: bool):
 def add_deployment(platform_id: int):
     _platform(platform_id)
     deployment_id = _text(_body(("deployment_id",)), "deployment_id")
-    added = current_storage().lti_platforms.add_deployment(platform_id, deployment_id,
+    added = tool_stores().lti_platforms.add_deployment(platform_id, deployment_id,
                                                            datetime.now(UTC))
     return jsonify(platform_json(_platform(platform_id))), 201 if added else 200
 
@@ -196,7 +196,7 @@ def add_deployment(platform_id: int):
 @scope_required("admin")
 def remove_deployment(platform_id: int, deployment_id: str):
     _platform(platform_id)
-    if not current_storage().lti_platforms.remove_deployment(platform_id, deployment_id):
+    if not tool_stores().lti_platforms.remove_deployment(platform_id, deployment_id):
         raise NotFound(f"no deployment {deployment_id!r} on platform {platform_id}")
     return "", 204
 
@@ -208,14 +208,14 @@ def create_registration_invite():
     note = body.get("note", "")
     if not isinstance(note, str):
         raise BadRequest("note must be a string", pointer="/note")
-    url = create_invite(current_storage().lti_platforms, note, current_settings().public_url)
+    url = create_invite(tool_stores().lti_platforms, note, current_settings().public_url)
     return jsonify({"registration_url": url}), 201, {"Cache-Control": "no-store"}
 
 
 @blueprint.get("/catalogue")
 @scope_required("admin")
 def list_catalogue():
-    entries = current_storage().lti_catalogue.search_entries(request.args.get("q", ""), 1000)
+    entries = tool_stores().lti_catalogue.search_entries(request.args.get("q", ""), 1000)
     return jsonify({"entries": [entry_json(e) for e in entries]})
 
 
@@ -231,7 +231,7 @@ def create_catalogue_entry():
                                 or not isinstance(maximum, int | float)):
         raise BadRequest("score_maximum must be a number", pointer="/score_maximum")
     try:
-        entry = add_catalogue_entry(current_storage().lti_catalogue, NewEntry(
+        entry = add_catalogue_entry(tool_stores().lti_catalogue, NewEntry(
             id=_text(body, "id"), title=_text(body, "title"),
             description=_text(body, "description", required=False),
             activity_id=_text(body, "activity_id"), launch_url=_text(body, "launch_url"),
@@ -247,7 +247,7 @@ def create_catalogue_entry():
 @blueprint.get("/keys")
 @scope_required("admin")
 def list_keys():
-    return jsonify(public_jwks(current_storage().lti_keys))
+    return jsonify(public_jwks(tool_stores().lti_keys))
 
 
 @blueprint.get("/grade-jobs")
@@ -256,7 +256,7 @@ def list_grade_jobs():
     status = request.args.get("status")
     if status not in (None, "pending", "done", "failed"):
         raise BadRequest("status must be pending, done or failed", parameter="status")
-    jobs = current_storage().lti_grades.list_jobs(status)
+    jobs = tool_stores().lti_grades.list_jobs(status)
     return jsonify({"jobs": [{**asdict(j), "created_at": j.created_at.isoformat(),
                               "next_attempt_at": j.next_attempt_at.isoformat(),
                               "done_at": j.done_at.isoformat() if j.done_at else None}

@@ -31,6 +31,7 @@ from lrs.service import StoredStatement, find_statements, statements_after
 from lti.tool import xapi
 from lti.tool.adapters import HubServiceConnector, registration_for, require_enabled
 from lti.tool.session import http_session
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import GradeJob, LtiResourceLink
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def _learners(actor: dict[str, Any]) -> list[tuple[str, str]]:
         return [(account["homePage"], account["name"])]
     mbox = actor.get("mbox") if isinstance(actor, dict) else None
     if isinstance(mbox, str) and mbox.startswith("mailto:"):
-        users = current_storage().lti_roster.find_users_by_email(mbox[len("mailto:"):])
+        users = tool_stores().lti_roster.find_users_by_email(mbox[len("mailto:"):])
         return [(u.issuer, u.sub) for u in users]
     return []
 
@@ -103,7 +104,7 @@ def _gradable(items: Iterable[T], document_of: Callable[[T], dict[str, Any]]) ->
     with_result = [item for item in items if isinstance(document_of(item).get("result"), dict)]
     if not with_result:
         return []
-    issuers = {platform.issuer for platform in current_storage().lti_platforms.list_platforms()}
+    issuers = {platform.issuer for platform in tool_stores().lti_platforms.list_platforms()}
 
     def reachable(actor: Any) -> bool:
         account = actor.get("account") if isinstance(actor, dict) else None
@@ -175,7 +176,7 @@ def enqueue_for_statements(statements: Iterable[StoredStatement]) -> int:
     now = datetime.now(UTC)
     candidates = _may_be_graded(statements)
     jobs = [job for statement in candidates for job in jobs_for(statement, now)]
-    added = current_storage().lti_grades.enqueue_jobs(jobs) if jobs else 0
+    added = tool_stores().lti_grades.enqueue_jobs(jobs) if jobs else 0
     if added:
         log.info("queued %d LTI grade job(s)", added)
     return added
@@ -183,7 +184,7 @@ def enqueue_for_statements(statements: Iterable[StoredStatement]) -> int:
 
 def catch_up(batch: int = 500) -> int:
     """Enqueue from every statement stored since the worker's cursor."""
-    grades = current_storage().lti_grades
+    grades = tool_stores().lti_grades
     cursor, added = grades.get_cursor(FEED_CURSOR), 0
     while True:
         page = statements_after(cursor, batch)
@@ -234,7 +235,7 @@ def _line_item_url(link: LtiResourceLink, ags: AssignmentsGradesService,
         return link.lineitem_url
     if not link.lineitems_url or LINEITEM_SCOPE not in link.ags_scopes:
         raise PermanentFailure("the LMS gave this link no line item and no right to make one")
-    entry = (current_storage().lti_catalogue.get_entry(link.catalogue_id)
+    entry = (tool_stores().lti_catalogue.get_entry(link.catalogue_id)
              if link.catalogue_id else None)
     wanted = (LineItem().set_resource_link_id(link.resource_link_id)
               .set_label((entry.title if entry else None) or link.title or "Berpijar")
@@ -242,13 +243,13 @@ def _line_item_url(link: LtiResourceLink, ags: AssignmentsGradesService,
     if entry:
         wanted.set_resource_id(entry.id)
     found = ags.find_or_create_lineitem(wanted, find_by="resource_link_id")
-    current_storage().lti_roster.set_lineitem_url(link.platform_id, link.resource_link_id,
+    tool_stores().lti_roster.set_lineitem_url(link.platform_id, link.resource_link_id,
                                                   found.get_id())
     return found.get_id()
 
 
 def _post(job: GradeJob) -> None:
-    link = current_storage().lti_roster.get_resource_link(job.platform_id,
+    link = tool_stores().lti_roster.get_resource_link(job.platform_id,
                                                           job.resource_link_id)
     if link is None:
         raise PermanentFailure("the resource link is gone")
@@ -265,7 +266,7 @@ def _post(job: GradeJob) -> None:
 def push_grades(now: datetime | None = None, limit: int = 100) -> PushReport:
     """Post every due job once; failures wait 2^n times the retry delay (capped)."""
     settings = current_settings()
-    grades = current_storage().lti_grades
+    grades = tool_stores().lti_grades
     catch_up()
     now = now or datetime.now(UTC)
     report = PushReport()

@@ -18,9 +18,9 @@ from typing import Any, Protocol
 from flask import Flask, current_app
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lrs.service import record_statements
 from lti.tool import xapi
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import (
     CatalogueEntry,
     LtiContext,
@@ -176,7 +176,7 @@ def remember_user(launch: Launch, now: datetime) -> LtiUser:
                    name=claims.get("name"), given_name=claims.get("given_name"),
                    family_name=claims.get("family_name"), email=claims.get("email"),
                    sourcedid=sourcedid, nip=nip, hub_identity=identity)
-    current_storage().lti_roster.upsert_users([user])
+    tool_stores().lti_roster.upsert_users([user])
     return user
 
 
@@ -184,7 +184,7 @@ def remember_course(launch: Launch, now: datetime) -> None:
     context = launch.context
     if not context:
         return
-    roster = current_storage().lti_roster
+    roster = tool_stores().lti_roster
     nrps = launch.claims.get(NRPS) or {}
     roster.upsert_context(LtiContext(
         platform_id=launch.platform.id, context_id=context["id"], updated=now,
@@ -208,7 +208,7 @@ def remember_link(launch: Launch, now: datetime) -> LtiResourceLink:
         catalogue_id=str(catalogue_id) if catalogue_id else None,
         lineitem_url=ags.get("lineitem"), lineitems_url=ags.get("lineitems"),
         ags_scopes=tuple(s for s in ags.get("scope", []) if isinstance(s, str)), updated=now)
-    roster = current_storage().lti_roster
+    roster = tool_stores().lti_roster
     roster.upsert_resource_link(link)
     roster.record_link_launch(launch.platform.id, link.resource_link_id, launch.sub, now)
     return roster.get_resource_link(launch.platform.id, link.resource_link_id)
@@ -217,7 +217,7 @@ def remember_link(launch: Launch, now: datetime) -> LtiResourceLink:
 def linked_entry(link: LtiResourceLink | None) -> CatalogueEntry | None:
     if link is None or not link.catalogue_id:
         return None
-    return current_storage().lti_catalogue.get_entry(link.catalogue_id)
+    return tool_stores().lti_catalogue.get_entry(link.catalogue_id)
 
 
 def record_launch(launch: Launch) -> LtiResourceLink:

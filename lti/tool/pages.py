@@ -13,11 +13,12 @@ from lti.tool.learner import (
     partner_catalogue,
     summary_available,
 )
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import GradeJob, LtiResourceLink
 
 
 def _links(launch: Launch) -> list[LtiResourceLink]:
-    roster = current_storage().lti_roster
+    roster = tool_stores().lti_roster
     if launch.context:
         return roster.list_resource_links(launch.platform.id, launch.context["id"])
     link = roster.get_resource_link(launch.platform.id, launch.resource_link.get("id", ""))
@@ -34,7 +35,7 @@ def _result(job: GradeJob | None) -> dict[str, Any] | None:
 def _target(launch: Launch) -> dict[str, Any] | None:
     """The partner activity this resource link was deep-linked to, shown until the
     platform role launches it (lti.tool.launch.set_target_launcher)."""
-    roster = current_storage().lti_roster
+    roster = tool_stores().lti_roster
     link = roster.get_resource_link(launch.platform.id, launch.resource_link.get("id", ""))
     entry = linked_entry(link)
     if entry is None:
@@ -44,7 +45,7 @@ def _target(launch: Launch) -> dict[str, Any] | None:
 
 def learner_view(launch: Launch) -> dict[str, Any]:
     links = _links(launch)
-    grades = current_storage().lti_grades.latest_results(
+    grades = tool_stores().lti_grades.latest_results(
         launch.platform.id, [link.resource_link_id for link in links], sub=launch.sub)
     by_link = {job.resource_link_id: job for job in grades}
     rows = [{"title": link.title or link.resource_link_id,
@@ -61,7 +62,7 @@ def _year(launch: Launch) -> tuple[str, LearnerSummary | None]:
     """(state, summary): linked | no_nip | invalid_nip | unknown_person | unavailable."""
     if not summary_available():
         return "unavailable", None
-    user = current_storage().lti_roster.find_user(launch.issuer, launch.sub)
+    user = tool_stores().lti_roster.find_user(launch.issuer, launch.sub)
     nip = user.hub_identity if user is not None else None
     if not nip:
         sent = str(launch.custom.get("nip", "")).strip()

@@ -15,6 +15,7 @@ from lti.tool.adapters import (
     HubSessionService,
     HubToolConf,
 )
+from lti.tool.storage import stores as tool_stores
 from lti.tool.validation import HubMessageLaunch
 
 
@@ -29,7 +30,7 @@ def http_session() -> TimeoutSession:
 
 def _services(request: FlaskRequest) -> tuple[DatabaseLaunchDataStorage, HubSessionService,
                                               HubCookieService]:
-    storage = DatabaseLaunchDataStorage(current_storage().lti_sessions)
+    storage = DatabaseLaunchDataStorage(tool_stores().lti_sessions)
     storage.set_request(request)
     session = HubSessionService(request, storage, current_settings().lti_launch_ttl)
     return storage, session, HubCookieService(request)
@@ -53,7 +54,7 @@ def _launch_kwargs(request: FlaskRequest) -> dict:
     settings = current_settings()
     return {"session_service": session, "cookie_service": cookies,
             "launch_data_storage": storage, "requests_session": http_session(),
-            "sessions": current_storage().lti_sessions, "clock_skew": settings.lti_clock_skew,
+            "sessions": tool_stores().lti_sessions, "clock_skew": settings.lti_clock_skew,
             "jwks_cache_seconds": settings.lti_jwks_cache_seconds}
 
 

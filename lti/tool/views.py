@@ -10,7 +10,6 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from pylti1p3.exception import OIDCException
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lti.i18n import Formats, pick_language, reason_text, translator
 from lti.keys import public_jwks
 from lti.tool import deep_linking, pages
@@ -20,6 +19,7 @@ from lti.tool.launch import Launch, linked_entry, record_launch, target_launcher
 from lti.tool.learner import partner_catalogue
 from lti.tool.roster import RosterUnavailable, sync_roster
 from lti.tool.session import message_launch, oidc_login, restored_launch
+from lti.tool.storage import stores as tool_stores
 from lti.tool.validation import DEEP_LINKING_REQUEST, LaunchRejected, describe
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def launch():
 
 @blueprint.get("/jwks")
 def jwks():
-    response = jsonify(public_jwks(current_storage().lti_keys))
+    response = jsonify(public_jwks(tool_stores().lti_keys))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -165,7 +165,7 @@ def open_partner_as_staff(launch_id: str):
     current, _ = _restore(launch_id)
     if not current.is_staff:
         abort(403)
-    link = current_storage().lti_roster.get_resource_link(
+    link = tool_stores().lti_roster.get_resource_link(
         current.platform.id, current.resource_link.get("id", ""))
     entry, launcher = linked_entry(link), target_launcher()
     response = launcher(entry, current) if entry is not None and launcher else None
@@ -181,7 +181,7 @@ def deep_link(launch_id: str):
     if current.message_type != DEEP_LINKING_REQUEST:
         raise LaunchRejected("unsupported_message_type", "not a deep linking launch")
     language = pick_language(current.locale)
-    catalogue = current_storage().lti_catalogue
+    catalogue = tool_stores().lti_catalogue
     if request.method == "POST":
         chosen = [catalogue.get_entry(i) for i in request.form.getlist("entry")]
         chosen = [e for e in chosen if e is not None]
