@@ -25,6 +25,9 @@ from flask_babel import Babel, Domain, refresh
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
 TRANSLATIONS = Path(__file__).parent / "translations"
+# The calls that carry catalogue keys, for pybabel extract (-k t -k tn:1,1 -k N_):
+# t(key, **values), tn(key, count, **values) (singular and plural share the key), N_(key).
+EXTRACT_KEYWORDS = {"t": None, "tn": (1, 1), "N_": None}
 
 
 def N_(key: str) -> str:

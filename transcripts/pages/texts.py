@@ -68,7 +68,8 @@ class Texts:
 
     def competency_type(self, kind: str) -> str:
         # the LTI pages say "not mapped yet" (type.unmapped); the auditor says "without"
-        return self.t("type.without_mapping" if kind == "unmapped" else f"type.{kind}")
+        key = "type.without_mapping" if kind == "unmapped" else f"type.{kind}"
+        return self.t(key)
 
     def compliance(self, compliant: bool | None) -> str:
         return self.t(f"compliance.{compliance_key(compliant)}")
