@@ -19,8 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
-from flask import Flask, g, request
-from flask_babel import Babel, Domain, refresh
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, Domain, get_locale, refresh
 
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
@@ -63,6 +63,8 @@ def _pick(locale: str | None, remembered: str | None) -> str:
 
 
 def _selected_language() -> str:
+    if not has_request_context():  # a CLI command, a job: the default language
+        return DEFAULT
     return g.get("hub_language") or _pick(None, None)
 
 
@@ -86,8 +88,6 @@ class CatalogueDomain(Domain):
     """Flask-Babel's domain, reading the in-memory catalogues instead of .mo files."""
 
     def get_translations(self) -> GNUTranslations:
-        from flask_babel import get_locale  # the request's pick, see pick_language
-
         locale = get_locale()
         return catalogue(locale.language if locale else DEFAULT)
 
