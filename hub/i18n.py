@@ -94,7 +94,8 @@ class CatalogueDomain(Domain):
 
 class Translator:
     """`t(key, **values)` for one language: the catalogue text with `{name}` filled in;
-    `t.plural(key, count, **values)` picks the form for `count` (ngettext)."""
+    `t.tn(key, count, **values)` picks the form for `count` (ngettext) and writes `count`
+    in the language ("1.234")."""
 
     def __init__(self, language: str) -> None:
         self.language = language if language in LANGUAGES else DEFAULT
@@ -104,7 +105,7 @@ class Translator:
         text = self._catalogue.gettext(key)
         return text.format(**values) if values else text
 
-    def plural(self, key: str, count: int, **values: object) -> str:
+    def tn(self, key: str, count: int, **values: object) -> str:
         text = self._catalogue.ngettext(key, key, count)
         return text.format(count=number(count, self.language), **values)
 

@@ -48,7 +48,7 @@ class Texts:
         return self._translate(key, **values)
 
     def tn(self, key: str, count: int, **values: object) -> str:
-        return self._translate.plural(key, count, **values)
+        return self._translate.tn(key, count, **values)
 
     def number(self, value: int | float | None) -> str:
         """1234.5 → "1.234,5" in Indonesian, "1,234.5" in English."""
