@@ -18,6 +18,7 @@ from hub.compression import init_compression
 from hub.config import database_url, load_settings
 from hub.errors import register_error_handlers
 from hub.guards import init_guards
+from hub.i18n import init_babel
 from hub.json_input import StrictJSONProvider
 from hub.logs import configure_logging, init_request_ids
 from hub.storage import open_storage
@@ -73,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     init_request_ids(app)
     init_compression(app)
+    init_babel(app)  # page texts and formats in Bahasa Indonesia or English
     app.register_blueprint(health.blueprint)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(credentials_api.blueprint)

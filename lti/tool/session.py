@@ -41,11 +41,11 @@ def oidc_login(language: str) -> tuple[HubOIDCLogin, HubCookieService]:
     storage, session, cookies = _services(request)
     login = HubOIDCLogin(request, tool_config(), session_service=session,
                          cookie_service=cookies, launch_data_storage=storage)
-    text = translator(language)
+    t = translator(language)
     # pylti1p3's new-window fallback: a page that tests whether the iframe may keep
     # cookies and, if not, offers to continue the login in a new window.
-    login.enable_check_cookies(main_msg=text("cookies.blocked"), click_msg=text("cookies.open"),
-                               loading_msg=text("cookies.loading"))
+    login.enable_check_cookies(main_msg=t("cookies.blocked"), click_msg=t("cookies.open"),
+                               loading_msg=t("cookies.loading"))
     return login, cookies
 
 

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("lti_tool", __name__, url_prefix="/lti", template_folder="../templates")
 
 
-def rejected(code: str, detail: str, *, status: int = 400, title: str = "title.error"):
+def rejected(code: str, detail: str, *, status: int = 400, title: str = "title.launch_refused"):
     language = pick_language()
     log.warning("LTI request rejected: %s (%s)", code, detail)
     return render_template("lti/error.html", t=translator(language), lang=language,

@@ -148,9 +148,10 @@ def distribution_chart(distribution: Mapping[int, int], required_centi: int,
                 label=texts.t("chart.line", required=texts.number(required_jp(required))))
     items = "; ".join(f"{label} {value}" for label, value in rows)
     exact = required_centi % (BUCKET_JP * 100) == 0
-    description = texts.t("chart.distribution_desc", items=items, under=texts.number(under),
-                          over=texts.number(over),
-                          required=texts.number(required_jp(required)))
+    required_text = texts.number(required_jp(required))
+    description = texts.t("chart.distribution_desc", items=items,
+                          under=texts.tn("chart.under_count", under, required=required_text),
+                          over=texts.tn("chart.over_count", over, required=required_text))
     if not exact:  # the line cuts a range: only the ranges can be told
         description = texts.t("chart.distribution_plain", items=items)
     return Chart(id="chart-distribution", width=width, height=height,

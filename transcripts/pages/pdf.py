@@ -101,7 +101,8 @@ def _pairs(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Ta
 
 def _document(buffer: io.BytesIO, *, title: str, texts: Texts, issuer: str,
               generated_at: datetime) -> SimpleDocTemplate:
-    footer = f"{issuer} · {texts.t('transcript.generated', moment=texts.moment(generated_at))}"
+    generated = texts.t("transcript.generated", moment=texts.moment(generated_at))
+    footer = f"{issuer} · {generated}"
 
     def on_page(canvas, doc) -> None:
         canvas.saveState()

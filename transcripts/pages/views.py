@@ -113,7 +113,7 @@ def page(template: str, http_status: int = 200, **context) -> tuple[str, int]:
         links.append({"code": code, "name": LANGUAGE_NAMES[code], "current": code == tx.language,
                       "url": f"{_here()}?{_query(args)}"})
     return render_template(
-        template, tx=tx, t=tx.t, jp=jp, nip_display=nip_display,
+        template, tx=tx, t=tx.t, tn=tx.tn, jp=jp, nip_display=nip_display,
         compliance_key=compliance_key, language_links=links,
         auditor=g.get("auditor_credential"), csrf_token=session.current().csrf,
         **context), http_status
