@@ -49,7 +49,6 @@ class DocumentResource:
     precondition_required_versions: frozenset[str] = frozenset()
 
 
-
 def profile_resource(kind: str, name: str, scope_param: str) -> DocumentResource:
     """The Activity and Agent Profile Resources differ only in what scopes a document."""
     return DocumentResource(
@@ -59,6 +58,7 @@ def profile_resource(kind: str, name: str, scope_param: str) -> DocumentResource
         # only for a PUT over an existing document (docs/documents.md).
         precondition_required_versions=frozenset({"2.0.0"}),
     )
+
 
 @dataclass(frozen=True)
 class Preconditions:

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from hub.settings import current_settings
 from hub.storage.contract import AlreadyExists
-from lti.keys import RotationTooEarly, activate_next_key, publish_next_key, signing_key
+from lti.role_commands import enablement_commands, enablement_state, signing_key_commands
 from lti.tool.grades import push_grades
 from lti.tool.registration import (
     InvalidRegistration,
@@ -27,7 +27,9 @@ from lti.tool.roster import RosterUnavailable, sync_roster
 from lti.tool.storage import stores as tool_stores
 
 lti = AppGroup("lti", help="LTI 1.3: the hub as a tool that LMSs launch.")
-keys = AppGroup("keys", help="The hub's LTI signing keys (published at /lti/jwks).")
+keys = signing_key_commands(lambda: tool_stores().lti_keys,
+                            help="The hub's LTI signing keys (published at /lti/jwks).",
+                            command="lti", key_noun="key", peers="platforms")
 catalogue = AppGroup("catalogue", help="Partner activities offered through Deep Linking.")
 grades = AppGroup("grades", help="AGS grade passback to the LMSs.")
 lti.add_command(keys)
@@ -71,12 +73,6 @@ REGISTER_HINT = ("flask --app wsgi lti register --issuer URL --client-id ID "
                  "(or `lti invite` for Dynamic Registration)")
 
 
-def _state(platform) -> str:
-    if platform.enabled:
-        return "enabled"
-    return f"DISABLED since {platform.disabled_at.isoformat(timespec='seconds')}"
-
-
 @lti.command("platforms")
 def platforms():
     """List registered platforms, their deployments and whether they are enabled."""
@@ -86,7 +82,7 @@ def platforms():
         return
     for p in found:
         click.echo(f"{p.id}  {p.name}  {p.issuer}  client={p.client_id}  "
-                   f"deployments={','.join(p.deployment_ids) or '-'}  {_state(p)}")
+                   f"deployments={','.join(p.deployment_ids) or '-'}  {enablement_state(p)}")
 
 
 def _option_hint(field: str) -> str:
@@ -130,30 +126,16 @@ def platform_edit(platform_id, client_id, name, auth_login_url, token_url, jwks_
                                    "id") from None
     click.echo(f"platform {platform.id}: {platform.name} ({platform.issuer}, client "
                f"{platform.client_id}, deployments: {', '.join(platform.deployment_ids) or 'none'}"
-               f", {_state(platform)})")
+               f", {enablement_state(platform)})")
 
 
-@lti.command("platform-disable")
-@click.argument("platform_id", type=int)
-def platform_disable(platform_id: int):
-    """Refuse the platform's logins, launches and pages at once; grades wait."""
-    try:
-        platform = set_platform_enabled(tool_stores().lti_platforms, platform_id, False)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"platform {platform.id} ({platform.name}) is {_state(platform)}; "
-               f"`lti platform-enable {platform.id}` lets it launch again")
-
-
-@lti.command("platform-enable")
-@click.argument("platform_id", type=int)
-def platform_enable(platform_id: int):
-    """Let a disabled platform launch the hub again."""
-    try:
-        platform = set_platform_enabled(tool_stores().lti_platforms, platform_id, True)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"platform {platform.id} ({platform.name}) is enabled")
+enablement_commands(
+    lti, lambda platform_id, enabled: set_platform_enabled(tool_stores().lti_platforms,
+                                                           platform_id, enabled),
+    prefix="platform", noun="platform",
+    disable_help="Refuse the platform's logins, launches and pages at once; grades wait.",
+    enable_help="Let a disabled platform launch the hub again.",
+    afterwards="launch again")
 
 
 @lti.command("deployment-add")
@@ -175,30 +157,6 @@ def invite(note: str):
     url = create_invite(tool_stores().lti_platforms, note, current_settings().public_url)
     click.echo(url)
     click.echo("Valid for 7 days, for one registration.")
-
-
-@keys.command("list")
-def keys_list():
-    signing_key(tool_stores().lti_keys)
-    for key in tool_stores().lti_keys.list_keys():
-        click.echo(f"{key.kid}  {key.status:7}  created {key.created_at.isoformat()}")
-
-
-@keys.command("rotate")
-@click.option("--force", is_flag=True, help="Switch even if the next key is fresh.")
-def keys_rotate(force: bool):
-    """Publish a next key; run again (a day later) to sign with it."""
-    store = tool_stores().lti_keys
-    if not any(k.status == "next" for k in store.list_keys()):
-        key = publish_next_key(store)
-        click.echo(f"published next key {key.kid}; it does not sign yet. Run `lti keys "
-                   "rotate` again after platforms have refreshed the JWKS (24 hours).")
-        return
-    try:
-        key = activate_next_key(store, force=force)
-    except RotationTooEarly as exc:
-        raise click.ClickException(f"{exc} (or use --force)") from None
-    click.echo(f"now signing with key {key.kid}; the previous key stays published for a day")
 
 
 @catalogue.command("add")

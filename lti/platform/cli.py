@@ -9,7 +9,6 @@ from flask.cli import AppGroup
 
 from hub.settings import current_settings
 from hub.storage import current_storage
-from lti.keys import RotationTooEarly, activate_next_key, publish_next_key, signing_key
 from lti.platform.deep_linking import picker_url
 from lti.platform.storage import stores as platform_stores
 from lti.platform.tools import (
@@ -23,10 +22,14 @@ from lti.platform.tools import (
     register_tool,
     set_tool_enabled,
 )
+from lti.role_commands import enablement_commands, enablement_state, signing_key_commands
 from lti.tool.registration import InvalidRegistration
 
 platform = AppGroup("lti-platform", help="LTI 1.3 platform: the hub launches partner tools.")
-keys = AppGroup("keys", help="The platform's signing keys (published at /lti/platform/jwks).")
+keys = signing_key_commands(
+    lambda: platform_stores().lti_platform_keys,
+    help="The platform's signing keys (published at /lti/platform/jwks).",
+    command="lti-platform", key_noun="platform key", peers="tools")
 platform.add_command(keys)
 
 
@@ -75,12 +78,6 @@ REGISTER_HINT = ("flask --app wsgi lti-platform register --name NAME --organisat
                  "--login-url URL --target-link-uri URL --jwks-url URL")
 
 
-def _state(tool) -> str:
-    if tool.enabled:
-        return "enabled"
-    return f"DISABLED since {tool.disabled_at.isoformat(timespec='seconds')}"
-
-
 @platform.command("tools")
 def tools():
     """List partner tools and whether they are enabled."""
@@ -92,7 +89,7 @@ def tools():
         click.echo(f"{tool.id}  {tool.name} ({tool.organisation})  client={tool.client_id}  "
                    f"services={','.join(sorted(tool.services)) or '-'}  "
                    f"personal_data={','.join(sorted(tool.personal_data)) or '-'}  "
-                   f"{_state(tool)}")
+                   f"{enablement_state(tool)}")
 
 
 CLEARABLE = ("redirect_uris", "deep_linking_url", "custom", "services", "personal_data")
@@ -140,30 +137,16 @@ def tool_edit(tool_id, name, organisation, login_url, target_link_uri, redirect_
         raise click.BadParameter(exc.message, param_hint=exc.field) from None
     click.echo(f"partner tool {tool.id}: {tool.name} ({tool.organisation}), "
                f"launch {tool.target_link_uri}, services "
-               f"{','.join(sorted(tool.services)) or '-'}, {_state(tool)}")
+               f"{','.join(sorted(tool.services)) or '-'}, {enablement_state(tool)}")
 
 
-@platform.command("tool-disable")
-@click.argument("tool_id", type=int)
-def tool_disable(tool_id: int):
-    """Refuse the tool's launches, token requests and service calls at once."""
-    try:
-        tool = set_tool_enabled(platform_stores().lti_platform_tools, tool_id, False)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"partner tool {tool.id} ({tool.name}) is {_state(tool)}; "
-               f"`lti-platform tool-enable {tool.id}` lets it work again")
-
-
-@platform.command("tool-enable")
-@click.argument("tool_id", type=int)
-def tool_enable(tool_id: int):
-    """Let a disabled partner tool be launched and call the services again."""
-    try:
-        tool = set_tool_enabled(platform_stores().lti_platform_tools, tool_id, True)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"partner tool {tool.id} ({tool.name}) is enabled")
+enablement_commands(
+    platform, lambda tool_id, enabled: set_tool_enabled(platform_stores().lti_platform_tools,
+                                                        tool_id, enabled),
+    prefix="tool", noun="partner tool",
+    disable_help="Refuse the tool's launches, token requests and service calls at once.",
+    enable_help="Let a disabled partner tool be launched and call the services again.",
+    afterwards="work again")
 
 
 @platform.command("place")
@@ -206,30 +189,3 @@ def purge():
     """Forget expired client assertion ids."""
     count = platform_stores().lti_platform_tools.purge_assertions(datetime.now(UTC))
     click.echo(f"purged {count} expired assertion id(s)")
-
-
-@keys.command("list")
-def keys_list():
-    store = platform_stores().lti_platform_keys
-    signing_key(store)
-    for key in store.list_keys():
-        click.echo(f"{key.kid}  {key.status:7}  created {key.created_at.isoformat()}")
-
-
-@keys.command("rotate")
-@click.option("--force", is_flag=True, help="Switch even if the next key is fresh.")
-def keys_rotate(force: bool):
-    """Publish a next key; run again (a day later) to sign with it."""
-    store = platform_stores().lti_platform_keys
-    if not any(k.status == "next" for k in store.list_keys()):
-        key = publish_next_key(store)
-        click.echo(f"published next platform key {key.kid}; it does not sign yet. Run "
-                   "`lti-platform keys rotate` again after tools have refreshed the JWKS "
-                   "(24 hours).")
-        return
-    try:
-        key = activate_next_key(store, force=force)
-    except RotationTooEarly as exc:
-        raise click.ClickException(f"{exc} (or use --force)") from None
-    click.echo(f"now signing with platform key {key.kid}; the previous key stays published "
-               "for a day")
