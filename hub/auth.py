@@ -173,6 +173,8 @@ def _refuse(key: str | None, message: str) -> NoReturn:
 
 
 def _basic_credentials() -> tuple[str, str]:
+    # werkzeug's request.authorization decodes Basic; it cannot tell "none offered" (only
+    # challenged) from "undecodable" (a counted failure), so the scheme is looked at first.
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "basic" or not value:
         raise Unauthorized("HTTP Basic credentials are required",

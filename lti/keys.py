@@ -9,7 +9,6 @@ RETIRED_KEY_GRACE so tokens it signed can still be verified).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,8 +16,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwcrypto.jwk import JWK
 
+from hub import jose
 from hub.storage.signing_keys import LtiKeyStore, ToolKey
 
 log = logging.getLogger(__name__)
@@ -45,10 +44,11 @@ def new_key(status: str, now: datetime | None = None) -> ToolKey:
     private = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
-    jwk = JWK.from_pem(pem.encode())
-    public = json.loads(jwk.export_public())
-    kid = jwk.thumbprint()  # RFC 7638: stable, derived from the key itself
-    public.update({"kid": kid, "alg": "RS256", "use": "sig"})
+    members = jose.thumbprint_members(jose.public_jwk(private.public_key()))
+    kid = jose.thumbprint(members)  # RFC 7638: stable, derived from the key itself
+    # Member order as published since the first key: e, kid, kty, n, alg, use.
+    public = {"e": members["e"], "kid": kid, "kty": "RSA", "n": members["n"],
+              "alg": "RS256", "use": "sig"}
     return ToolKey(kid=kid, private_pem=pem, public_jwk=public, status=status, created_at=now,
                    activated_at=now if status == "active" else None)
 

@@ -13,10 +13,12 @@ Pure functions over statement documents (no Flask, no storage).  The rules
 from __future__ import annotations
 
 import math
-import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+import isodate
 
 from hub.timestamps import parse_timestamp
 from lrs.service import agent_key
@@ -34,14 +36,11 @@ DEFAULT_COUNTED_VERBS = (
 JAKARTA = timezone(timedelta(hours=7), "WIB")
 MAX_DURATION_SECONDS = 366 * 24 * 3600  # longer "durations" are data errors, not learning
 MAX_JP_CENTI = 1000 * 100
-_DURATION = re.compile(
-    r"P(?:(?P<years>\d+(?:[.,]\d+)?)Y)?(?:(?P<months>\d+(?:[.,]\d+)?)M)?"
-    r"(?:(?P<weeks>\d+(?:[.,]\d+)?)W)?(?:(?P<days>\d+(?:[.,]\d+)?)D)?"
-    r"(?:T(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?"
-    r"(?:(?P<seconds>\d+(?:[.,]\d+)?)S)?)?$"
-)
-_UNIT_SECONDS = {"years": 365 * 86400, "months": 30 * 86400, "weeks": 7 * 86400,
-                 "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+# A duration in years or months has no calendar to lean on: a year counts 365 days, a month 30
+_DAYS_PER_YEAR, _DAYS_PER_MONTH = 365, 30
+# The designator form ends with its last designator; isodate also reads the alternative
+# form (PYYYY-MM-DDThh:mm:ss), which xAPI's Duration rule refuses.
+_DESIGNATORS = ("Y", "M", "W", "D", "H", "S")
 
 
 @dataclass(frozen=True)
@@ -70,16 +69,25 @@ def duration_seconds(value: Any) -> int | None:
     """ISO 8601 duration (xAPI result.duration) in whole seconds; None when unreadable."""
     if not isinstance(value, str):
         return None
-    match = _DURATION.match(value.strip())
-    if not match or value.strip() in ("P", "PT") or value.strip().endswith("T"):
+    text = _ascii_digits(value.strip())
+    # isodate takes a sign and a bare trailing T (PT, P1DT); the Duration rule does not
+    if not text.startswith("P") or not text.endswith(_DESIGNATORS):
         return None
-    total = 0.0
-    for unit, text in match.groupdict().items():
-        if text is not None:
-            total += float(text.replace(",", ".")) * _UNIT_SECONDS[unit]
-    if total > MAX_DURATION_SECONDS:
+    try:
+        duration = isodate.parse_duration(text, as_timedelta_if_possible=False)
+        elapsed = duration.tdelta + timedelta(
+            days=float(duration.years * _DAYS_PER_YEAR + duration.months * _DAYS_PER_MONTH))
+    except (ValueError, OverflowError):  # isodate.ISO8601Error is a ValueError
         return None
-    return int(total)
+    if elapsed > timedelta(seconds=MAX_DURATION_SECONDS):
+        return None
+    return elapsed // timedelta(seconds=1)
+
+
+def _ascii_digits(text: str) -> str:
+    # The schema's \d also lets other scripts' digits (e.g. Arabic-Indic) into stored
+    # statements; they have always been read as the digits they stand for.
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def jp_centi_of(value: Any) -> int | None:

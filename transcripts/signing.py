@@ -23,9 +23,6 @@ stays published so older credentials still verify.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -33,11 +30,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 
+from hub import jose
 from transcripts.aggregation import Transcript, jp, transcript_digest, utc_text
 from transcripts.policy import Policy
 from transcripts.storage.contract import IssuerKey, IssuerKeyStore
@@ -56,32 +52,18 @@ class SigningError(Exception):
 
 
 # --- keys ---------------------------------------------------------------------------
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def thumbprint(public_jwk: dict[str, Any]) -> str:
-    """RFC 7638 JWK thumbprint (SHA-256), used as the key id."""
-    members = {"RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x")}[public_jwk["kty"]]
-    canonical = json.dumps({m: public_jwk[m] for m in members}, separators=(",", ":"),
-                           sort_keys=True)
-    return _b64url(hashlib.sha256(canonical.encode()).digest())
-
-
 def generate_key(algorithm: str = "RS256", *, rsa_bits: int = 3072,
                  now: datetime | None = None) -> IssuerKey:
     if algorithm == "RS256":
         private = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
-        public_jwk = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
     elif algorithm == "EdDSA":
         private = ed25519.Ed25519PrivateKey.generate()
-        public_jwk = OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
     else:
         raise SigningError(f"algorithm must be one of {', '.join(ALGORITHMS)}")
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode("ascii")
-    public_jwk = {k: v for k, v in public_jwk.items() if k != "d"}
-    kid = thumbprint(public_jwk)
+    public_jwk = {k: v for k, v in jose.public_jwk(private.public_key()).items() if k != "d"}
+    kid = jose.thumbprint(public_jwk)  # RFC 7638, as for the LTI keys
     return IssuerKey(kid=kid, algorithm=algorithm, private_pem=pem,
                      public_jwk={**public_jwk, "kid": kid, "alg": algorithm, "use": "sig"},
                      created_at=now or datetime.now(UTC))
@@ -201,9 +183,8 @@ def issue(keys: IssuerKeyStore, policy: Policy, transcript: Transcript,
                                 credential_id=f"urn:uuid:{uuid.uuid4()}")
     claims = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"],
               "nbf": int(issued.timestamp()), "sub": credential["credentialSubject"]["id"]}
-    private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
-    token = jwt.encode(claims, private, algorithm=key.algorithm,
-                       headers={"kid": key_url(policy, key.kid), "typ": "JWT"})
+    token = jose.sign(claims, jose.load_private_key(key.private_pem), algorithm=key.algorithm,
+                      headers={"kid": key_url(policy, key.kid), "typ": "JWT"})
     return IssuedCredential(token=token, credential=credential, kid=key.kid)
 
 
@@ -241,24 +222,22 @@ def verify(keys: IssuerKeyStore, policy: Policy, token: str,
     result = Verification()
     token = token.strip()
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
+        header = jose.unverified_header(token)
+    except jose.PyJWTError:
         result.errors.append("not a compact JWS (header.payload.signature)")
         return result
     key = _key_for(keys, policy, header, result)
     if key is None:
         return result
     try:
-        public = serialization.load_pem_private_key(key.private_pem.encode(),
-                                                    password=None).public_key()
-        payload = jwt.decode(token, public, algorithms=[key.algorithm],
-                             options={"require": ["iss", "sub", "nbf", "jti"],
-                                      "verify_aud": False, "verify_iat": False},
-                             leeway=LEEWAY_SECONDS)
-    except jwt.InvalidSignatureError:
+        public = jose.load_private_key(key.private_pem).public_key()
+        payload = jose.verify(token, public, algorithms=[key.algorithm],
+                              require=["iss", "sub", "nbf", "jti"], verify_aud=False,
+                              verify_iat=False, leeway=LEEWAY_SECONDS)
+    except jose.InvalidSignatureError:
         result.errors.append("the signature does not match the content")
         return result
-    except jwt.PyJWTError as exc:
+    except jose.PyJWTError as exc:
         result.errors.append(f"the token is not valid: {exc}")
         return result
     result.signature = True

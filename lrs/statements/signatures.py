@@ -9,9 +9,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import jwt
 from cryptography import x509
 
+from hub import jose
 from hub.errors import BadRequest
 from lrs.statements.attachments import SIGNATURE_USAGE
 from lrs.statements.records import comparison_digest
@@ -73,8 +73,8 @@ def _unsigned(statement: dict[str, Any], signature_index: int | None = None) -> 
 def _check_signature(token: str, chain: Any, algorithm: str, pointer: str) -> None:
     try:
         certificate = x509.load_der_x509_certificate(base64.b64decode(chain[0]))
-        jwt.api_jws.PyJWS().decode(token, key=certificate.public_key(), algorithms=[algorithm])
-    except (jwt.InvalidTokenError, ValueError, TypeError, IndexError, binascii.Error):
+        jose.verify_jws(token, certificate.public_key(), algorithms=[algorithm])
+    except (jose.InvalidTokenError, ValueError, TypeError, IndexError, binascii.Error):
         raise BadRequest("the JWS signature does not verify with its x5c certificate",
                          pointer=pointer, rule=RULE) from None
 

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
-
+from hub import jose
 from hub.storage import current_storage
 from hub.storage.contract import AlreadyExists
 from lti.platform.identity import SignedIn
@@ -80,8 +79,8 @@ class DeepLinkOutcome:
 
 def _tool_of(token: str) -> PartnerTool:
     try:
-        claimed = jwt.decode(token, options={"verify_signature": False})
-    except jwt.InvalidTokenError:
+        claimed = jose.unverified_claims(token)
+    except jose.InvalidTokenError:
         raise DeepLinkRefused("malformed_jwt", "the response is not a JWT") from None
     tool = platform_stores().lti_platform_tools.find_tool(str(claimed.get("iss", "")))
     if tool is None:
@@ -98,9 +97,9 @@ def validate_response(token: str, admin: SignedIn | None) -> tuple[PartnerTool, 
                                  require=["iss", "aud", "exp", "iat", "nonce"])
     except KeysUnavailable as exc:
         raise DeepLinkRefused("unknown_kid", str(exc)) from None
-    except jwt.InvalidAudienceError:
+    except jose.InvalidAudienceError:
         raise DeepLinkRefused("wrong_audience", "aud is not this platform") from None
-    except jwt.InvalidTokenError as exc:
+    except jose.InvalidTokenError as exc:
         raise DeepLinkRefused("bad_jwt", str(exc)) from None
     if claims.get(CLAIM + "message_type") != "LtiDeepLinkingResponse":
         raise DeepLinkRefused("wrong_message_type", "not an LtiDeepLinkingResponse")

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
 from flask import redirect
 
+from hub import jose
 from hub.settings import current_settings
 from hub.storage import current_storage
 from lti.keys import signing_key
@@ -276,5 +276,5 @@ def _trimmed(value: Any) -> Any:
 
 def sign(claims: dict[str, Any]) -> str:
     key = signing_key(platform_stores().lti_platform_keys)
-    return jwt.encode(claims, key.private_pem, algorithm="RS256",
-                      headers={"kid": key.kid, "typ": "JWT"})
+    return jose.sign(claims, key.private_pem, algorithm="RS256",
+                     headers={"kid": key.kid, "typ": "JWT"})

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
 from flask import request
-from jwt.algorithms import RSAAlgorithm
 
+from hub import jose
 from hub.settings import current_settings
 from lti.http import TimeoutSession
 from lti.keys import public_jwks, signing_key
@@ -87,7 +86,7 @@ def tool_key(tool: PartnerTool, kid: str):
         found = _find_key(_fetch_jwks(tool), kid)
     if found is None:
         raise KeysUnavailable(f"the tool publishes no key {kid!r}")
-    return RSAAlgorithm.from_jwk(found)
+    return jose.public_key_from_jwk(found)
 
 
 def _find_key(keys: dict[str, Any], kid: str) -> dict[str, Any] | None:
@@ -97,19 +96,19 @@ def _find_key(keys: dict[str, Any], kid: str) -> dict[str, Any] | None:
 
 def verify_tool_jwt(tool: PartnerTool, token: str, *, audience: list[str],
                     require: list[str]) -> dict[str, Any]:
-    """Verify a JWT the tool signed (RS256, its kid); raises jwt.InvalidTokenError or
+    """Verify a JWT the tool signed (RS256, its kid); raises jose.InvalidTokenError or
     KeysUnavailable."""
-    header = jwt.get_unverified_header(token)
+    header = jose.unverified_header(token)
     if header.get("alg") != "RS256":
-        raise jwt.InvalidAlgorithmError("the JWT must be signed with RS256")
+        raise jose.InvalidAlgorithmError("the JWT must be signed with RS256")
     if not header.get("kid"):
-        raise jwt.InvalidTokenError("the JWT header names no kid")
-    claims = jwt.decode(token, tool_key(tool, header["kid"]), algorithms=["RS256"],
-                        audience=audience, leeway=current_settings().lti_clock_skew,
-                        options={"require": require})
+        raise jose.InvalidTokenError("the JWT header names no kid")
+    claims = jose.verify(token, tool_key(tool, header["kid"]), algorithms=["RS256"],
+                         audience=audience, leeway=current_settings().lti_clock_skew,
+                         require=require)
     problem = lifetime_problem(claims) if "exp" in require else None
     if problem:
-        raise jwt.InvalidTokenError(problem)
+        raise jose.InvalidTokenError(problem)
     return claims
 
 
@@ -123,8 +122,8 @@ class IssuedToken:
 
 def _client(assertion: str, client_id: str | None) -> PartnerTool:
     try:
-        claimed = jwt.decode(assertion, options={"verify_signature": False})
-    except jwt.InvalidTokenError:
+        claimed = jose.unverified_claims(assertion)
+    except jose.InvalidTokenError:
         raise OAuthError("invalid_client", "the client assertion is not a JWT", 401) from None
     tool = platform_stores().lti_platform_tools.find_tool(str(claimed.get("iss", "")))
     if tool is None:
@@ -143,10 +142,10 @@ def _check_assertion(tool: PartnerTool, assertion: str) -> dict[str, Any]:
                                  require=["iss", "sub", "aud", "exp", "iat", "jti"])
     except KeysUnavailable as exc:
         raise OAuthError("invalid_client", str(exc), 401) from None
-    except jwt.InvalidAudienceError:
+    except jose.InvalidAudienceError:
         raise OAuthError("invalid_client", "the assertion's aud is not this token endpoint",
                          401) from None
-    except jwt.InvalidTokenError as exc:
+    except jose.InvalidTokenError as exc:
         raise OAuthError("invalid_client", f"bad client assertion: {exc}", 401) from None
     if claims["sub"] != tool.client_id:
         raise OAuthError("invalid_client", "the assertion's sub must be the client id", 401)
@@ -192,10 +191,10 @@ def issue_token(form: dict[str, str]) -> IssuedToken:
     ttl = current_settings().lti_platform_token_ttl
     now = int(time.time())
     key = _platform_key()
-    token = jwt.encode({"iss": issuer(), "aud": token_endpoint(), "sub": tool.client_id,
-                        "scope": " ".join(scopes), "iat": now, "exp": now + ttl,
-                        "jti": secrets.token_urlsafe(16)},
-                       key.private_pem, algorithm="RS256", headers={"kid": key.kid})
+    token = jose.sign({"iss": issuer(), "aud": token_endpoint(), "sub": tool.client_id,
+                       "scope": " ".join(scopes), "iat": now, "exp": now + ttl,
+                       "jti": secrets.token_urlsafe(16)},
+                      key.private_pem, algorithm="RS256", headers={"kid": key.kid})
     log.info("access token for tool %s (%s): granted %s of %s", tool.id, tool.client_id,
              " ".join(scopes), form.get("scope", ""))
     return IssuedToken(access_token=token, scope=" ".join(scopes), expires_in=ttl)
@@ -218,15 +217,15 @@ def authenticate(*accepted: str) -> ServiceClient:
     if scheme.lower() != "bearer" or not token.strip():
         raise OAuthError("invalid_request", "a Bearer access token is required", 401)
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
+        kid = jose.unverified_header(token).get("kid")
         jwk = next((k for k in public_jwks(platform_stores().lti_platform_keys)["keys"]
                     if k["kid"] == kid), None)
         if jwk is None:
-            raise jwt.InvalidTokenError("unknown key")
-        claims = jwt.decode(token, RSAAlgorithm.from_jwk(jwk), algorithms=["RS256"],
-                            audience=token_endpoint(), issuer=issuer(),
-                            options={"require": ["exp", "sub", "scope"]})
-    except jwt.InvalidTokenError as exc:
+            raise jose.InvalidTokenError("unknown key")
+        claims = jose.verify(token, jose.public_key_from_jwk(jwk), algorithms=["RS256"],
+                             audience=token_endpoint(), issuer=issuer(),
+                             require=["exp", "sub", "scope"])
+    except jose.InvalidTokenError as exc:
         raise OAuthError("invalid_token", f"the access token is not valid: {exc}",
                          401) from None
     tool = platform_stores().lti_platform_tools.find_tool(claims["sub"])

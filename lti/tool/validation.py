@@ -27,11 +27,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
 import requests
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
 
+from hub import jose
 from lti.tokens import lifetime_problem
 from lti.tool.adapters import HubRegistration, HubServiceConnector
 from lti.tool.storage.contract import LtiSessionStore
@@ -203,21 +203,21 @@ class HubMessageLaunch(FlaskMessageLaunch):
     def validate_jwt_signature(self) -> HubMessageLaunch:
         public_key, _ = self.get_public_key()
         try:
-            claims = jwt.decode(self._get_id_token(), public_key, algorithms=["RS256"],
-                                audience=self._registration.get_client_id(),
-                                issuer=self._registration.get_issuer(), leeway=self._clock_skew,
-                                options={"require": ["exp", "iat", "iss", "aud", "nonce"]})
-        except jwt.ExpiredSignatureError as exc:
+            claims = jose.verify(self._get_id_token(), public_key, algorithms=["RS256"],
+                                 audience=self._registration.get_client_id(),
+                                 issuer=self._registration.get_issuer(), leeway=self._clock_skew,
+                                 require=["exp", "iat", "iss", "aud", "nonce"])
+        except jose.ExpiredSignatureError as exc:
             raise LaunchRejected("expired", str(exc)) from exc
-        except jwt.ImmatureSignatureError as exc:
+        except jose.ImmatureSignatureError as exc:
             raise LaunchRejected("issued_in_future", str(exc)) from exc
-        except jwt.InvalidAudienceError as exc:
+        except jose.InvalidAudienceError as exc:
             raise LaunchRejected("wrong_audience", str(exc)) from exc
-        except jwt.MissingRequiredClaimError as exc:
+        except jose.MissingRequiredClaimError as exc:
             raise LaunchRejected("missing_claim", exc.claim) from exc
-        except jwt.InvalidSignatureError as exc:
+        except jose.InvalidSignatureError as exc:
             raise LaunchRejected("bad_signature", str(exc)) from exc
-        except jwt.InvalidTokenError as exc:
+        except jose.InvalidTokenError as exc:
             raise LaunchRejected("malformed_jwt", str(exc)) from exc
         problem = lifetime_problem(claims)
         if problem:

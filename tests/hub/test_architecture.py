@@ -148,3 +148,11 @@ def test_the_factory_knows_each_feature_only_by_its_init_app():
     names = {n for n in imports_of(ROOT / "hub" / "app.py") if within(n, *FEATURES)}
     assert names <= set(FEATURES)
     assert all(callable(getattr(feature, "init_app", None)) for feature in factory.FEATURES)
+
+
+def test_only_hub_jose_touches_a_jose_library():
+    """PyJWT behind hub.jose for every JWK, signature and claim check; jwcrypto (which
+    pylti1p3 pulls in) is left to pylti1p3 and to the tests' partner simulators."""
+    offenders = {module_name(p): sorted(n for n in imports_of(p) if within(n, "jwt", "jwcrypto"))
+                 for p in modules("hub", *FEATURES) if module_name(p) != "hub.jose"}
+    assert {m: names for m, names in offenders.items() if names} == {}

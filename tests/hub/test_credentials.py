@@ -99,6 +99,37 @@ def test_missing_or_malformed_credentials_get_401_with_a_challenge(client, autho
     assert response.json["error"]["header"] == "Authorization"
 
 
+@pytest.mark.parametrize(("authorization", "message"), [
+    (None, "HTTP Basic credentials are required"),
+    ("Bearer abc.def.ghi", "HTTP Basic credentials are required"),
+    ("Basic", "HTTP Basic credentials are required"),
+    ("Basic ", "HTTP Basic credentials are required"),
+    ("Basic\t" + base64.b64encode(b"k:s").decode(), "HTTP Basic credentials are required"),
+    ("Basic !!!not-base64!!!", "the Authorization header is not valid Basic credentials"),
+    ("Basic " + base64.b64encode(b"k:s").decode()[:-1],
+     "the Authorization header is not valid Basic credentials"),
+    ("Basic " + base64.b64encode(b"\xff\xfe:\xff").decode(),
+     "the Authorization header is not valid Basic credentials"),
+    ("Basic " + base64.b64encode(b"no-colon-here").decode(),
+     "unknown, wrong or revoked credentials"),
+    ("bAsIc   " + base64.b64encode(b"k:s").decode(), "unknown, wrong or revoked credentials"),
+])
+def test_each_kind_of_bad_authorization_header_keeps_its_message(client, authorization,
+                                                                  message):
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    response = client.get("/api/credentials/me", headers=headers)
+    assert response.status_code == 401
+    assert response.json["error"]["message"] == message
+
+
+def test_a_secret_may_contain_colons_only_the_first_one_ends_the_key(client, monkeypatch):
+    seen = []
+    monkeypatch.setattr(hub.auth, "verify", lambda store, key, secret: seen.append(
+        (key, secret)))
+    client.get("/api/credentials/me", headers=basic("key", "se:cr:et"))
+    assert seen == [("key", "se:cr:et")]
+
+
 def test_a_wrong_secret_or_unknown_key_gets_401(client, storage):
     issued = issue(storage, "all")
     for key, secret in ((issued.credential.key, issued.secret + "x"),

@@ -145,6 +145,17 @@ def test_jwks_publishes_the_hub_signing_key(client):
     assert keys[0]["alg"] == "RS256" and keys[0]["use"] == "sig" and "d" not in keys[0]
 
 
+def test_the_published_jwk_is_the_public_rsa_key_with_its_thumbprint_as_kid(client):
+    """Members and their order as published since the first key (jwcrypto made them then)."""
+    from jwcrypto.jwk import JWK
+
+    response = client.get("/lti/jwks")
+    (jwk,) = response.get_json()["keys"]
+    assert list(jwk) == ["e", "kid", "kty", "n", "alg", "use"]
+    assert jwk["kid"] == JWK(**jwk).thumbprint()
+    assert response.get_data(as_text=True).startswith('{"keys":[{"e":"AQAB","kid":')
+
+
 def test_pages_switch_to_english(browser):
     page = browser.follow(browser.launch())
     english = browser.client.get(page.request.path + "?lang=en").get_data(as_text=True)

@@ -118,6 +118,32 @@ def test_iso_8601_durations_are_read_in_seconds(text, seconds):
     assert duration_seconds(text) == seconds
 
 
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("P1Y", 365 * 86400), ("P1M", 30 * 86400), ("P0.5Y", 365 * 43200), ("P1,5M", 45 * 86400),
+    ("P0D", 0), ("PT0.0000001S", 0), ("PT1.5S", 1), ("P1W2D", 9 * 86400),
+    ("PT1.5H30M", 7200), ("P1Y1D", 366 * 86400), ("P365DT23H59M59.999S", 366 * 86400 - 1),
+    (" PT1H \n", 3600), ("PT\u0661H", 3600), ("P\u0661\u0665D", 15 * 86400),
+])
+def test_durations_the_reader_has_always_taken(text, seconds):
+    assert duration_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", [
+    "PT", "P1DT", "P1YT", "-P1D", "+P1D", "pt1h", "P0003-01-29T04:35:59", "P00030129T043559",
+    "PT1H1H", "P1D2Y", "PT.5H", "PT5.H", "P1e3D", "P367D", "P1Y2D", "P16559.14S",
+    "P99999999999999999999D", "PT" + "9" * 5000 + "S", "P" + "9" * 30 + "Y", "", 3600, ["PT1H"],
+])
+def test_durations_the_reader_has_always_refused(text):
+    assert duration_seconds(text) is None
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("P9.2D", 794880), ("P5,6D", 483840),
+                                               ("P5.04M", 13063680)])
+def test_fractional_durations_are_read_exactly_not_a_second_short(text, seconds):
+    """isodate keeps microseconds exact where float arithmetic fell 1 s short."""
+    assert duration_seconds(text) == seconds
+
+
 def test_an_mbox_actor_is_compared_case_insensitively():
     lower = read_statement(stored(learning(mbox("siti@menpan.go.id"))), VERBS)
     upper = read_statement(stored(learning(mbox("SITI@Menpan.go.id"))), VERBS)
