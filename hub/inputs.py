@@ -1,0 +1,94 @@
+"""Typed inputs: query strings and JSON bodies parse into pydantic models.
+
+Views call `parse_query(Model, request.args)` or `parse_body(Model, body)` and get a
+validated, immutable model back, or a `BadRequest` in the hub's one error shape: the
+`parameter` (query strings) or JSON `pointer` (bodies) of the first problem, and a
+message that names it. Models derive from `Input`, which refuses unknown names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
+from werkzeug.datastructures import MultiDict
+
+from hub.errors import BadRequest
+from hub.json_input import escape_pointer
+
+
+class Input(BaseModel):
+    """Base of every input model: unknown fields are an error, values do not change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+OBJECT_REQUIRED = "the body must be a JSON object (Content-Type: application/json)"
+
+
+def parse_body(model: type[M], body: Any, *, pointer: str = "") -> M:
+    """`body` (already decoded JSON) as `model`; `pointer` prefixes every error's pointer,
+    e.g. the index of an item in a list the caller walks itself."""
+    if not isinstance(body, dict):
+        raise BadRequest(OBJECT_REQUIRED, pointer=pointer)
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        location = pointer + "".join("/" + escape_pointer(str(t)) for t in error["loc"])
+        raise BadRequest(_message(model, error, location or "the body"),
+                         pointer=location) from None
+
+
+def parse_query(model: type[M], args: MultiDict[str, str], *,
+                repeatable: Iterable[str] = ()) -> M:
+    """`args` as `model`. A parameter given twice is an error unless named in
+    `repeatable`, whose fields then receive every value as a list."""
+    lists = set(repeatable)
+    values: dict[str, Any] = {}
+    for name in args:
+        given = args.getlist(name)
+        if name in lists:
+            values[name] = given
+        elif len(given) > 1:
+            raise BadRequest(f"parameter {name!r} is given {len(given)} times; give it once",
+                             parameter=name)
+        else:
+            values[name] = given[0]
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = str(error["loc"][0]) if error["loc"] else ""
+        raise BadRequest(_message(model, error, f"parameter {name!r}" if name else "the query"),
+                         parameter=name or None) from None
+
+
+def _message(model: type[BaseModel], error: ErrorDetails, where: str) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown {_noun(where)}; expected {_names(model, error['loc'][:-1])}"
+    if kind == "missing":
+        return f"{where} is required"
+    text = error["msg"]
+    # A validator's own ValueError reads "Value error, <our message>": keep ours.
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return f"{where}: {text}"
+
+
+def _noun(where: str) -> str:
+    return where if where.startswith("parameter") else f"field {where}"
+
+
+def _names(model: type[BaseModel], parents: Sequence[int | str]) -> str:
+    # The field names one level up from the unknown one, for the common flat case.
+    if parents:
+        return "only the documented fields"
+    names = [field.alias or name for name, field in model.model_fields.items()]
+    return ", ".join(names) if names else "none"

@@ -1,0 +1,98 @@
+"""hub.inputs: one mapping from pydantic's validation errors to the hub's error shape."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import Field, field_validator
+from werkzeug.datastructures import MultiDict
+
+from hub.errors import BadRequest
+from hub.inputs import Input, parse_body, parse_query
+
+
+class Item(Input):
+    sku: str = Field(min_length=1)
+
+
+class Order(Input):
+    name: str
+    count: int = 1
+    items: list[Item] = []
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class Listing(Input):
+    limit: int = 10
+    tag: list[str] = []
+
+
+def refused(call) -> BadRequest:
+    with pytest.raises(BadRequest) as caught:
+        call()
+    return caught.value
+
+
+def test_a_valid_body_parses_into_the_model():
+    order = parse_body(Order, {"name": "a", "count": 2, "items": [{"sku": "x"}]})
+    assert (order.name, order.count, order.items[0].sku) == ("a", 2, "x")
+
+
+def test_a_body_that_is_not_an_object_is_refused_at_the_root():
+    error = refused(lambda: parse_body(Order, ["name"]))
+    assert error.pointer == "" and "JSON object" in error.message
+
+
+def test_an_unknown_field_is_named_with_the_expected_ones():
+    error = refused(lambda: parse_body(Order, {"name": "a", "colour": "red"}))
+    assert error.pointer == "/colour"
+    assert error.message == "unknown field /colour; expected name, count, items"
+
+
+def test_a_missing_field_is_required():
+    error = refused(lambda: parse_body(Order, {}))
+    assert (error.pointer, error.message) == ("/name", "/name is required")
+
+
+def test_a_nested_error_points_into_the_list_and_the_prefix_is_kept():
+    error = refused(lambda: parse_body(Order, {"name": "a", "items": [{"sku": "x"}, {"sku": ""}]},
+                                       pointer="/3"))
+    assert error.pointer == "/3/items/1/sku"
+
+
+def test_a_validators_own_message_is_kept_without_pydantics_prefix():
+    error = refused(lambda: parse_body(Order, {"name": "  "}))
+    assert error.message == "/name: must not be blank"
+
+
+def test_the_pointer_escapes_slash_and_tilde():
+    error = refused(lambda: parse_body(Order, {"name": "a", "a/b~c": 1}))
+    assert error.pointer == "/a~1b~0c"
+
+
+def test_a_query_parses_with_coercion_and_repeatable_lists():
+    listing = parse_query(Listing, MultiDict([("limit", "5"), ("tag", "a"), ("tag", "b")]),
+                          repeatable=("tag",))
+    assert (listing.limit, listing.tag) == (5, ["a", "b"])
+
+
+def test_a_query_error_names_the_parameter():
+    error = refused(lambda: parse_query(Listing, MultiDict([("limit", "many")])))
+    assert error.parameter == "limit" and error.pointer is None
+    assert error.message.startswith("parameter 'limit': ")
+
+
+def test_an_unknown_parameter_is_refused():
+    error = refused(lambda: parse_query(Listing, MultiDict([("sort", "x")])))
+    assert error.parameter == "sort"
+    assert error.message == "unknown parameter 'sort'; expected limit, tag"
+
+
+def test_a_parameter_given_twice_is_refused_unless_repeatable():
+    error = refused(lambda: parse_query(Listing, MultiDict([("limit", "1"), ("limit", "2")])))
+    assert error.parameter == "limit" and "2 times" in error.message
