@@ -133,7 +133,7 @@ def rebuild() -> None:
 
 @transcripts_group.command("status")
 def status() -> None:
-    storage = current_storage()
+    storage = transcript_stores()
     state = storage.transcripts.feed_state()
     click.echo(f"cursor: {state.cursor}")
     click.echo(f"open gaps: {len(state.gaps)}")
@@ -171,7 +171,7 @@ def issue(nip: str, year: int, output: str | None) -> None:
     try:
         transcript = queries.transcript_for(storage, policy, operator_reader("issue"), nip, year,
                                             action="credential.issue")
-        issued = signing.issue(storage.issuer_keys, policy, transcript)
+        issued = signing.issue(transcript_stores(storage).issuer_keys, policy, transcript)
     except (NotFound, signing.SigningError) as exc:
         raise click.ClickException(str(exc)) from None
     if output:
@@ -208,7 +208,7 @@ def auditors_limit(key: str, agencies: tuple[str, ...]) -> None:
     storage = current_storage()
     if storage.credentials.find_credential(key) is None:
         raise click.ClickException(f"no credential with key {key}")
-    storage.access.set_agency_limits(key, agencies)
+    transcript_stores().access.set_agency_limits(key, agencies)
     click.echo(f"{key} may read: {', '.join(sorted(set(agencies)))}")
 
 

@@ -33,6 +33,7 @@ from hub.storage.contract import Storage
 from transcripts import ingest
 from transcripts.mapping import RuleError, check_rule
 from transcripts.policy import Policy
+from transcripts.storage import stores as transcript_stores
 from transcripts.storage.contract import (
     MAPPING_RULE_KINDS,
     Competency,
@@ -260,7 +261,7 @@ def parse_csv(text: str, framework_id: str, title: str) -> ParsedFramework:
 def import_framework(storage: Storage, parsed: ParsedFramework, policy: Policy) -> int:
     """Store a framework (replacing an earlier import with the same id) and map existing
     evidence again.  Returns the number of evidence rows whose mapping changed."""
-    existing = storage.frameworks.competencies()
+    existing = transcript_stores(storage).frameworks.competencies()
     incoming = {c.id for c in parsed.competencies}
     foreign = [c for c in parsed.competencies
                if c.id in existing and existing[c.id].framework_id != parsed.framework.id]
@@ -269,14 +270,14 @@ def import_framework(storage: Storage, parsed: ParsedFramework, policy: Policy) 
                              f"{existing[foreign[0].id].framework_id}")
     dropped = {i for i, c in existing.items()
                if c.framework_id == parsed.framework.id and i not in incoming}
-    used = storage.frameworks.rules_using(dropped)
+    used = transcript_stores(storage).frameworks.rules_using(dropped)
     if used:
         raise FrameworkError(
             f"the new version drops competencies that mapping rules use "
             f"(rule ids {', '.join(str(r.id) for r in used[:10])}); delete those rules first")
-    storage.frameworks.save_framework(parsed.framework, parsed.competencies)
+    transcript_stores(storage).frameworks.save_framework(parsed.framework, parsed.competencies)
     replaced = any(c.framework_id == parsed.framework.id for c in existing.values())
-    return ingest.remap(storage.transcripts, policy) if replaced else 0
+    return ingest.remap(transcript_stores(storage).transcripts, policy) if replaced else 0
 
 
 # --- mapping rules ------------------------------------------------------------------
@@ -307,20 +308,20 @@ def new_rule(storage: Storage, *, kind: str, pattern: str, competency: str | Non
         pattern = partner_pattern(storage, pattern)
     rule = MappingRule(kind=kind, pattern=pattern, competency_id=competency or None,
                        level=level, jp_centi=jp_centi, created_at=datetime.now(UTC))
-    check_rule(rule, storage.frameworks.competencies())
+    check_rule(rule, transcript_stores(storage).frameworks.competencies())
     return rule
 
 
 def add_rules(storage: Storage, rules: list[MappingRule], policy: Policy
               ) -> tuple[list[MappingRule], int]:
-    stored = [storage.frameworks.insert_rule(rule) for rule in rules]
-    return stored, ingest.remap(storage.transcripts, policy)
+    stored = [transcript_stores(storage).frameworks.insert_rule(rule) for rule in rules]
+    return stored, ingest.remap(transcript_stores(storage).transcripts, policy)
 
 
 def delete_rule(storage: Storage, rule_id: int, policy: Policy) -> bool:
-    deleted = storage.frameworks.delete_rule(rule_id)
+    deleted = transcript_stores(storage).frameworks.delete_rule(rule_id)
     if deleted:
-        ingest.remap(storage.transcripts, policy)
+        ingest.remap(transcript_stores(storage).transcripts, policy)
     return deleted
 
 
@@ -328,7 +329,7 @@ def parse_rules_csv(storage: Storage, text: str) -> tuple[list[MappingRule], lis
     """CSV columns: kind, pattern, competency (id or code), level, jp."""
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     by_code = {}
-    for competency in storage.frameworks.competencies().values():
+    for competency in transcript_stores(storage).frameworks.competencies().values():
         by_code.setdefault(competency.code, []).append(competency.id)
     rules, errors = [], []
     for line, row in enumerate(rows, start=2):

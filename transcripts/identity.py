@@ -35,6 +35,7 @@ from transcripts.identifiers import (
 from transcripts.nip import InvalidNip, normalize_nip, parse_nip
 from transcripts.policy import Policy, current_policy
 from transcripts.roster import ParsedRoster, RowError
+from transcripts.storage import stores as transcript_stores
 from transcripts.storage.contract import IdentityConflict, IdentityLink, Person
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,8 @@ def link_claims(storage: Storage, claims: Sequence[Claim], source: str, policy: 
     again the statements that were waiting for these identifiers."""
     now = now or _now()
     wanted = {actor.key: (actor, nip) for actor, nip in claims}
-    known = storage.people.find_links(wanted)
-    stored = storage.people.link_identities([a.link(nip, source, now)
+    known = transcript_stores(storage).people.find_links(wanted)
+    stored = transcript_stores(storage).people.link_identities([a.link(nip, source, now)
                                              for a, nip in wanted.values()])
     linked, conflicts = [], []
     for key, (actor, nip) in wanted.items():
@@ -86,11 +87,11 @@ def link_claims(storage: Storage, claims: Sequence[Claim], source: str, policy: 
                 key=key, identifier=actor.identifier, value=actor.value,
                 linked_nip=current.nip, claimed_nip=nip, source=source, reported_at=now))
     if conflicts:
-        storage.people.report_conflicts(conflicts)
+        transcript_stores(storage).people.report_conflicts(conflicts)
         log.warning("identity conflicts (%s): %d identifiers already linked to another NIP",
                     source, len(conflicts))
     # Only identifiers linked just now can have statements waiting for them.
-    ingest.reprocess_identities(storage.transcripts, lrs_service.find_statements,
+    ingest.reprocess_identities(transcript_stores(storage).transcripts, lrs_service.find_statements,
                                 [link.key for link in linked if link.key not in known], policy)
     return LinkResult(linked, conflicts)
 
@@ -103,7 +104,7 @@ def import_roster(storage: Storage, roster: ParsedRoster, policy: Policy, *,
         return RosterReport(people=0, links=0, conflicts=[], errors=roster.errors,
                             imported=False)
     now = _now()
-    storage.people.upsert_people([
+    transcript_stores(storage).people.upsert_people([
         Person(nip=row.nip, name=row.name, employee_type=row.employee_type, agency=row.agency,
                unit=row.unit, source="roster", updated_at=now) for row in roster.rows])
     claims: list[Claim] = []
@@ -121,20 +122,20 @@ def link_identity(storage: Storage, nip: str, actor: Actor, policy: Policy, *,
     explicit way to settle a conflict); the evidence it earned moves with it."""
     now = _now()
     if relink:
-        previous = storage.people.relink_identity(actor.link(nip, source, now))
-        storage.people.resolve_conflicts(actor.key, now)
+        previous = transcript_stores(storage).people.relink_identity(actor.link(nip, source, now))
+        transcript_stores(storage).people.resolve_conflicts(actor.key, now)
         if previous is None or previous.nip != nip:  # waiting statements / evidence move
-            ingest.reprocess_identities(storage.transcripts, lrs_service.find_statements,
-                                        [actor.key], policy)
+            ingest.reprocess_identities(transcript_stores(storage).transcripts,
+                                        lrs_service.find_statements, [actor.key], policy)
     return link_claims(storage, [(actor, nip)], source, policy, now)
 
 
 def unlink_identity(storage: Storage, actor: Actor, policy: Policy) -> IdentityLink | None:
-    previous = storage.people.unlink_identity(actor.key)
+    previous = transcript_stores(storage).people.unlink_identity(actor.key)
     if previous is not None:
-        storage.people.resolve_conflicts(actor.key, _now())
-        ingest.reprocess_identities(storage.transcripts, lrs_service.find_statements,
-                                    [actor.key], policy)
+        transcript_stores(storage).people.resolve_conflicts(actor.key, _now())
+        ingest.reprocess_identities(transcript_stores(storage).transcripts,
+                                    lrs_service.find_statements, [actor.key], policy)
     return previous
 
 
@@ -164,20 +165,20 @@ def link_lti_user(issuer: str, sub: str, *, nip: str | None = None, email: str |
     lti = lti_actor(issuer, sub)
     claimed = _nip_or_none(nip) or _nip_or_none(sourcedid)
     mbox = mbox_actor(email) if email and "@" in email else None
-    existing = storage.people.find_links([lti.key]).get(lti.key)
+    existing = transcript_stores(storage).people.find_links([lti.key]).get(lti.key)
     if existing is not None:
         if claimed and claimed != existing.nip:
             link_claims(storage, [(lti, claimed)], "lti", policy, now)  # records the conflict
         return existing.nip
     target = claimed
     if target is None and mbox is not None:
-        by_email = storage.people.find_links([mbox.key]).get(mbox.key)
+        by_email = transcript_stores(storage).people.find_links([mbox.key]).get(mbox.key)
         target = by_email.nip if by_email else None
     if target is None:
         return None
     claims: list[Claim] = [(lti, target)]
     if claimed:
-        storage.people.insert_missing_people([Person(
+        transcript_stores(storage).people.insert_missing_people([Person(
             nip=claimed, name="", employee_type=None, agency=None, unit=None, source="lti",
             updated_at=now)])
         if mbox is not None:
@@ -199,17 +200,17 @@ class RegistryResolver:
         actor = actor_of(agent)
         if actor is None:
             return []
-        storage, policy = current_storage(), current_policy()
-        link = storage.people.find_links([actor.key]).get(actor.key)
+        stores, policy = transcript_stores(), current_policy()
+        link = stores.people.find_links([actor.key]).get(actor.key)
         nip = link.nip if link else nip_account(actor, policy.nip_home_pages)
-        person = storage.people.get_person(nip) if nip else None
+        person = stores.people.get_person(nip) if nip else None
         if person is None:
             return []
         credential = g.get("credential")
-        reader = reader_for(credential, storage.access) if credential else anonymous_reader()
-        record_access(storage.access, reader, "agents.person", [person.nip])
+        reader = reader_for(credential, stores.access) if credential else anonymous_reader()
+        record_access(stores.access, reader, "agents.person", [person.nip])
         agents = []
-        for linked in storage.people.links_of(person.nip):
+        for linked in stores.people.links_of(person.nip):
             other = agent_of(linked)
             if other is not None and linked.key != actor.key:
                 agents.append({**other, "name": person.name} if person.name else other)

@@ -15,7 +15,6 @@ from typing import Any
 
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lrs.service import record_statements
 from lti.platform import xapi
 from lti.platform.launches import platform_url
@@ -26,6 +25,7 @@ from lti.platform.storage.contract import (
     PlatformLineItem,
     PlatformResult,
 )
+from lti.tool.storage import stores as tool_stores
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> l
     LRS; returns the ids of the statements recorded."""
     item = owned_item(tool, context_id, item_id)
     score = parse_score(body)
-    storage = current_storage()
+    storage = platform_stores()
     learner = storage.lti_platform_roster.find_learners(tool.id, [score.user_id]).get(
         score.user_id)
     if learner is None:
@@ -271,18 +271,17 @@ def _is_retry_of_stored(line_item_id: int, result: PlatformResult) -> bool:
 
 def _record(tool: PartnerTool, item: PlatformLineItem, result: PlatformResult,
             learner) -> list[str]:
-    storage = current_storage()
     entry = placement = None
     catalogue_id = None
     if item.resource_link_id:
-        link = storage.lti_platform_roster.get_link(item.resource_link_id)
+        link = platform_stores().lti_platform_roster.get_link(item.resource_link_id)
         catalogue_id = link.catalogue_id if link else None
     elif item.resource_id:
         catalogue_id = item.resource_id
     if catalogue_id:
-        placement = storage.lti_platform_tools.get_placement(catalogue_id)
+        placement = platform_stores().lti_platform_tools.get_placement(catalogue_id)
         if placement is not None and placement.tool_id == tool.id:
-            entry = storage.lti_catalogue.get_entry(catalogue_id)
+            entry = tool_stores().lti_catalogue.get_entry(catalogue_id)
         else:
             placement = None
     settings = current_settings()

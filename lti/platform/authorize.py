@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lrs.service import record_statements
 from lti.platform import xapi
 from lti.platform.identity import signed_in, tool_sub
@@ -94,8 +93,7 @@ def authorize(params: dict[str, str]) -> dict[str, Any]:
 
 
 def _record_launch(tool, intent: LaunchIntent, person, nonce: str) -> None:
-    storage = current_storage()
-    entry = storage.lti_catalogue.get_entry(intent.catalogue_id) if intent.catalogue_id \
+    entry = tool_stores().lti_catalogue.get_entry(intent.catalogue_id) if intent.catalogue_id \
         else None
     if entry is None:
         return
@@ -104,6 +102,6 @@ def _record_launch(tool, intent: LaunchIntent, person, nonce: str) -> None:
         public_url=settings.public_url, tool=tool,
         actor=xapi.learner_actor(person.issuer, person.subject, person.name), entry=entry,
         link_id=intent.link_id, nonce=nonce, timestamp=datetime.now(UTC).isoformat(),
-        placement=storage.lti_platform_tools.get_placement(entry.id))
+        placement=platform_stores().lti_platform_tools.get_placement(entry.id))
     record_statements([statement], authority=xapi.platform_authority(
         settings.authority_home_page), source="lti-platform")

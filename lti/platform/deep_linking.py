@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub import jose
-from hub.storage import current_storage
 from hub.storage.contract import AlreadyExists
 from lti.platform.identity import SignedIn
 from lti.platform.launches import CLAIM, issuer, platform_url
@@ -130,7 +129,6 @@ def _entry_id(tool: PartnerTool, item: dict[str, Any]) -> str:
 
 def accept_items(tool: PartnerTool, claims: dict[str, Any]) -> DeepLinkOutcome:
     outcome = DeepLinkOutcome(message=claims.get(DL + "msg") or claims.get(DL + "errormsg"))
-    storage = current_storage()
     for item in claims.get(DL + "content_items") or []:
         if not isinstance(item, dict) or item.get("type") != "ltiResourceLink":
             continue  # only resource links launch a tool
@@ -140,7 +138,7 @@ def accept_items(tool: PartnerTool, claims: dict[str, Any]) -> DeepLinkOutcome:
         line_item = item.get("lineItem") if isinstance(item.get("lineItem"), dict) else None
         maximum = line_item.get("scoreMaximum") if line_item else None
         try:
-            entry = add_catalogue_entry(storage.lti_catalogue, NewEntry(
+            entry = add_catalogue_entry(tool_stores().lti_catalogue, NewEntry(
                 id=entry_id, title=str(item.get("title") or tool.name),
                 description=str(item.get("text") or ""),
                 activity_id=custom.get("activity_id")
@@ -149,12 +147,12 @@ def accept_items(tool: PartnerTool, claims: dict[str, Any]) -> DeepLinkOutcome:
                 keywords=tool.organisation, graded=line_item is not None,
                 score_maximum=float(maximum) if isinstance(maximum, int | float) else None))
         except AlreadyExists:
-            entry = storage.lti_catalogue.get_entry(entry_id)
+            entry = tool_stores().lti_catalogue.get_entry(entry_id)
         except InvalidRegistration as exc:
             log.warning("deep linking item from tool %s skipped: %s", tool.id, exc)
             continue
         hours = custom.get("jp")
-        place_entry(storage.lti_platform_tools, storage.lti_catalogue, NewPlacement(
+        place_entry(platform_stores().lti_platform_tools, tool_stores().lti_catalogue, NewPlacement(
             catalogue_id=entry.id, tool_id=tool.id, url=item.get("url"),
             custom=custom, lesson_hours=_hours(hours)))
         outcome.entries.append(entry)

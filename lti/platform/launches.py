@@ -18,7 +18,6 @@ from flask import redirect
 
 from hub import jose
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lti.keys import signing_key
 from lti.platform.identity import SignedIn, tool_sub
 from lti.platform.storage import stores as platform_stores
@@ -239,7 +238,7 @@ def id_token_claims(tool: PartnerTool, intent: LaunchIntent, person: SignedIn,
     }
     if intent.custom:
         claims[CLAIM + "custom"] = intent.custom
-    storage = current_storage()
+    storage = platform_stores()
     if intent.context_id:
         context = storage.lti_platform_roster.get_context(intent.context_id)
         claims[CLAIM + "context"] = {

@@ -12,26 +12,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hub.errors import NotFound
-from hub.storage import current_storage
 from lti.platform.identity import tool_sub
+from lti.platform.storage import stores as platform_stores
 from lti.platform.storage.contract import (
     PartnerTool,
     PlatformContext,
     PlatformLearner,
     PlatformMember,
 )
+from lti.tool.storage import stores as tool_stores
 
 STATUS_ACTIVE = "Active"
 
 
 def _sync_lms_roster(tool: PartnerTool, context: PlatformContext) -> None:
     """Bring the LMS course's members in as members of this tool's context."""
-    storage = current_storage()
-    platform = storage.lti_platforms.get_platform(context.lms_platform_id)
+    platform = tool_stores().lti_platforms.get_platform(context.lms_platform_id)
     if platform is None:
         return
-    roster = storage.lti_roster.list_members(context.lms_platform_id, context.lms_context_id)
-    users = storage.lti_roster.find_users(platform.issuer, [m.sub for m in roster])
+    roster = tool_stores().lti_roster.list_members(context.lms_platform_id, context.lms_context_id)
+    users = tool_stores().lti_roster.find_users(platform.issuer, [m.sub for m in roster])
     now = datetime.now(UTC)
     learners, members = [], []
     for member in roster:
@@ -48,8 +48,8 @@ def _sync_lms_roster(tool: PartnerTool, context: PlatformContext) -> None:
         members.append(PlatformMember(tool_id=tool.id, context_id=context.id, sub=sub,
                                       roles=member.roles, updated=now))
     if learners:
-        storage.lti_platform_roster.upsert_learners(learners)
-        storage.lti_platform_roster.upsert_members(members)
+        platform_stores().lti_platform_roster.upsert_learners(learners)
+        platform_stores().lti_platform_roster.upsert_members(members)
 
 
 def member_json(tool: PartnerTool, member: PlatformMember,
@@ -72,7 +72,7 @@ def memberships(tool: PartnerTool, context_id: str, *, after: str | None, limit:
                 role: str | None = None) -> tuple[PlatformContext, list[dict[str, Any]],
                                                   str | None]:
     """(context, members of this page, the sub to continue after, or None at the end)."""
-    storage = current_storage()
+    storage = platform_stores()
     context = storage.lti_platform_roster.get_context(context_id)
     if context is None or not storage.lti_platform_roster.list_members(tool.id, context_id,
                                                                          limit=1):

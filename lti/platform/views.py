@@ -10,7 +10,6 @@ from flask import Blueprint, jsonify, make_response, redirect, render_template, 
 
 from hub.errors import is_storage_unavailable
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lti.i18n import pick_language
 from lti.keys import public_jwks
 from lti.platform import deep_linking, launches
@@ -19,6 +18,7 @@ from lti.platform.identity import learner_from_launch, set_cookie, sign_in, sign
 from lti.platform.pages import translator
 from lti.platform.storage import stores as platform_stores
 from lti.platform.tools import SERVICE_SCOPES, platform_urls
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import CatalogueEntry
 
 log = logging.getLogger(__name__)
@@ -97,13 +97,12 @@ def catalogue():
     person = signed_in()
     if person is None or person.kind != "learner":
         return refused("not_signed_in", "open the hub from your LMS first", 401)
-    storage = current_storage()
-    enabled = {t.id for t in storage.lti_platform_tools.list_tools() if t.enabled}
+    enabled = {t.id for t in platform_stores().lti_platform_tools.list_tools() if t.enabled}
     rows = []
-    for placement in storage.lti_platform_tools.list_placements():
+    for placement in platform_stores().lti_platform_tools.list_placements():
         if placement.tool_id not in enabled:  # a disabled tool's activities are not offered
             continue
-        entry = storage.lti_catalogue.get_entry(placement.catalogue_id)
+        entry = tool_stores().lti_catalogue.get_entry(placement.catalogue_id)
         if entry is not None:
             rows.append((entry, placement))
     language = pick_language()
@@ -147,10 +146,9 @@ def launch_from_catalogue(catalogue_id: str):
 def _launch_catalogue_entry(catalogue_id: str, person):
     """Launch `person` into a placed catalogue entry, in the catalogue's context; None
     when the entry is unknown or placed on no tool."""
-    storage = current_storage()
-    placement = storage.lti_platform_tools.get_placement(catalogue_id)
-    entry = storage.lti_catalogue.get_entry(catalogue_id)
-    tool = storage.lti_platform_tools.get_tool(placement.tool_id) if placement else None
+    placement = platform_stores().lti_platform_tools.get_placement(catalogue_id)
+    entry = tool_stores().lti_catalogue.get_entry(catalogue_id)
+    tool = platform_stores().lti_platform_tools.get_tool(placement.tool_id) if placement else None
     if tool is None or entry is None:
         return None
     if not tool.enabled:
@@ -167,10 +165,9 @@ class LearnerCatalogue:
     stands for the learner, as on the catalogue page's `?launch=`."""
 
     def offered(self) -> list[CatalogueEntry]:
-        storage = current_storage()
-        tools = {t.id: t for t in storage.lti_platform_tools.list_tools()}
-        entries = [storage.lti_catalogue.get_entry(p.catalogue_id)
-                   for p in storage.lti_platform_tools.list_placements()
+        tools = {t.id: t for t in platform_stores().lti_platform_tools.list_tools()}
+        entries = [tool_stores().lti_catalogue.get_entry(p.catalogue_id)
+                   for p in platform_stores().lti_platform_tools.list_placements()
                    if p.tool_id in tools and tools[p.tool_id].enabled]  # not disabled ones
         return sorted((e for e in entries if e is not None),
                       key=lambda e: (e.title.lower(), e.id))
@@ -185,7 +182,7 @@ class LearnerCatalogue:
 def relay_launch(entry, launch):
     """The tool role's target launcher: a learner launched, from an LMS, a resource link
     deep-linked to `entry`; launch the partner tool the entry is placed on."""
-    storage = current_storage()
+    storage = platform_stores()
     placement = storage.lti_platform_tools.get_placement(entry.id)
     tool = storage.lti_platform_tools.get_tool(placement.tool_id) if placement else None
     if tool is None:

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 import requests
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from hub.storage.contract import AlreadyExists
 from lti.tool.registration import (
     NIP_CUSTOM_PARAMETERS,
@@ -29,6 +28,7 @@ from lti.tool.registration import (
     tool_urls,
 )
 from lti.tool.session import http_session
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import LtiPlatform
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def registration_request(configuration: dict) -> dict:
 
 def register_dynamically(invite: str, openid_configuration: str | None,
                          registration_token: str | None) -> LtiPlatform:
-    storage = current_storage()
+    storage = tool_stores()
     digest = invite_digest(invite)
     if not storage.lti_platforms.invite_is_open(digest, datetime.now(UTC)):
         raise RegistrationFailed("this registration link is unknown, used or expired")

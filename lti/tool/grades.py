@@ -25,7 +25,6 @@ from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from hub.timestamps import parse_timestamp
 from lrs.service import StoredStatement, find_statements, statements_after
 from lti.tool import xapi
@@ -125,7 +124,7 @@ def jobs_for(statement: StoredStatement, now: datetime) -> list[GradeJob]:
     if statement.voided or not isinstance(result, dict):
         return []
     activity_ids = _activity_ids(document)
-    storage = current_storage()
+    storage = tool_stores()
     entries = {e.id: e for e in storage.lti_catalogue.find_entries_by_activity(activity_ids)}
     keys = [xapi.activity_key(a) for a in activity_ids]
     jobs = []
@@ -215,7 +214,7 @@ def _retryable(exc: Exception) -> bool:
 
 
 def _ags_for(link: LtiResourceLink) -> AssignmentsGradesService:
-    storage = current_storage()
+    storage = tool_stores()
     platform = storage.lti_platforms.get_platform(link.platform_id)
     if platform is None:
         raise PermanentFailure("the platform is no longer registered")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.storage import current_storage
 from lti.tool.launch import NIP, Launch, linked_entry, role_name, target_launcher
 from lti.tool.learner import (
     LearnerSummary,
@@ -78,7 +77,7 @@ def _percent(summary: LearnerSummary | None) -> int:
 
 
 def course_view(launch: Launch) -> dict[str, Any]:
-    storage = current_storage()
+    storage = tool_stores()
     if not launch.context:
         return {"context": {}, "links": [], "members": [], "target": _target(launch),
                 "launch_id": launch.launch_id}

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
-from hub.storage import current_storage
 from lti.tool.adapters import HubServiceConnector, registration_for
 from lti.tool.launch import link_hub_identity
 from lti.tool.session import http_session
+from lti.tool.storage import stores as tool_stores
 from lti.tool.storage.contract import LtiMember, LtiPlatform, LtiUser
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ class RosterUnavailable(Exception):
 
 def sync_roster(platform: LtiPlatform, context_id: str) -> int:
     """Fetch every member of the course and remember them; returns how many."""
-    storage = current_storage()
+    storage = tool_stores()
     current = storage.lti_platforms.get_platform(platform.id)
     if current is None or not current.enabled:
         raise RosterUnavailable(f"platform {platform.id} is disabled or no longer registered")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pylti1p3.contrib.flask import FlaskRequest
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lti.http import TimeoutSession
 from lti.i18n import translator
 from lti.tool.adapters import (
@@ -20,7 +19,7 @@ from lti.tool.validation import HubMessageLaunch
 
 
 def tool_config() -> HubToolConf:
-    storage = current_storage()
+    storage = tool_stores()
     return HubToolConf(storage.lti_platforms, storage.lti_keys)
 
 

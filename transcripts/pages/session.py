@@ -31,6 +31,7 @@ from hub.storage import current_storage
 from hub.storage.contract import Credential
 from hub.throttle import client_address, current_throttle
 from transcripts.access import Reader, reader_for
+from transcripts.storage import stores as transcript_stores
 
 COOKIE = "hub_auditor_session"
 LANGUAGE_COOKIE = "hub_auditor_lang"
@@ -220,7 +221,7 @@ def auditor() -> tuple[Credential, Reader]:
         sign_out("session_ended")
         raise SignInRequired("session_ended")
     g.auditor_credential = credential
-    g.auditor_reader = reader_for(credential, storage.access)
+    g.auditor_reader = reader_for(credential, transcript_stores().access)
     return credential, g.auditor_reader
 
 
