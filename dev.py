@@ -3,6 +3,7 @@
 
     python3 dev.py serve   # venv, install, migrate the SQLite database, start the hub
     python3 dev.py test    # venv, install with test extras, run the whole test suite
+    python3 dev.py typecheck  # mypy over the production tree (pyproject.toml [tool.mypy])
 
 Arguments after the command go to `flask run` or pytest (`python3 dev.py test -x -k cors`).
 """
@@ -111,8 +112,15 @@ def test(argv: list[str]) -> None:
     os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *pytest_args(argv)])
 
 
+def typecheck(argv: list[str]) -> None:
+    """mypy over the production tree as configured in pyproject.toml (issue 18.6)."""
+    ensure_environment("test")
+    os.chdir(ROOT)
+    run(BIN / "python", "-m", "mypy", *argv)
+
+
 def main() -> None:
-    commands = {"serve": serve, "test": test}
+    commands = {"serve": serve, "test": test, "typecheck": typecheck}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](sys.argv[2:])
