@@ -70,7 +70,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["hub.throttle"] = Throttle(settings)  # failed sign-ins, request limits
 
     if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
+        # Flask's documented way to add WSGI middleware; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
                                 x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     init_request_ids(app)
     init_compression(app)

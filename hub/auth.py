@@ -137,7 +137,8 @@ def _check_authority(agent: Any) -> None:
         raise ValueError("authority account needs a homePage and a name")
     if present == ["mbox"] and not str(agent["mbox"]).startswith("mailto:"):
         raise ValueError("authority mbox must be a mailto: IRI")
-    if present == ["account"] and account["name"].lower().startswith(HUB_AUTHORITY_PREFIXES):
+    if (isinstance(account, dict) and present == ["account"]
+            and account["name"].lower().startswith(HUB_AUTHORITY_PREFIXES)):
         raise ValueError(f"authority account name {account['name']!r} is reserved for the hub's "
                          f"own components (names starting with "
                          f"{' or '.join(HUB_AUTHORITY_PREFIXES)}); choose another")

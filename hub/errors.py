@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, g, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def register_error_handlers(app: Flask) -> None:
         error.status = exc.code or 500
         error.code = exc.name.lower().replace(" ", "_")
         response = error_response(error)
-        if exc.code == 405 and exc.valid_methods:
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 

@@ -31,6 +31,7 @@ from jwt.exceptions import (
     MissingRequiredClaimError,
     PyJWTError,
 )
+from jwt.types import Options
 
 __all__ = [
     "ExpiredSignatureError", "ImmatureSignatureError", "InvalidAlgorithmError",
@@ -49,7 +50,10 @@ _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x")}
 # --- keys ------------------------------------------------------------------------------
 def load_private_key(pem: str) -> PrivateKey:
     """A PKCS#8 PEM private key (unencrypted, as the hub stores them)."""
-    return serialization.load_pem_private_key(pem.encode(), password=None)
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
+        raise TypeError(f"the hub signs with RSA or Ed25519 keys, not {type(key).__name__}")
+    return key
 
 
 def public_jwk(key: PublicKey) -> dict[str, Any]:
@@ -63,7 +67,10 @@ def public_jwk(key: PublicKey) -> dict[str, Any]:
 
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey:
     """The RSA public key a JWK (a member of someone's JWKS) describes."""
-    return RSAAlgorithm.from_jwk(dict(jwk))
+    key = RSAAlgorithm.from_jwk(dict(jwk))
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("the JWK is an RSA private key, not a public one")
+    return key
 
 
 def thumbprint(jwk: Mapping[str, Any]) -> str:
@@ -91,7 +98,7 @@ def verify(token: str, key: Any, *, algorithms: Iterable[str], audience: Any = N
            verify_aud: bool = True, verify_iat: bool = True) -> dict[str, Any]:
     """The claims of a JWT whose signature, exp, nbf, iat, aud and iss check out;
     raises an InvalidTokenError (its message says which check failed)."""
-    options: dict[str, Any] = {"require": list(require)}
+    options: Options = {"require": list(require)}
     if not verify_aud:
         options["verify_aud"] = False
     if not verify_iat:

@@ -31,6 +31,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, request
 from limits import RateLimitItem, parse, parse_many
@@ -96,12 +97,14 @@ class Throttle:
     def _open(self) -> Storage:
         with self._lock:
             if self._storage is None:
-                options: dict = {}
+                options: dict[str, Any] = {}
                 if self._uri.startswith("redis"):
                     options = {"key_prefix": self._prefix,
                                "socket_timeout": REDIS_TIMEOUT_SECONDS,
                                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
-                self._storage = storage_from_string(self._uri, wrap_exceptions=True, **options)
+                opened = storage_from_string(self._uri, wrap_exceptions=True, **options)
+                assert isinstance(opened, Storage)  # memory:// and redis:// are synchronous
+                self._storage = opened
             return self._storage
 
     def _available(self) -> bool:

@@ -80,7 +80,8 @@ def _rewrite(environ: dict, query: list[tuple[str, str]]) -> None:
 
 
 def init_alternate_syntax(app: Flask) -> None:
-    app.wsgi_app = AlternateRequestSyntax(app.wsgi_app)
+    # Flask's documented way to add WSGI middleware; mypy sees a method being replaced.
+    app.wsgi_app = AlternateRequestSyntax(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.before_request
     def reject_bad_alternate_requests():

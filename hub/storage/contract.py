@@ -107,8 +107,10 @@ class Storage(Protocol):
     every installed slice (a feature reaches its own through its typed accessor,
     e.g. `lrs.storage.stores()`)."""
 
-    credentials: CredentialStore
-    sessions: SessionStore
+    @property
+    def credentials(self) -> CredentialStore: ...
+    @property
+    def sessions(self) -> SessionStore: ...
 
     def install(self, slice_: StorageSlice) -> None:
         """Open the slice's stores on this engine (idempotent per slice name)."""

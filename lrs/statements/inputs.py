@@ -6,7 +6,7 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
@@ -79,7 +79,7 @@ class QueryRequest:
 def _more_serializer() -> URLSafeSerializer:
     # Signed, so a client can only resume a query the LRS itself answered: its filters
     # and cursor are not re-validated when it comes back.
-    return URLSafeSerializer(current_app.secret_key, salt="xapi-statements-more")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="xapi-statements-more")
 
 
 def parse_get(args: MultiDict, validator, version: str) -> SingleRequest | QueryRequest:
@@ -121,7 +121,7 @@ def _single(args: MultiDict) -> SingleRequest:
         raise BadRequest(f"parameter {name!r} cannot be combined with a statement id",
                          parameter=name, rule="xAPI 1.0.3 Communication 2.1.3.s2.b2")
     name = "statementId" if "statementId" in args else "voidedStatementId"
-    return SingleRequest(statement_id=_uuid(args, name), voided=name == "voidedStatementId",
+    return SingleRequest(statement_id=_given_uuid(args, name), voided=name == "voidedStatementId",
                          format=_format(args), attachments=_bool(args, "attachments"))
 
 
@@ -144,7 +144,7 @@ def statement_id_param(args: MultiDict) -> str:
     if "statementId" not in args:
         raise BadRequest("PUT needs the statementId parameter", parameter="statementId",
                          rule="xAPI 1.0.3 Communication 2.1.1")
-    return _uuid(args, "statementId")
+    return _given_uuid(args, "statementId")
 
 
 def reject_post_params(args: MultiDict) -> None:
@@ -214,16 +214,18 @@ def _iri(args: MultiDict, name: str) -> str | None:
 
 
 def _uuid(args: MultiDict, name: str) -> str | None:
-    value = args.get(name)
-    if value is None:
-        return None
+    return None if name not in args else _given_uuid(args, name)
+
+
+def _given_uuid(args: MultiDict, name: str) -> str:
+    value = args[name]
     try:
         return str(uuid.UUID(value)) if len(value) == 36 else _bad_uuid(name)
     except ValueError:
         return _bad_uuid(name)
 
 
-def _bad_uuid(name: str):
+def _bad_uuid(name: str) -> NoReturn:
     raise BadRequest(f"{name} must be a UUID", parameter=name)
 
 

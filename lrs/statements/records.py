@@ -159,10 +159,8 @@ def index_entries(statement: dict[str, Any]) -> frozenset[IndexEntry]:
 
 def _actor_keys(actor: dict[str, Any]) -> set[str]:
     """The actor's own key, plus its members' for a Group (they match the agent filter)."""
-    keys = {agent_key(actor)} - {None}
-    for member in actor.get("member") or ():
-        keys |= {agent_key(member)} - {None}
-    return keys
+    candidates = [actor, *(actor.get("member") or ())]
+    return {key for key in map(agent_key, candidates) if key is not None}
 
 
 def _related_agent_keys(statement: dict[str, Any]) -> set[str]:

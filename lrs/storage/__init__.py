@@ -11,9 +11,12 @@ from lrs.storage.contract import ActivityStore, DocumentStore, StatementStore
 
 
 class LrsStores(Protocol):
-    statements: StatementStore
-    documents: DocumentStore
-    activities: ActivityStore
+    @property
+    def statements(self) -> StatementStore: ...
+    @property
+    def documents(self) -> DocumentStore: ...
+    @property
+    def activities(self) -> ActivityStore: ...
 
 
 def _open_sql(handle: SqlHandle) -> LrsStores:

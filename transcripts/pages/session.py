@@ -89,7 +89,7 @@ def _policy() -> sessions.SessionPolicy:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="transcripts.auditor-pages")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="transcripts.auditor-pages")
 
 
 def _fresh() -> PageSession:

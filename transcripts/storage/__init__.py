@@ -17,11 +17,16 @@ from transcripts.storage.contract import (
 
 
 class TranscriptStores(Protocol):
-    people: PersonStore
-    frameworks: FrameworkStore
-    transcripts: TranscriptStore
-    access: AccessStore
-    issuer_keys: IssuerKeyStore
+    @property
+    def people(self) -> PersonStore: ...
+    @property
+    def frameworks(self) -> FrameworkStore: ...
+    @property
+    def transcripts(self) -> TranscriptStore: ...
+    @property
+    def access(self) -> AccessStore: ...
+    @property
+    def issuer_keys(self) -> IssuerKeyStore: ...
 
 
 def _open_sql(handle: SqlHandle) -> TranscriptStores:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Row, insert, select, update
 
 from hub.storage.contract import Credential
 from hub.storage.sql.common import aware, utc
@@ -48,7 +49,7 @@ class SqlCredentialStore:
         return result.rowcount == 1
 
 
-def _credential(row) -> Credential:
+def _credential(row: Row[Any]) -> Credential:
     return Credential(
         key=row.key,
         secret_digest=row.secret_digest,

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy import Engine, Row, delete, insert, or_, select, update
 
 from hub.storage.contract import SignInSession
 from hub.storage.sql.common import aware, utc
@@ -53,7 +54,7 @@ class SqlSessionStore:
                 sessions.c.last_seen_at < cutoff))).rowcount
 
 
-def _session(row) -> SignInSession:
+def _session(row: Row[Any]) -> SignInSession:
     return SignInSession(
         id_digest=row.id_digest, kind=row.kind, credential_key=row.credential_key,
         started_at=aware(row.started_at), last_seen_at=aware(row.last_seen_at),

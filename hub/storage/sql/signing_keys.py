@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Engine, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Row,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
 
 from hub.storage.key_encryption import KeyCipher
 from hub.storage.signing_keys import ToolKey
@@ -80,7 +92,7 @@ def _key_row(key: ToolKey, cipher: KeyCipher) -> dict[str, Any]:
             "activated_at": utc(key.activated_at), "retired_at": utc(key.retired_at)}
 
 
-def _key(row, cipher: KeyCipher) -> ToolKey:
+def _key(row: Row[Any], cipher: KeyCipher) -> ToolKey:
     return ToolKey(kid=row.kid, private_pem=cipher.open(row.private_pem),
                    public_jwk=row.public_jwk, status=row.status, created_at=aware(row.created_at),
                    activated_at=aware(row.activated_at), retired_at=aware(row.retired_at))

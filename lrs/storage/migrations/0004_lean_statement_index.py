@@ -31,7 +31,8 @@ def upgrade() -> None:
         _rebuild_sqlite_index_table(without_rowid=True, foreign_key=False)
     else:
         for foreign_key in sa.inspect(op.get_bind()).get_foreign_keys("statement_index"):
-            op.drop_constraint(foreign_key["name"], "statement_index", type_="foreignkey")
+            if foreign_key["name"]:  # PostgreSQL names every constraint
+                op.drop_constraint(foreign_key["name"], "statement_index", type_="foreignkey")
     for name, column in PARTIAL:
         op.drop_index(name, table_name="statements")
         op.create_index(name, "statements", [column],

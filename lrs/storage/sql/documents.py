@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
@@ -46,7 +47,7 @@ class SqlDocumentStore:
         with write_transaction(self._engine, lock=scope_key(scope)) as conn:
             current = _select_document(conn, scope, document_id)
             new = write(current)
-            values = {"content": new.content, "content_type": new.content_type,
+            values: dict[str, Any] = {"content": new.content, "content_type": new.content_type,
                       "etag": new.etag, "updated": new.updated.astimezone(UTC)}
             if current is None:
                 conn.execute(insert(documents).values(

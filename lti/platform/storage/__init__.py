@@ -16,10 +16,14 @@ from lti.platform.storage.contract import (
 
 
 class LtiPlatformStores(Protocol):
-    lti_platform_keys: LtiKeyStore
-    lti_platform_tools: LtiPlatformToolStore
-    lti_platform_roster: LtiPlatformRosterStore
-    lti_platform_gradebook: LtiPlatformGradebookStore
+    @property
+    def lti_platform_keys(self) -> LtiKeyStore: ...
+    @property
+    def lti_platform_tools(self) -> LtiPlatformToolStore: ...
+    @property
+    def lti_platform_roster(self) -> LtiPlatformRosterStore: ...
+    @property
+    def lti_platform_gradebook(self) -> LtiPlatformGradebookStore: ...
 
 
 def _open_sql(handle: SqlHandle) -> LtiPlatformStores:

@@ -18,12 +18,18 @@ from lti.tool.storage.contract import (
 
 
 class LtiToolStores(Protocol):
-    lti_keys: LtiKeyStore
-    lti_platforms: LtiPlatformStore
-    lti_sessions: LtiSessionStore
-    lti_roster: LtiRosterStore
-    lti_catalogue: LtiCatalogueStore
-    lti_grades: LtiGradeStore
+    @property
+    def lti_keys(self) -> LtiKeyStore: ...
+    @property
+    def lti_platforms(self) -> LtiPlatformStore: ...
+    @property
+    def lti_sessions(self) -> LtiSessionStore: ...
+    @property
+    def lti_roster(self) -> LtiRosterStore: ...
+    @property
+    def lti_catalogue(self) -> LtiCatalogueStore: ...
+    @property
+    def lti_grades(self) -> LtiGradeStore: ...
 
 
 def _open_sql(handle: SqlHandle) -> LtiToolStores:

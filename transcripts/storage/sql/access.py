@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, Row, delete, select, update
 
 from hub.storage.key_encryption import KeyCipher
 from hub.storage.sql.common import write_transaction
@@ -79,7 +80,7 @@ class SqlAccessStore:
         return {key: frozenset(agencies) for key, agencies in sorted(limits.items())}
 
 
-def _key_of(row, cipher: KeyCipher) -> IssuerKey:
+def _key_of(row: Row[Any], cipher: KeyCipher) -> IssuerKey:
     return IssuerKey(kid=row.kid, algorithm=row.algorithm,
                      private_pem=cipher.open(row.private_pem), public_jwk=row.public_jwk,
                      created_at=rows.aware(row.created_at),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, true
 
 from hub.storage.sql.common import write_transaction
 from transcripts.storage.contract import Competency, Framework, MappingRule
@@ -39,7 +39,7 @@ class SqlFrameworkStore:
             c = transcript_competencies.c
             # Upsert rather than delete-and-insert: mapping rules reference competencies.
             conn.execute(delete(transcript_competencies).where(
-                c.framework_id == framework.id, c.id.not_in(keep) if keep else True))
+                c.framework_id == framework.id, c.id.not_in(keep) if keep else true()))
             for batch in rows.chunks([rows.competency_row(x) for x in competencies]):
                 upsert = rows.upsert(conn, transcript_competencies)
                 conn.execute(upsert.on_conflict_do_update(

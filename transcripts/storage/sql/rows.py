@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Column, Connection, Row, and_, select, update
 
 from hub.storage.sql.common import aware, upsert, utc
 from transcripts.storage.contract import (
@@ -52,7 +52,7 @@ def person_row(person: Person) -> dict[str, Any]:
             "updated_at": utc(person.updated_at)}
 
 
-def person_of(row) -> Person:
+def person_of(row: Row[Any]) -> Person:
     return Person(nip=row.nip, name=row.name, employee_type=row.employee_type,
                   agency=row.agency, unit=row.unit, source=row.source,
                   updated_at=aware(row.updated_at))
@@ -64,12 +64,12 @@ def link_row(link: IdentityLink) -> dict[str, Any]:
             "linked_at": utc(link.linked_at)}
 
 
-def link_of(row) -> IdentityLink:
+def link_of(row: Row[Any]) -> IdentityLink:
     return IdentityLink(key=row.key, identifier=row.identifier, kind=row.kind, value=row.value,
                         nip=row.nip, source=row.source, linked_at=aware(row.linked_at))
 
 
-def conflict_of(row) -> IdentityConflict:
+def conflict_of(row: Row[Any]) -> IdentityConflict:
     return IdentityConflict(key=row.key, identifier=row.identifier, value=row.value,
                             linked_nip=row.linked_nip, claimed_nip=row.claimed_nip,
                             source=row.source, reported_at=aware(row.reported_at), id=row.id,
@@ -131,7 +131,9 @@ def report_conflicts(conn: Connection, conflicts: Sequence[IdentityConflict]
             key=conflict.key, identifier=conflict.identifier, value=conflict.value,
             linked_nip=conflict.linked_nip, claimed_nip=conflict.claimed_nip,
             source=conflict.source, reported_at=utc(conflict.reported_at)))
-        recorded.append(replace(conflict, id=result.inserted_primary_key[0]))
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT of one row always has its key
+        recorded.append(replace(conflict, id=key[0]))
     return recorded
 
 
@@ -151,7 +153,7 @@ def competency_row(competency: Competency) -> dict[str, Any]:
             "uri": competency.uri}
 
 
-def competency_of(row) -> Competency:
+def competency_of(row: Row[Any]) -> Competency:
     return Competency(id=row.id, framework_id=row.framework_id, code=row.code, name=row.name,
                       type=row.type, uri=row.uri,
                       levels=tuple(CompetencyLevel(lv["level"], lv["description"])
@@ -165,7 +167,7 @@ def competencies(conn: Connection, framework_id: str | None = None) -> dict[str,
     return {row.id: competency_of(row) for row in conn.execute(query)}
 
 
-def rule_of(row) -> MappingRule:
+def rule_of(row: Row[Any]) -> MappingRule:
     return MappingRule(kind=row.kind, pattern=row.pattern, competency_id=row.competency_id,
                        level=row.level, jp_centi=row.jp_centi,
                        created_at=aware(row.created_at), id=row.id)
@@ -193,13 +195,14 @@ def evidence_row(record: EvidenceRecord) -> dict[str, Any]:
 _TIMESTAMP = _EVIDENCE_FIELDS.index("timestamp")
 
 
-def evidence_of(row) -> EvidenceRecord:
+def evidence_of(row: Row[Any]) -> EvidenceRecord:
     """From a row selected with `evidence_columns()` (positional: this is the hot path of
     reading a transcript, thousands of rows per call)."""
     values = tuple(row)
-    return EvidenceRecord(*values[:_TIMESTAMP], aware(values[_TIMESTAMP]),
+    # positional, in the order of _EVIDENCE_FIELDS, which mypy cannot follow
+    return EvidenceRecord(*values[:_TIMESTAMP], aware(values[_TIMESTAMP]),  # type: ignore[call-arg]
                           *values[_TIMESTAMP + 1:])
 
 
-def evidence_columns():
+def evidence_columns() -> list[Column[Any]]:
     return [transcript_evidence.c[name] for name in _EVIDENCE_FIELDS]

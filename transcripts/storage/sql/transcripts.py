@@ -13,10 +13,14 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
+    Join,
+    Row,
     and_,
     case,
     delete,
@@ -60,7 +64,7 @@ BUCKET_CENTI = 500  # distribution buckets are 5 JP wide ...
 LAST_BUCKET = 8  # ... the last one holds 40 JP and more
 
 
-def _state_of(row) -> FeedState:
+def _state_of(row: Row[Any] | None) -> FeedState:
     if row is None:
         return FeedState(cursor=0, gaps={})
     gaps = {int(seq): datetime.fromisoformat(when) for seq, when in (row.gaps or {}).items()}
@@ -207,7 +211,7 @@ def _summary_row(summary: YearSummary) -> dict:
     return row
 
 
-def _summary_of(row) -> YearSummary:
+def _summary_of(row: Row[Any]) -> YearSummary:
     return YearSummary(nip=row.nip, year=row.year, jp_centi=row.jp_centi,
                        jp_by_type_centi={k: getattr(row, c) for k, c in _TYPE_COLUMNS.items()},
                        activity_count=row.activity_count, updated_at=rows.aware(row.updated_at))
@@ -252,7 +256,7 @@ class SqlTranscriptStore:
 
     def count_unlinked(self) -> int:
         with self._engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(transcript_unlinked)).scalar()
+            return conn.execute(select(func.count()).select_from(transcript_unlinked)).scalar_one()
 
     # --- auditor queries ----------------------------------------------------------
     def search_people(self, query: PeopleQuery) -> list[PersonYear]:
@@ -323,13 +327,14 @@ class SqlTranscriptStore:
         )
 
 
-def _people_with_summaries(year: int):
+def _people_with_summaries(year: int) -> Join:
     p, s = transcript_people.c, transcript_summaries.c
     return transcript_people.outerjoin(
         transcript_summaries, and_(s.nip == p.nip, s.year == year))
 
 
-def _jp_and_required(requirements_centi: Mapping[str, int]):
+def _jp_and_required(requirements_centi: Mapping[str, int]
+                     ) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     p, s = transcript_people.c, transcript_summaries.c
     jp = func.coalesce(s.jp_centi, 0)
     whens = [(p.employee_type == kind, literal(value))
