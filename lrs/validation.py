@@ -18,7 +18,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -92,7 +92,7 @@ class StatementValidator:
         schema = self._schema(version)
         where = _Location(parameter, parameter=parameter)
         _raise_first(schema.actor, agent, schema, where)
-        _Checks(version, where).actor(agent, "")
+        _Checks(version, where).actor(agent, [])
 
     def _schema(self, version: str) -> _CompiledSchema:
         try:
@@ -198,7 +198,7 @@ class _CompiledSchema:
         if isinstance(node, dict):
             rule = node.get("x-rule", rule)
             self.rule_of[id(node)] = rule
-            children = node.values()
+            children: Iterable[Any] = node.values()
         elif isinstance(node, list):
             children = node
         else:
@@ -422,7 +422,7 @@ class _Checks:
             raise self.fail([*path, interaction_keys[0]],
                             "belongs to an interaction Activity, which needs an interactionType",
                             "interaction")
-        allowed = COMPONENTS_FOR.get(kind, ())
+        allowed = COMPONENTS_FOR.get(kind, ()) if isinstance(kind, str) else ()
         for key in COMPONENT_LISTS:
             if key in definition:
                 if key not in allowed:

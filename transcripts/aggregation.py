@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from transcripts.storage.contract import (
     COMPETENCY_TYPES,
@@ -189,6 +189,14 @@ def build_transcript(person: Person, year: int, evidence: Sequence[EvidenceRecor
 
 
 # --- rendering ----------------------------------------------------------------
+@overload
+def jp(centi: int) -> int | float: ...
+
+
+@overload
+def jp(centi: None) -> None: ...
+
+
 def jp(centi: int | None) -> int | float | None:
     """centi-JP as a JSON number: 2000 → 20, 2350 → 23.5, 333 → 3.33."""
     if centi is None:

@@ -128,11 +128,15 @@ def _score_centi(result: Any) -> int | None:
         return None
     if isinstance(score.get("scaled"), int | float) and not isinstance(score["scaled"], bool):
         return round(max(0.0, min(1.0, float(score["scaled"]))) * 10000)
-    raw, low, high = score.get("raw"), score.get("min"), score.get("max")
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (raw, low, high)) \
-            and high > low:
+    raw, low, high = (_number(score.get(key)) for key in ("raw", "min", "max"))
+    if raw is not None and low is not None and high is not None and high > low:
         return round(max(0.0, min(1.0, (raw - low) / (high - low))) * 10000)
     return None
+
+
+def _number(value: Any) -> float | None:
+    """A JSON number (booleans are not numbers here, though Python says they are)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _provider(authority: Any) -> tuple[str | None, str | None]:
@@ -144,6 +148,10 @@ def _provider(authority: Any) -> tuple[str | None, str | None]:
         account = authority.get("account")
         name = account.get("name") if isinstance(account, dict) else None
     return identifier, name
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def read_statement(document: dict[str, Any], counted_verbs: frozenset[str]) -> StatementFacts | str:
@@ -161,10 +169,9 @@ def read_statement(document: dict[str, Any], counted_verbs: frozenset[str]) -> S
     if actor is None:
         return "actor"
     timestamp = parse_timestamp(document.get("timestamp") or document["stored"])
-    definition = activity.get("definition") if isinstance(activity.get("definition"), dict) \
-        else {}
+    definition = _object(activity.get("definition"))
     authority, provider = _provider(document.get("authority"))
-    context = document.get("context") if isinstance(document.get("context"), dict) else {}
+    context = _object(document.get("context"))
     platform = context.get("platform") if isinstance(context.get("platform"), str) else None
     return StatementFacts(
         statement_id=document["id"],

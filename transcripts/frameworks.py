@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -77,6 +77,11 @@ def _number(text: Any) -> int | None:
     return int(numbers[-1]) if numbers else None
 
 
+def _resolved(aliases: Mapping[str, str], node: str | None) -> str | None:
+    """An association end's item identifier (ends may name an item by its URI)."""
+    return None if node is None else aliases.get(node, node)
+
+
 def _node(association: dict[str, Any], end: str) -> str | None:
     node = association.get(end)
     if isinstance(node, dict):
@@ -124,11 +129,10 @@ def parse_case(package: Any) -> ParsedFramework:
     for index, association in enumerate(associations):
         if not isinstance(association, dict):
             raise FrameworkError("every CFAssociation is an object", f"/CFAssociations/{index}")
-        origin = aliases.get(_node(association, "originNodeURI"),
-                             _node(association, "originNodeURI"))
-        destination = aliases.get(_node(association, "destinationNodeURI"),
-                                  _node(association, "destinationNodeURI"))
-        if origin not in by_id or destination not in by_id:
+        origin = _resolved(aliases, _node(association, "originNodeURI"))
+        destination = _resolved(aliases, _node(association, "destinationNodeURI"))
+        if origin is None or destination is None or origin not in by_id \
+                or destination not in by_id:
             continue  # associations to the document or to other frameworks
         kind = association.get("associationType")
         if kind == "isChildOf":
@@ -142,7 +146,7 @@ def parse_case(package: Any) -> ParsedFramework:
         if child in level_items and parent not in level_items:
             level_links.append((parent, child, None))
     types = {i: _inherited_type(i, own, parents) for i in by_id if i not in level_items}
-    typed = {i for i, kind in types.items() if kind}
+    typed = {i: kind for i, kind in types.items() if kind}
     grouping = {parents[i] for i in typed if i in parents}
     levels = _levels(level_links, by_id)
     competencies = [
@@ -150,8 +154,8 @@ def parse_case(package: Any) -> ParsedFramework:
             id=i, framework_id=document["identifier"],
             code=by_id[i].get("humanCodingScheme") or i,
             name=by_id[i].get("abbreviatedStatement") or by_id[i]["fullStatement"],
-            type=types[i], levels=tuple(levels.get(i, ())), uri=by_id[i].get("uri"))
-        for i in sorted(typed - grouping, key=lambda i: (by_id[i].get("humanCodingScheme")
+            type=typed[i], levels=tuple(levels.get(i, ())), uri=by_id[i].get("uri"))
+        for i in sorted(typed.keys() - grouping, key=lambda i: (by_id[i].get("humanCodingScheme")
                                                          or "", i))
     ]
     if not competencies:
@@ -166,11 +170,12 @@ def parse_case(package: Any) -> ParsedFramework:
 def _inherited_type(item: str, own: Mapping[str, str | None], parents: Mapping[str, str]
                     ) -> str | None:
     seen = set()
-    while item is not None and item not in seen:
-        seen.add(item)
-        if own.get(item) not in (None, "level"):
-            return own[item]
-        item = parents.get(item)
+    current: str | None = item
+    while current is not None and current not in seen:
+        seen.add(current)
+        if own.get(current) not in (None, "level"):
+            return own[current]
+        current = parents.get(current)
     return None
 
 
@@ -204,7 +209,7 @@ def _levels_from(text: str) -> tuple[CompetencyLevel, ...]:
         return ()
     if re.fullmatch(r"\d+\s*-\s*\d+", text):
         low, high = (int(x) for x in text.split("-"))
-        numbers = range(low, high + 1)
+        numbers: Sequence[int] = range(low, high + 1)
     elif re.fullmatch(r"\d+(\s*[,;]\s*\d+)*", text):
         numbers = sorted({int(x) for x in re.split(r"\s*[,;]\s*", text)})
     else:
@@ -243,7 +248,7 @@ def parse_csv(text: str, framework_id: str, title: str) -> ParsedFramework:
             levels = _levels_from(record.get("levels", ""))
         except ValueError as exc:
             problems.append(str(exc))
-        if problems:
+        if problems or kind is None:
             errors += [f"line {line}: {p}" for p in problems]
             continue
         codes.add(record["code"])
@@ -328,9 +333,9 @@ def delete_rule(storage: Storage, rule_id: int, policy: Policy) -> bool:
 def parse_rules_csv(storage: Storage, text: str) -> tuple[list[MappingRule], list[str]]:
     """CSV columns: kind, pattern, competency (id or code), level, jp."""
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    by_code = {}
-    for competency in transcript_stores(storage).frameworks.competencies().values():
-        by_code.setdefault(competency.code, []).append(competency.id)
+    by_code: dict[str, list[str]] = {}
+    for known in transcript_stores(storage).frameworks.competencies().values():
+        by_code.setdefault(known.code, []).append(known.id)
     rules, errors = [], []
     for line, row in enumerate(rows, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}

@@ -49,6 +49,8 @@ def actor_of(agent: Any) -> Actor | None:
         if value is None:
             return None
         identifier = agent_key({kind: value})
+        if identifier is None:  # only anonymous Groups have none; an Agent with an IFI has one
+            return None
         name = agent.get("name") if isinstance(agent.get("name"), str) else None
         return Actor(identifier=identifier, key=key_of(identifier), kind=kind,
                      value={kind: value}, name=name)

@@ -15,6 +15,7 @@ from transcripts import signing
 from transcripts.access import Reader, record_access
 from transcripts.aggregation import Transcript, build_transcript, compliance, transcript_digest
 from transcripts.policy import Policy
+from transcripts.storage import stores as slice_of
 from transcripts.storage.contract import (
     AccessEntry,
     AccessQuery,
@@ -68,7 +69,7 @@ class AgencyReport:
 
 
 def _visible_person(storage: Storage, reader: Reader, nip: str) -> Person:
-    person = storage.people.get_person(nip)
+    person = slice_of(storage).people.get_person(nip)
     if person is None or not reader.may_read(person):
         # Outside the reader's agencies is "not found": existence is not disclosed.
         raise NotFound(f"no person with NIP {nip} is visible to this credential")
@@ -78,11 +79,12 @@ def _visible_person(storage: Storage, reader: Reader, nip: str) -> Person:
 def transcript_for(storage: Storage, policy: Policy, reader: Reader, nip: str, year: int,
                    *, action: str = "transcript.read") -> Transcript:
     person = _visible_person(storage, reader, nip)
-    transcript = build_transcript(person, year, storage.transcripts.evidence_of(nip, year),
-                                  storage.frameworks.competencies(),
+    data = slice_of(storage)
+    transcript = build_transcript(person, year, data.transcripts.evidence_of(nip, year),
+                                  data.frameworks.competencies(),
                                   count_repeats=policy.count_repeats,
                                   requirements_centi=policy.requirements_centi)
-    record_access(storage.access, reader, action, [nip], year)
+    record_access(data.access, reader, action, [nip], year)
     return transcript
 
 
@@ -97,12 +99,12 @@ def verify_credential(storage: Storage, policy: Policy, reader: Reader,
         except NotFound:
             return None
 
-    return signing.verify(storage.issuer_keys, policy, token, current_digest)
+    return signing.verify(slice_of(storage).issuer_keys, policy, token, current_digest)
 
 
 def years_of(storage: Storage, reader: Reader, nip: str) -> list[int]:
     _visible_person(storage, reader, nip)
-    return storage.transcripts.years_of(nip)
+    return slice_of(storage).transcripts.years_of(nip)
 
 
 def _standing(row: PersonYear, policy: Policy) -> Standing:
@@ -119,14 +121,14 @@ def search_people(storage: Storage, policy: Policy, reader: Reader,
     if criteria.agency is not None and not reader.may_read_agency(criteria.agency):
         rows: list[PersonYear] = []
     else:
-        rows = storage.transcripts.search_people(PeopleQuery(
+        rows = slice_of(storage).transcripts.search_people(PeopleQuery(
             year=criteria.year, requirements_centi=policy.requirements_centi,
             agencies=reader.agencies, agency=criteria.agency, unit=criteria.unit,
             name=criteria.name, compliance=criteria.compliance, after_nip=criteria.after,
             limit=criteria.limit + 1))
     more = len(rows) > criteria.limit
     people = [_standing(row, policy) for row in rows[:criteria.limit]]
-    record_access(storage.access, reader, "people.search", [s.person.nip for s in people],
+    record_access(slice_of(storage).access, reader, "people.search", [s.person.nip for s in people],
                   criteria.year, _criteria_detail(criteria))
     return PeoplePage(people, people[-1].person.nip if more else None)
 
@@ -142,10 +144,10 @@ def agency_report(storage: Storage, policy: Policy, reader: Reader, agency: str,
                   ) -> AgencyReport:
     if not reader.may_read_agency(agency):
         raise NotFound(f"agency {agency!r} is not visible to this credential")
-    totals = storage.transcripts.agency_totals(agency, year, policy.requirements_centi)
+    totals = slice_of(storage).transcripts.agency_totals(agency, year, policy.requirements_centi)
     page = search_people(storage, policy, reader, PeopleFilter(
         year=year, agency=agency, compliance="non_compliant", after=after, limit=limit))
-    record_access(storage.access, reader, "agency.report", [f"agency:{agency}"], year,
+    record_access(slice_of(storage).access, reader, "agency.report", [f"agency:{agency}"], year,
                   {"people": totals.people})
     return AgencyReport(agency=agency, year=year,
                         requirements_centi=dict(policy.requirements_centi), totals=totals,
@@ -166,8 +168,9 @@ def all_people(storage: Storage, policy: Policy, reader: Reader, criteria: Peopl
 
 
 def access_log(storage: Storage, reader: Reader, query: AccessQuery) -> list[AccessEntry]:
-    entries = storage.access.query_access(query)
-    record_access(storage.access, reader, "access_log.read",
+    access = slice_of(storage).access
+    entries = access.query_access(query)
+    record_access(access, reader, "access_log.read",
                   [query.subject or "access_log"], None,
                   {k: v for k, v in (("credential_key", query.credential_key),
                                      ("action", query.action)) if v})

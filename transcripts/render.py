@@ -81,10 +81,11 @@ def conflict_json(conflict: IdentityConflict) -> dict[str, Any]:
 
 def framework_json(framework: Framework, competencies: Iterable[Competency] = ()
                    ) -> dict[str, Any]:
-    body = {"id": framework.id, "title": framework.title, "format": framework.format,
-            "uri": framework.uri, "version": framework.version,
-            "imported_at": utc_text(framework.imported_at),
-            "competency_count": framework.competency_count}
+    body: dict[str, Any] = {
+        "id": framework.id, "title": framework.title, "format": framework.format,
+        "uri": framework.uri, "version": framework.version,
+        "imported_at": utc_text(framework.imported_at),
+        "competency_count": framework.competency_count}
     listed = list(competencies)
     if listed:
         body["competencies"] = [competency_json(c) for c in listed]

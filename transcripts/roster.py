@@ -131,7 +131,7 @@ def parse_roster(text: str) -> ParsedRoster:
         if row is not None and row.nip in seen:
             row_errors.append(RowError(index, "nip", f"NIP {row.nip} is also on line "
                                                      f"{seen[row.nip]}"))
-        if row_errors:
+        if row is None or row_errors:
             errors += row_errors
         else:
             seen[row.nip] = index
@@ -166,6 +166,13 @@ def _row(line: int, record: dict[str, str]) -> tuple[RosterRow | None, list[RowE
                      identifiers=tuple(identifiers)), []
 
 
+def _checked_actor(agent: dict[str, str]) -> Actor:
+    """The identity of an IFI this module has already checked the form of."""
+    actor = actor_of(agent)
+    assert actor is not None, agent
+    return actor
+
+
 def _identifiers(line: int, record: dict[str, str]) -> tuple[list[Actor], list[RowError]]:
     actors: list[Actor] = []
     errors: list[RowError] = []
@@ -179,12 +186,12 @@ def _identifiers(line: int, record: dict[str, str]) -> tuple[list[Actor], list[R
         actors += [mbox, mbox_sha1sum_actor(mbox)]
     if record.get("mbox_sha1sum"):
         if _SHA1.fullmatch(record["mbox_sha1sum"]):
-            actors.append(actor_of({"mbox_sha1sum": record["mbox_sha1sum"]}))
+            actors.append(_checked_actor({"mbox_sha1sum": record["mbox_sha1sum"]}))
         else:
             errors.append(RowError(line, "mbox_sha1sum", "must be 40 hexadecimal digits"))
     if record.get("openid"):
         if record["openid"].startswith(("http://", "https://")):
-            actors.append(actor_of({"openid": record["openid"]}))
+            actors.append(_checked_actor({"openid": record["openid"]}))
         else:
             errors.append(RowError(line, "openid", "must be an http(s) URL"))
     errors += _pair(line, record, "account_home_page", "account_name", actors,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from lrs import service as lrs_service
 from transcripts import ingest
@@ -27,14 +28,14 @@ def rebuild_now(progress: Callable[[int], None] | None = None) -> ingest.SyncRep
                           current_policy(), progress=progress)
 
 
-def on_statements_stored(statement_ids: list[str]) -> None:
+def on_statements_stored(statements: list[dict[str, Any]]) -> None:
     """Statement listener (lrs.listeners): runs after each commit of new statements.
     It only nudges the feed — the durable cursor, not these ids, decides what is
     processed — and does a bounded amount of work so ingest stays fast; a backlog is
     left to the next call or to `flask transcripts sync`."""
     report = sync_now(max_batches=ingest.LISTENER_BATCHES)
     log.debug("transcripts: %d statements processed after %d new (cursor %d)",
-              report.statements, len(statement_ids), report.cursor)
+              report.statements, len(statements), report.cursor)
 
 
 def follow(stopped: Callable[[], bool], wait: Callable[[float], object], *,

@@ -54,6 +54,7 @@ class SigningError(Exception):
 # --- keys ---------------------------------------------------------------------------
 def generate_key(algorithm: str = "RS256", *, rsa_bits: int = 3072,
                  now: datetime | None = None) -> IssuerKey:
+    private: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
     if algorithm == "RS256":
         private = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
     elif algorithm == "EdDSA":
@@ -289,10 +290,12 @@ def _check_issuer_and_claims(payload: dict[str, Any], policy: Policy, result: Ve
         problems.append("jti differs from id")
     valid_from = payload.get("validFrom")
     try:
+        if not isinstance(valid_from, str):
+            raise ValueError("validFrom is not a string")
         moment = datetime.fromisoformat(valid_from.replace("Z", "+00:00"))
         if int(moment.timestamp()) != payload["nbf"]:
             problems.append("nbf differs from validFrom")
-    except (AttributeError, ValueError):
+    except ValueError:
         problems.append("validFrom is missing or not a date-time")
     types = payload.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types or not (
@@ -306,7 +309,9 @@ def _check_current(payload: dict[str, Any], current_digest: Callable[[str, int],
                    result: Verification) -> None:
     related = payload.get("relatedResource")
     entry = related[0] if isinstance(related, list) and related else None
-    match = _TRANSCRIPT_PATH.search(entry.get("id", "")) if isinstance(entry, dict) else None
+    if not isinstance(entry, dict):
+        entry = {}
+    match = _TRANSCRIPT_PATH.search(str(entry.get("id", "")))
     if match is None:
         result.errors.append("the credential names no transcript of this hub")
         return

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response as BaseResponse
 
 from hub import sessions
 from hub.auth import effective_scopes, verify
@@ -225,7 +226,7 @@ def auditor() -> tuple[Credential, Reader]:
     return credential, g.auditor_reader
 
 
-def remember_language(response: Response, language: str) -> Response:
+def remember_language(response: BaseResponse, language: str) -> BaseResponse:
     response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, path=_path(),
                         httponly=True, secure=request.is_secure, samesite="Lax")
     return response

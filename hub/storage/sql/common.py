@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 from typing import overload
 
 from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 try:
     import fcntl
 except ImportError:  # not POSIX: SQLite's own busy handler alone
-    fcntl = None
-from sqlalchemy.dialects import postgresql, sqlite
+    fcntl = None  # type: ignore[assignment]  # checked before each use
 
 
-def upsert(conn: Connection, table: Table):
+def upsert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """INSERT ... ON CONFLICT for the connection's dialect (both speak it)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
