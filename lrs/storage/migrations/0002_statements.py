@@ -7,12 +7,12 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from hub.storage.migration_shapes import Seq
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:

@@ -8,13 +8,13 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
+from hub.storage.migration_shapes import Seq, When
+
 revision = "transcripts_0001"
 down_revision = "0003"
 branch_labels = ("transcripts",)
 depends_on = None
 
-Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-When = sa.DateTime(timezone=True)
 
 # The access log is append-only: the contract has no method that changes an entry, and
 # the database refuses UPDATE as well.  DELETE stays possible for retention purges by

@@ -9,12 +9,12 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
+from hub.storage.migration_shapes import When
+
 revision = "sessions_0001"
 down_revision = "0003"
 branch_labels = ("sessions",)
 depends_on = None
-
-When = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -8,26 +8,16 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
+from hub.storage.migration_shapes import Seq, When, create_signing_keys_table
+
 revision = "lti_0001"
 down_revision = "0003"
 branch_labels = ("lti",)
 depends_on = None
 
-Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-When = sa.DateTime(timezone=True)
-
 
 def upgrade() -> None:
-    op.create_table(
-        "lti_keys",
-        sa.Column("kid", sa.String(64), primary_key=True),
-        sa.Column("private_pem", sa.Text, nullable=False),
-        sa.Column("public_jwk", sa.JSON, nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("created_at", When, nullable=False),
-        sa.Column("activated_at", When),
-        sa.Column("retired_at", When),
-    )
+    create_signing_keys_table("lti_keys")
     op.create_table(
         "lti_platforms",
         sa.Column("id", Seq, primary_key=True, autoincrement=True),
