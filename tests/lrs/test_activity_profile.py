@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from datetime import UTC, datetime
 
 import pytest
+
+from tests.concurrently import statuses_at_once
 
 URL = "/xapi/activities/profile"
 ACTIVITY = "http://example.com/courses/etika-asn"
@@ -214,20 +215,10 @@ def test_concurrent_if_match_writers_exactly_one_wins(app, create, get, xapi):
     create(b'{"v":0}')
     etag = get().headers["ETag"]
     workers = 4
-    barrier = threading.Barrier(workers)
-    statuses: list[int] = []
 
-    def write(number: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.put(URL, query_string=params(), data=json.dumps({"v": number}),
-                              headers=xapi(**JSON, **{"If-Match": etag}))
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(1, workers + 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = statuses_at_once(app, [
+        lambda client, n=n: client.put(URL, query_string=params(), data=json.dumps({"v": n}),
+                                       headers=xapi(**JSON, **{"If-Match": etag}))
+        for n in range(1, workers + 1)])
 
     assert sorted(statuses) == [204, 412, 412, 412]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
+
+from tests.concurrently import statuses_at_once
 
 URL = "/xapi/agents/profile"
 SITI = {"objectType": "Agent", "mbox": "mailto:siti@example.go.id"}
@@ -149,21 +150,11 @@ def test_activity_id_is_not_a_parameter_here(get):
 
 def test_concurrent_creators_exactly_one_wins(app, get, xapi):
     workers = 4
-    barrier = threading.Barrier(workers)
-    statuses: list[int] = []
 
-    def create(number: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.put(URL, query_string=params(), data=json.dumps({"n": number}),
-                              headers=xapi("2.0.0", **JSON, **{"If-None-Match": "*"}))
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = statuses_at_once(app, [
+        lambda client, n=n: client.put(URL, query_string=params(), data=json.dumps({"n": n}),
+                                       headers=xapi("2.0.0", **JSON, **{"If-None-Match": "*"}))
+        for n in range(workers)])
 
     assert sorted(statuses) == [204, 412, 412, 412]
     assert get().json["n"] in range(workers)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+
+from tests.concurrently import statuses_at_once
 
 URL = "/xapi/activities/state"
 ACTIVITY = "http://example.com/courses/etika-asn"
@@ -356,21 +357,11 @@ def test_concurrent_if_match_writers_exactly_one_wins(app, put, get, xapi):
     put(b'{"v":0}')
     etag = get().headers["ETag"]
     workers = 5
-    barrier = threading.Barrier(workers)
-    statuses: list[int] = []
 
-    def write(number: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.put(URL, query_string=params(), data=json.dumps({"v": number}),
-                              headers=xapi("2.0.0", **JSON, **{"If-Match": etag}))
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(1, workers + 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = statuses_at_once(app, [
+        lambda client, n=n: client.put(URL, query_string=params(), data=json.dumps({"v": n}),
+                                       headers=xapi("2.0.0", **JSON, **{"If-Match": etag}))
+        for n in range(1, workers + 1)])
 
     assert sorted(statuses) == [204, 412, 412, 412, 412]
     assert get().json["v"] in range(1, workers + 1)
@@ -378,21 +369,11 @@ def test_concurrent_if_match_writers_exactly_one_wins(app, put, get, xapi):
 
 def test_concurrent_posts_lose_no_property(app, get, xapi):
     workers = 5
-    barrier = threading.Barrier(workers)
-    statuses: list[int] = []
 
-    def merge(number: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(URL, query_string=params(), data=json.dumps({f"k{number}": number}),
-                               headers=xapi(**JSON))
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=merge, args=(n,)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = statuses_at_once(app, [
+        lambda client, n=n: client.post(URL, query_string=params(), data=json.dumps({f"k{n}": n}),
+                                        headers=xapi(**JSON))
+        for n in range(workers)])
 
     assert statuses == [204] * workers
     assert get().json == {f"k{n}": n for n in range(workers)}
