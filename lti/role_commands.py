@@ -30,9 +30,10 @@ class Registration(Protocol):
 
 
 def enablement_state(registration: Registration) -> str:
-    if registration.enabled:
+    disabled_at = registration.disabled_at
+    if registration.enabled or disabled_at is None:
         return "enabled"
-    return f"DISABLED since {registration.disabled_at.isoformat(timespec='seconds')}"
+    return f"DISABLED since {disabled_at.isoformat(timespec='seconds')}"
 
 
 def signing_key_commands(store_of: Callable[[], LtiKeyStore], *, help: str, command: str,

@@ -11,7 +11,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.settings import current_settings
@@ -69,7 +69,7 @@ def result_json(item: PlatformLineItem, result: PlatformResult) -> dict[str, Any
 # --- access --------------------------------------------------------------------------------
 def check_context(tool: PartnerTool, context_id: str) -> None:
     """A tool sees only contexts it was launched in."""
-    if not platform_stores().lti_platform_roster.list_members(tool.id, context_id, limit=1):
+    if not platform_stores().lti_platform_roster.list_members(tool.stored_id, context_id, limit=1):
         raise NotFound(f"no line items container {context_id!r} for this tool")
 
 
@@ -81,6 +81,12 @@ def owned_item(tool: PartnerTool, context_id: str, item_id: int) -> PlatformLine
 
 
 # --- inputs ------------------------------------------------------------------------------------
+@overload
+def _number(body: dict[str, Any], name: str, *, required: Literal[True],
+            positive: bool) -> float: ...
+@overload
+def _number(body: dict[str, Any], name: str, *, required: bool,
+            positive: bool) -> float | None: ...
 def _number(body: dict[str, Any], name: str, *, required: bool, positive: bool) -> float | None:
     value = body.get(name)
     if value is None:
@@ -95,6 +101,12 @@ def _number(body: dict[str, Any], name: str, *, required: bool, positive: bool) 
     return float(value)
 
 
+@overload
+def _string(body: dict[str, Any], name: str, *, required: Literal[True],
+            limit: int = 1000) -> str: ...
+@overload
+def _string(body: dict[str, Any], name: str, *, required: bool = False,
+            limit: int = 1000) -> str | None: ...
 def _string(body: dict[str, Any], name: str, *, required: bool = False,
             limit: int = 1000) -> str | None:
     value = body.get(name)
@@ -106,6 +118,10 @@ def _string(body: dict[str, Any], name: str, *, required: bool = False,
     return value
 
 
+@overload
+def _instant(body: dict[str, Any], name: str, *, required: Literal[True]) -> datetime: ...
+@overload
+def _instant(body: dict[str, Any], name: str, *, required: bool = False) -> datetime | None: ...
 def _instant(body: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
     value = _string(body, name, required=required, limit=40)
     if value is None:
@@ -141,7 +157,7 @@ def parse_line_item(tool: PartnerTool, context_id: str, body: Any,
     if start and end and end < start:
         raise BadRequest("endDateTime is before startDateTime", pointer="/endDateTime")
     return PlatformLineItem(
-        id=existing.id if existing else None, tool_id=tool.id, context_id=context_id,
+        id=existing.id if existing else None, tool_id=tool.stored_id, context_id=context_id,
         label=_string(body, "label", required=True),
         score_maximum=_number(body, "scoreMaximum", required=True, positive=True),
         resource_id=_string(body, "resourceId"), resource_link_id=link_id,
@@ -233,12 +249,12 @@ def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> l
     item = owned_item(tool, context_id, item_id)
     score = parse_score(body)
     storage = platform_stores()
-    learner = storage.lti_platform_roster.find_learners(tool.id, [score.user_id]).get(
+    learner = storage.lti_platform_roster.find_learners(tool.stored_id, [score.user_id]).get(
         score.user_id)
     if learner is None:
         raise BadRequest("userId is not a user this tool was launched for", pointer="/userId")
     result = PlatformResult(
-        line_item_id=item.id, sub=score.user_id, score_given=score.score_given,
+        line_item_id=item.stored_id, sub=score.user_id, score_given=score.score_given,
         score_maximum=score.score_maximum, comment=score.comment,
         activity_progress=score.activity_progress, grading_progress=score.grading_progress,
         timestamp=score.timestamp, updated=datetime.now(UTC))
@@ -252,7 +268,7 @@ def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> l
                          "hub's clock)", pointer="/timestamp")
     if not storage.lti_platform_gradebook.save_result(
             result, implausible_after=horizon) and not _is_retry_of_stored(
-            item.id, result):
+            item.stored_id, result):
         # AGS 2.0 §3.4.9: a score not newer than the stored one must not replace it.
         raise Conflict("a score with the same or a later timestamp is already recorded "
                        "for this user and line item", pointer="/timestamp")
@@ -301,4 +317,4 @@ def list_results(tool: PartnerTool, context_id: str, item_id: int, *, user_id: s
                  after: str | None, limit: int) -> tuple[PlatformLineItem, list[PlatformResult]]:
     item = owned_item(tool, context_id, item_id)
     return item, platform_stores().lti_platform_gradebook.list_results(
-        item.id, user_id=user_id, after_sub=after, limit=limit)
+        item.stored_id, user_id=user_id, after_sub=after, limit=limit)

@@ -8,7 +8,6 @@ import click
 from flask.cli import AppGroup
 
 from hub.settings import current_settings
-from hub.storage import current_storage
 from lti.platform.deep_linking import picker_url
 from lti.platform.storage import stores as platform_stores
 from lti.platform.tools import (
@@ -24,6 +23,7 @@ from lti.platform.tools import (
 )
 from lti.role_commands import enablement_commands, enablement_state, signing_key_commands
 from lti.tool.registration import InvalidRegistration
+from lti.tool.storage import stores as tool_stores
 
 platform = AppGroup("lti-platform", help="LTI 1.3 platform: the hub launches partner tools.")
 keys = signing_key_commands(
@@ -158,9 +158,9 @@ enablement_commands(
 @click.option("--passing-score", type=float, default=None, help="Scaled 0..1.")
 def place(catalogue_id, tool_id, url, custom, lesson_hours, passing_score):
     """Launch a catalogue entry through a partner tool."""
-    storage = current_storage()
     try:
-        placement = place_entry(storage.lti_platform_tools, storage.lti_catalogue, NewPlacement(
+        placement = place_entry(platform_stores().lti_platform_tools,
+                                tool_stores().lti_catalogue, NewPlacement(
             catalogue_id=catalogue_id, tool_id=tool_id, url=url,
             custom=_pairs(custom, "--custom"), lesson_hours=lesson_hours,
             passing_score=passing_score))

@@ -133,8 +133,8 @@ def accept_items(tool: PartnerTool, claims: dict[str, Any]) -> DeepLinkOutcome:
         if not isinstance(item, dict) or item.get("type") != "ltiResourceLink":
             continue  # only resource links launch a tool
         entry_id = _entry_id(tool, item)
-        custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
-        custom = {str(k): str(v) for k, v in custom.items()}
+        sent = item.get("custom")
+        custom = {str(k): str(v) for k, v in sent.items()} if isinstance(sent, dict) else {}
         line_item = item.get("lineItem") if isinstance(item.get("lineItem"), dict) else None
         maximum = line_item.get("scoreMaximum") if line_item else None
         try:
@@ -147,13 +147,16 @@ def accept_items(tool: PartnerTool, claims: dict[str, Any]) -> DeepLinkOutcome:
                 keywords=tool.organisation, graded=line_item is not None,
                 score_maximum=float(maximum) if isinstance(maximum, int | float) else None))
         except AlreadyExists:
-            entry = tool_stores().lti_catalogue.get_entry(entry_id)
+            existing = tool_stores().lti_catalogue.get_entry(entry_id)
+            if existing is None:  # it was there a moment ago; entries are not deleted
+                raise LookupError(f"catalogue entry {entry_id} vanished") from None
+            entry = existing
         except InvalidRegistration as exc:
             log.warning("deep linking item from tool %s skipped: %s", tool.id, exc)
             continue
         hours = custom.get("jp")
         place_entry(platform_stores().lti_platform_tools, tool_stores().lti_catalogue, NewPlacement(
-            catalogue_id=entry.id, tool_id=tool.id, url=item.get("url"),
+            catalogue_id=entry.id, tool_id=tool.stored_id, url=item.get("url"),
             custom=custom, lesson_hours=_hours(hours)))
         outcome.entries.append(entry)
     log.info("deep linking response from tool %s: %d catalogue entr(ies)", tool.id,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response  # what redirect() returns; flask's subclasses it
 
 from hub.settings import current_settings
 from lti.platform.storage.contract import PartnerTool

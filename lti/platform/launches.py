@@ -107,7 +107,7 @@ def resource_link(tool: PartnerTool, entry: CatalogueEntry, context: PlatformCon
         link_id = "lms-" + _digest(lms_platform_id, lms_link_id)
     else:
         link_id = "cat-" + _digest(tool.id, entry.id)
-    link = PlatformLink(id=link_id, tool_id=tool.id, context_id=context.id,
+    link = PlatformLink(id=link_id, tool_id=tool.stored_id, context_id=context.id,
                         catalogue_id=entry.id, title=entry.title,
                         lms_platform_id=lms_platform_id, lms_resource_link_id=lms_link_id,
                         updated=datetime.now(UTC))
@@ -123,11 +123,11 @@ def default_line_item(tool: PartnerTool, entry: CatalogueEntry,
         return None
     gradebook = platform_stores().lti_platform_gradebook
     found = gradebook.query_line_items(LineItemQuery(
-        tool_id=tool.id, context_id=link.context_id, resource_link_id=link.id, limit=1))
+        tool_id=tool.stored_id, context_id=link.context_id, resource_link_id=link.id, limit=1))
     if found:
         return found[0]
     return gradebook.insert_line_item(PlatformLineItem(
-        id=None, tool_id=tool.id, context_id=link.context_id, label=entry.title,
+        id=None, tool_id=tool.stored_id, context_id=link.context_id, label=entry.title,
         score_maximum=entry.score_maximum or DEFAULT_SCORE_MAXIMUM, resource_id=entry.id,
         resource_link_id=link.id, tag="berpijar", created_at=datetime.now(UTC)))
 
@@ -135,7 +135,7 @@ def default_line_item(tool: PartnerTool, entry: CatalogueEntry,
 # --- starting a launch -------------------------------------------------------------------
 def remember_learner(tool: PartnerTool, person: SignedIn, sub: str) -> None:
     platform_stores().lti_platform_roster.upsert_learners([PlatformLearner(
-        tool_id=tool.id, sub=sub, issuer=person.issuer, learner_sub=person.subject,
+        tool_id=tool.stored_id, sub=sub, issuer=person.issuer, learner_sub=person.subject,
         name=person.name, given_name=person.given_name, family_name=person.family_name,
         email=person.email, nip=person.nip, updated=datetime.now(UTC))])
 
@@ -152,13 +152,13 @@ def start_launch(tool: PartnerTool, person: SignedIn, *, message_type: str = RES
     roles = roles if roles is not None else [LEARNER]
     if context is not None:
         platform_stores().lti_platform_roster.upsert_members([PlatformMember(
-            tool_id=tool.id, context_id=context.id, sub=sub, roles=tuple(roles),
+            tool_id=tool.stored_id, context_id=context.id, sub=sub, roles=tuple(roles),
             updated=datetime.now(UTC))])
     custom = {**tool.custom, **(placement.custom if placement else {})}
     target = target_link_uri or (placement.url if placement and placement.url else None) \
         or tool.target_link_uri
     intent = LaunchIntent(
-        tool_id=tool.id, session=person.token, login_hint=sub, message_type=message_type,
+        tool_id=tool.stored_id, session=person.token, login_hint=sub, message_type=message_type,
         target_link_uri=target, roles=roles, context_id=context.id if context else None,
         link_id=link.id if link else None, catalogue_id=link.catalogue_id if link else None,
         custom=custom, deep_link_data=deep_link_data)
@@ -214,10 +214,10 @@ def _service_claims(tool: PartnerTool, intent: LaunchIntent) -> dict[str, Any]:
 
 
 def _link_line_item(tool: PartnerTool, intent: LaunchIntent) -> PlatformLineItem | None:
-    if intent.link_id is None:
+    if intent.link_id is None or intent.context_id is None:
         return None
     found = platform_stores().lti_platform_gradebook.query_line_items(LineItemQuery(
-        tool_id=tool.id, context_id=intent.context_id, resource_link_id=intent.link_id,
+        tool_id=tool.stored_id, context_id=intent.context_id, resource_link_id=intent.link_id,
         limit=2))
     return found[0] if len(found) == 1 else None  # AGS §3.2: only when there is one
 
@@ -246,7 +246,7 @@ def id_token_claims(tool: PartnerTool, intent: LaunchIntent, person: SignedIn,
             **({"title": context.title} if context and context.title else {}),
             **({"label": context.label} if context and context.label else {})}
     if intent.message_type == RESOURCE_LINK:
-        link = storage.lti_platform_roster.get_link(intent.link_id)
+        link = storage.lti_platform_roster.get_link(intent.link_id) if intent.link_id else None
         claims[CLAIM + "resource_link"] = {"id": intent.link_id,
                                            **({"title": link.title} if link and link.title
                                               else {})}

@@ -27,6 +27,8 @@ STATUS_ACTIVE = "Active"
 
 def _sync_lms_roster(tool: PartnerTool, context: PlatformContext) -> None:
     """Bring the LMS course's members in as members of this tool's context."""
+    if context.lms_platform_id is None or context.lms_context_id is None:
+        return  # not relayed from an LMS course
     platform = tool_stores().lti_platforms.get_platform(context.lms_platform_id)
     if platform is None:
         return
@@ -40,12 +42,12 @@ def _sync_lms_roster(tool: PartnerTool, context: PlatformContext) -> None:
         user = users.get(member.sub)
         sub = tool_sub(tool, f"lti:{platform.issuer} {member.sub}")
         learners.append(PlatformLearner(
-            tool_id=tool.id, sub=sub, issuer=platform.issuer, learner_sub=member.sub,
+            tool_id=tool.stored_id, sub=sub, issuer=platform.issuer, learner_sub=member.sub,
             name=user.name if user else None, given_name=user.given_name if user else None,
             family_name=user.family_name if user else None,
             email=user.email if user else None,
             nip=(user.hub_identity or user.nip) if user else None, updated=now))
-        members.append(PlatformMember(tool_id=tool.id, context_id=context.id, sub=sub,
+        members.append(PlatformMember(tool_id=tool.stored_id, context_id=context.id, sub=sub,
                                       roles=member.roles, updated=now))
     if learners:
         platform_stores().lti_platform_roster.upsert_learners(learners)
@@ -74,16 +76,16 @@ def memberships(tool: PartnerTool, context_id: str, *, after: str | None, limit:
     """(context, members of this page, the sub to continue after, or None at the end)."""
     storage = platform_stores()
     context = storage.lti_platform_roster.get_context(context_id)
-    if context is None or not storage.lti_platform_roster.list_members(tool.id, context_id,
-                                                                         limit=1):
+    if context is None or not storage.lti_platform_roster.list_members(
+            tool.stored_id, context_id, limit=1):
         raise NotFound(f"no membership of {context_id!r} for this tool")
     if context.kind == "lms" and after is None:
         _sync_lms_roster(tool, context)
-    page = storage.lti_platform_roster.list_members(tool.id, context_id, after_sub=after,
+    page = storage.lti_platform_roster.list_members(tool.stored_id, context_id, after_sub=after,
                                                     limit=limit + 1)
     more = len(page) > limit
     page = page[:limit]
-    learners = storage.lti_platform_roster.find_learners(tool.id, [m.sub for m in page])
+    learners = storage.lti_platform_roster.find_learners(tool.stored_id, [m.sub for m in page])
     members = [member_json(tool, m, learners.get(m.sub)) for m in page
                if role is None or any(r == role or r.endswith("#" + role) for r in m.roles)]
     return context, members, (page[-1].sub if more else None)

@@ -75,7 +75,7 @@ def line_items(context_id: str):
         return response
     client = oauth.authenticate(LINEITEM, LINEITEM_READ)
     limit = ags.page_limit(request.args.get("limit"))
-    query = LineItemQuery(tool_id=client.tool.id, context_id=context_id,
+    query = LineItemQuery(tool_id=client.tool.stored_id, context_id=context_id,
                           resource_link_id=request.args.get("resource_link_id"),
                           resource_id=request.args.get("resource_id"),
                           tag=request.args.get("tag"),

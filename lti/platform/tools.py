@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from lti.platform.storage.contract import LtiPlatformToolStore, PartnerTool, ToolPlacement
 from lti.tool.registration import InvalidRegistration, check_url
@@ -108,8 +109,9 @@ def _tool_of(store: LtiPlatformToolStore, tool_id: int) -> PartnerTool:
 
 
 def edit_tool(store: LtiPlatformToolStore, tool_id: int,
-              changes: Mapping[str, object]) -> PartnerTool:
-    """Change some of EDITABLE_TOOL_FIELDS, validated as a new registration is.
+              changes: Mapping[str, Any]) -> PartnerTool:
+    """Change some of EDITABLE_TOOL_FIELDS, validated as a new registration is
+    (`changes` holds JSON values; check_tool checks them).
     Raises LookupError or InvalidRegistration."""
     current = _tool_of(store, tool_id)
     for name in changes:

@@ -206,7 +206,7 @@ def deep_link_start(token: str):
     start = deep_linking.take_start(token)
     tool = (platform_stores().lti_platform_tools.get_tool(start["tool_id"])
             if start else None)
-    if tool is None:
+    if start is None or tool is None:
         return refused("unknown_link", "this content picker link is unknown or used", 404)
     if not tool.enabled:
         return tool_disabled(tool)

@@ -96,7 +96,7 @@ def _context(public_url: str, tool: PartnerTool, link_id: str | None,
 
 
 def launched_statement(*, public_url: str, tool: PartnerTool, actor: dict[str, Any],
-                       entry: CatalogueEntry, link_id: str, nonce: str, timestamp: str,
+                       entry: CatalogueEntry, link_id: str | None, nonce: str, timestamp: str,
                        placement: ToolPlacement | None) -> dict[str, Any]:
     return {"id": str(uuid.uuid5(_NAMESPACE, f"launch\n{tool.client_id}\n{nonce}")),
             "actor": actor, "verb": VERBS["launched"], "object": entry_activity(entry),
@@ -108,13 +108,13 @@ def score_verbs(result: PlatformResult, passing_score: float | None) -> list[str
     """AGS progress → xAPI verbs: `scored` for a final score, `completed` when the
     activity is, and `passed`/`failed` against the placement's passing score."""
     verbs = []
-    graded = result.grading_progress == "FullyGraded" and result.score_given is not None
-    if graded:
+    score = result.score_given if result.grading_progress == "FullyGraded" else None
+    if score is not None:
         verbs.append("scored")
     if result.activity_progress == "Completed":
         verbs.append("completed")
-        if graded and passing_score is not None and result.score_maximum:
-            verbs.append("passed" if result.score_given / result.score_maximum
+        if score is not None and passing_score is not None and result.score_maximum:
+            verbs.append("passed" if score / result.score_maximum
                          >= passing_score else "failed")
     return verbs
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pylti1p3.contrib.flask import FlaskCookieService, FlaskOIDCLogin
+from pylti1p3.contrib.flask import FlaskCookieService, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import OIDCException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
@@ -68,6 +68,8 @@ class DatabaseLaunchDataStorage(LaunchDataStorage):
 
 class HubSessionService(SessionService):
     """pylti1p3's session service on the database storage, with single-use nonces."""
+
+    data_storage: DatabaseLaunchDataStorage
 
     def __init__(self, request, storage: DatabaseLaunchDataStorage, lifetime: int) -> None:
         super().__init__(request)
@@ -147,11 +149,13 @@ class HubToolConf(ToolConfAbstract):
         # Logins, launches and restored launches (every page) all come through here.
         return require_enabled(found) if found is not None else None
 
-    def find_registration_by_issuer(self, iss: str, *args, **kwargs) -> HubRegistration | None:
+    # pylti1p3 declares Registration, but its callers check for None (no registration)
+    def find_registration_by_issuer(  # type: ignore[override]
+            self, iss: str, *args, **kwargs) -> HubRegistration | None:
         return self.find_registration_by_params(iss, None)
 
-    def find_registration_by_params(self, iss: str, client_id: str | None, *args,
-                                    **kwargs) -> HubRegistration | None:
+    def find_registration_by_params(  # type: ignore[override]  # as above: None is checked
+            self, iss: str, client_id: str | None, *args, **kwargs) -> HubRegistration | None:
         platform = self.find_platform(iss, client_id)
         return registration_for(platform, self._keys) if platform else None
 
@@ -167,6 +171,8 @@ class HubToolConf(ToolConfAbstract):
 
 
 class HubCookieService(FlaskCookieService):
+    _request: FlaskRequest  # pylti1p3 sets it in __init__ (the class default is None)
+
     def update_response(self, response) -> None:
         secure = self._request.is_secure()
         for key, data in self._cookie_data_to_set.items():
@@ -190,6 +196,8 @@ class HubOIDCLogin(FlaskOIDCLogin):
     def _prepare_redirect_url(self, launch_url: str) -> str:
         url = super()._prepare_redirect_url(launch_url)
         base = self._registration.get_auth_login_url()
+        if not base:  # pylti1p3 has just redirected to it, so a registration has one
+            raise OIDCException("the platform has no auth login URL")
         params = parse_qsl(url[len(base) + 1:], keep_blank_values=True)
         values = dict(params)
         # Bind the nonce to this login's state: the launch must bring both back.
@@ -200,6 +208,8 @@ class HubOIDCLogin(FlaskOIDCLogin):
 
     def validate_oidc_login(self) -> Registration:
         registration = super().validate_oidc_login()
+        if not isinstance(registration, HubRegistration):  # HubToolConf makes only these
+            raise OIDCException("Could not find registration details")
         deployment_id = self._get_request_param("lti_deployment_id")
         if deployment_id and deployment_id not in registration.platform.deployment_ids:
             raise OIDCException("unknown deployment")

@@ -132,7 +132,7 @@ def register_dynamically(invite: str, openid_configuration: str | None,
             auth_audience=configuration.get("authorization_server")))
     except (InvalidRegistration, AlreadyExists) as exc:
         raise RegistrationFailed(f"the platform could not be stored: {exc}") from exc
-    storage.lti_platforms.close_invite(digest, platform.id, datetime.now(UTC))
+    storage.lti_platforms.close_invite(digest, platform.stored_id, datetime.now(UTC))
     log.info("LTI platform %s (%s) registered dynamically as client %s", platform.issuer,
              platform.name, client_id)
     return platform

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.assignments_grades import AssignmentsGradesService, TAssignmentsGradersData
 from pylti1p3.exception import LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
@@ -56,7 +56,9 @@ def on_statements_stored(statements: list[dict[str, Any]]) -> None:
 def _result_score(result: dict[str, Any], maximum: float
                   ) -> tuple[float | None, str, str] | None:
     """(scoreGiven, activityProgress, gradingProgress), or None when nothing to send."""
-    score = result.get("score") if isinstance(result.get("score"), dict) else {}
+    score = result.get("score")
+    if not isinstance(score, dict):
+        score = {}
     scaled = score.get("scaled")
     if scaled is None and score.get("raw") is not None and score.get("max") is not None:
         low, high = score.get("min", 0), score["max"]
@@ -220,7 +222,8 @@ def _ags_for(link: LtiResourceLink) -> AssignmentsGradesService:
         raise PermanentFailure("the platform is no longer registered")
     require_enabled(platform)  # retried with backoff: the score waits for an enable
     connector = HubServiceConnector(registration_for(platform, storage.lti_keys), http_session())
-    data = {"scope": list(link.ags_scopes)}
+    # pylti1p3 types the scopes as the four AGS literals; these are what the LMS granted
+    data: TAssignmentsGradersData = {"scope": list(link.ags_scopes)}  # type: ignore[arg-type]
     if link.lineitem_url:
         data["lineitem"] = link.lineitem_url
     if link.lineitems_url:
@@ -242,9 +245,11 @@ def _line_item_url(link: LtiResourceLink, ags: AssignmentsGradesService,
     if entry:
         wanted.set_resource_id(entry.id)
     found = ags.find_or_create_lineitem(wanted, find_by="resource_link_id")
-    tool_stores().lti_roster.set_lineitem_url(link.platform_id, link.resource_link_id,
-                                                  found.get_id())
-    return found.get_id()
+    url = found.get_id()
+    if not url:
+        raise PermanentFailure("the LMS answered with a line item without an id")
+    tool_stores().lti_roster.set_lineitem_url(link.platform_id, link.resource_link_id, url)
+    return url
 
 
 def _post(job: GradeJob) -> None:
@@ -253,12 +258,13 @@ def _post(job: GradeJob) -> None:
     if link is None:
         raise PermanentFailure("the resource link is gone")
     ags = _ags_for(link)
-    line_item = LineItem({"id": _line_item_url(link, ags, job.score_maximum or 100.0)})
+    maximum = job.score_maximum or DEFAULT_SCORE_MAXIMUM  # jobs_for gives every job one
+    line_item = LineItem({"id": _line_item_url(link, ags, maximum)})
     grade = (Grade().set_user_id(job.sub).set_timestamp(job.timestamp)
              .set_activity_progress(job.activity_progress)
              .set_grading_progress(job.grading_progress))
     if job.score_given is not None:
-        grade.set_score_given(job.score_given).set_score_maximum(job.score_maximum)
+        grade.set_score_given(job.score_given).set_score_maximum(maximum)
     ags.put_grade(grade, line_item)
 
 
@@ -276,7 +282,7 @@ def push_grades(now: datetime | None = None, limit: int = 100) -> PushReport:
             retry = _retryable(exc) and job.attempts < settings.lti_grade_max_attempts
             delay = min(timedelta(seconds=settings.lti_grade_retry_seconds
                                   * 2 ** (job.attempts - 1)), MAX_BACKOFF)
-            grades.retry_job(job.id, f"{type(exc).__name__}: {exc}",
+            grades.retry_job(job.stored_id, f"{type(exc).__name__}: {exc}",
                              now + delay if retry else None)
             log.warning("LTI grade job %s (statement %s) %s: %s", job.id, job.statement_id,
                         "will retry" if retry else "failed for good", exc)
@@ -285,6 +291,6 @@ def push_grades(now: datetime | None = None, limit: int = 100) -> PushReport:
             else:
                 report.failed += 1
             continue
-        grades.complete_job(job.id, datetime.now(UTC))
+        grades.complete_job(job.stored_id, datetime.now(UTC))
         report.sent += 1
     return report

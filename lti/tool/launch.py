@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -60,7 +60,7 @@ class Launch:
 
     launch_id: str
     platform: LtiPlatform
-    claims: dict[str, Any]
+    claims: Mapping[str, Any]  # the validated id_token body
 
     @property
     def issuer(self) -> str:
@@ -121,7 +121,7 @@ def role_name(role: str) -> str:
     return role
 
 
-def _nip(claims: dict[str, Any]) -> str | None:
+def _nip(claims: Mapping[str, Any]) -> str | None:
     """The NIP the LMS sent: the `nip` custom parameter, else the LIS person sourcedId
     (LTI Core 1.3 §5.4.5) when it is 18 digits.  An LMS that cannot expand
     `$Person.sourcedId` sends the text itself, which is no NIP and is ignored."""
@@ -187,21 +187,24 @@ def remember_course(launch: Launch, now: datetime) -> None:
     roster = tool_stores().lti_roster
     nrps = launch.claims.get(NRPS) or {}
     roster.upsert_context(LtiContext(
-        platform_id=launch.platform.id, context_id=context["id"], updated=now,
+        platform_id=launch.platform.stored_id, context_id=context["id"], updated=now,
         title=context.get("title"), label=context.get("label"),
         memberships_url=nrps.get("context_memberships_url") if isinstance(nrps, dict) else None))
-    roster.upsert_members([LtiMember(platform_id=launch.platform.id, context_id=context["id"],
-                                     sub=launch.sub, roles=tuple(launch.roles), status="Active",
+    roster.upsert_members([LtiMember(platform_id=launch.platform.stored_id,
+                                     context_id=context["id"], sub=launch.sub,
+                                     roles=tuple(launch.roles), status="Active",
                                      launched=True, updated=now)])
 
 
 def remember_link(launch: Launch, now: datetime) -> LtiResourceLink:
     link_claim = launch.resource_link
-    ags = launch.claims.get(AGS) if isinstance(launch.claims.get(AGS), dict) else {}
+    ags = launch.claims.get(AGS)
+    if not isinstance(ags, dict):
+        ags = {}
     catalogue_id = launch.custom.get("catalogue_id")
     iri = xapi.link_activity_id(current_settings().public_url, launch.issuer, link_claim["id"])
     link = LtiResourceLink(
-        platform_id=launch.platform.id, resource_link_id=link_claim["id"],
+        platform_id=launch.platform.stored_id, resource_link_id=link_claim["id"],
         deployment_id=launch.claims[CLAIM + "deployment_id"],
         context_id=launch.context.get("id"), title=link_claim.get("title"),
         activity_key=xapi.activity_key(iri),
@@ -210,8 +213,11 @@ def remember_link(launch: Launch, now: datetime) -> LtiResourceLink:
         ags_scopes=tuple(s for s in ags.get("scope", []) if isinstance(s, str)), updated=now)
     roster = tool_stores().lti_roster
     roster.upsert_resource_link(link)
-    roster.record_link_launch(launch.platform.id, link.resource_link_id, launch.sub, now)
-    return roster.get_resource_link(launch.platform.id, link.resource_link_id)
+    roster.record_link_launch(launch.platform.stored_id, link.resource_link_id, launch.sub, now)
+    stored = roster.get_resource_link(launch.platform.stored_id, link.resource_link_id)
+    if stored is None:  # upserted just above: only a broken store loses it
+        raise RuntimeError(f"resource link {link.resource_link_id} was not stored")
+    return stored
 
 
 def linked_entry(link: LtiResourceLink | None) -> CatalogueEntry | None:

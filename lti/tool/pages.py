@@ -19,8 +19,8 @@ from lti.tool.storage.contract import GradeJob, LtiResourceLink
 def _links(launch: Launch) -> list[LtiResourceLink]:
     roster = tool_stores().lti_roster
     if launch.context:
-        return roster.list_resource_links(launch.platform.id, launch.context["id"])
-    link = roster.get_resource_link(launch.platform.id, launch.resource_link.get("id", ""))
+        return roster.list_resource_links(launch.platform.stored_id, launch.context["id"])
+    link = roster.get_resource_link(launch.platform.stored_id, launch.resource_link.get("id", ""))
     return [link] if link else []
 
 
@@ -35,7 +35,7 @@ def _target(launch: Launch) -> dict[str, Any] | None:
     """The partner activity this resource link was deep-linked to, shown until the
     platform role launches it (lti.tool.launch.set_target_launcher)."""
     roster = tool_stores().lti_roster
-    link = roster.get_resource_link(launch.platform.id, launch.resource_link.get("id", ""))
+    link = roster.get_resource_link(launch.platform.stored_id, launch.resource_link.get("id", ""))
     entry = linked_entry(link)
     if entry is None:
         return None
@@ -45,7 +45,7 @@ def _target(launch: Launch) -> dict[str, Any] | None:
 def learner_view(launch: Launch) -> dict[str, Any]:
     links = _links(launch)
     grades = tool_stores().lti_grades.latest_results(
-        launch.platform.id, [link.resource_link_id for link in links], sub=launch.sub)
+        launch.platform.stored_id, [link.resource_link_id for link in links], sub=launch.sub)
     by_link = {job.resource_link_id: job for job in grades}
     rows = [{"title": link.title or link.resource_link_id,
              "result": _result(by_link.get(link.resource_link_id))} for link in links]
@@ -82,12 +82,12 @@ def course_view(launch: Launch) -> dict[str, Any]:
         return {"context": {}, "links": [], "members": [], "target": _target(launch),
                 "launch_id": launch.launch_id}
     links = _links(launch)
-    members = storage.lti_roster.list_members(launch.platform.id, launch.context["id"])
+    members = storage.lti_roster.list_members(launch.platform.stored_id, launch.context["id"])
     users = storage.lti_roster.find_users(launch.issuer, [m.sub for m in members])
-    grades = storage.lti_grades.latest_results(launch.platform.id,
+    grades = storage.lti_grades.latest_results(launch.platform.stored_id,
                                                [link.resource_link_id for link in links])
     results = {(job.sub, job.resource_link_id): job for job in grades}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for member in members:
         user = users.get(member.sub)
         name = None

@@ -105,8 +105,9 @@ def _platform_of(store: LtiPlatformStore, platform_id: int) -> LtiPlatform:
 
 
 def edit_platform(store: LtiPlatformStore, platform_id: int,
-                  changes: Mapping[str, object]) -> LtiPlatform:
-    """Change some of EDITABLE_PLATFORM_FIELDS, validated as a new registration is.
+                  changes: Mapping[str, Any]) -> LtiPlatform:
+    """Change some of EDITABLE_PLATFORM_FIELDS, validated as a new registration is
+    (`changes` holds JSON values; check_platform checks them).
     Raises LookupError, InvalidRegistration, or AlreadyExists for a taken client id."""
     current = _platform_of(store, platform_id)
     for name in changes:

@@ -23,10 +23,10 @@ class RosterUnavailable(Exception):
 def sync_roster(platform: LtiPlatform, context_id: str) -> int:
     """Fetch every member of the course and remember them; returns how many."""
     storage = tool_stores()
-    current = storage.lti_platforms.get_platform(platform.id)
+    current = storage.lti_platforms.get_platform(platform.stored_id)
     if current is None or not current.enabled:
         raise RosterUnavailable(f"platform {platform.id} is disabled or no longer registered")
-    context = storage.lti_roster.get_context(platform.id, context_id)
+    context = storage.lti_roster.get_context(platform.stored_id, context_id)
     if context is None or not context.memberships_url:
         raise RosterUnavailable("the LMS offers no membership service for this course")
     connector = HubServiceConnector(registration_for(platform, storage.lti_keys), http_session())
@@ -50,7 +50,7 @@ def sync_roster(platform: LtiPlatform, context_id: str) -> int:
                              family_name=member.get("family_name"), email=member.get("email"),
                              sourcedid=sourcedid, hub_identity=identity))
         memberships.append(LtiMember(
-            platform_id=platform.id, context_id=context_id, sub=sub,
+            platform_id=platform.stored_id, context_id=context_id, sub=sub,
             roles=tuple(r for r in member.get("roles", []) if isinstance(r, str)),
             status=member.get("status") or "Active", launched=False, updated=now))
     storage.lti_roster.upsert_users(users)

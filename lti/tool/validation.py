@@ -24,12 +24,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
+from pylti1p3.registration import TKeySet
 
 from hub import jose
 from lti.tokens import lifetime_problem
@@ -84,6 +86,9 @@ class HubMessageLaunch(FlaskMessageLaunch):
 
     @property
     def registration(self) -> HubRegistration:
+        """The platform's registration, once validate_registration has found it."""
+        if not isinstance(self._registration, HubRegistration):  # HubToolConf makes only these
+            raise LaunchRejected("unknown_platform", "no registration validated")
         return self._registration
 
     def validate(self) -> HubMessageLaunch:
@@ -145,7 +150,7 @@ class HubMessageLaunch(FlaskMessageLaunch):
         audiences = aud if isinstance(aud, list) else [aud]
         azp = body.get("azp")
         if azp is not None:
-            if azp not in audiences:
+            if azp not in audiences or not isinstance(azp, str):
                 raise LaunchRejected("wrong_audience", "azp is not among aud")
             return azp
         if len(audiences) != 1 or not isinstance(audiences[0], str):
@@ -167,18 +172,20 @@ class HubMessageLaunch(FlaskMessageLaunch):
 
     # --- 4 and 5. the signature and the time claims ------------------------------------
     def get_public_key(self) -> tuple[str, str]:
-        url = self._registration.get_key_set_url()
+        url = self.registration.get_key_set_url()
+        if not url:  # HubRegistration always sets the platform's JWKS URL
+            raise LaunchRejected("platform_unreachable", "no JWKS URL")
         kid = self._jwt["header"]["kid"]
         key_set, refetched = self._platform_keys(url, refresh=False)
         if not _has_kid(key_set, kid) and not refetched:
             key_set, refetched = self._platform_keys(url, refresh=True)
-        self._registration.set_key_set(key_set)
+        self.registration.set_key_set(key_set)
         try:
             return super().get_public_key()
         except LtiException as exc:
             raise LaunchRejected("unknown_kid", f"kid {kid!r}") from exc
 
-    def _platform_keys(self, url: str, *, refresh: bool) -> tuple[dict[str, Any], bool]:
+    def _platform_keys(self, url: str, *, refresh: bool) -> tuple[TKeySet, bool]:
         """The platform's key set and whether it was fetched just now."""
         now = datetime.now(UTC)
         cache_key = "jwks:" + hashlib.sha256(url.encode()).hexdigest()
@@ -191,11 +198,12 @@ class HubMessageLaunch(FlaskMessageLaunch):
         try:
             response = self._requests_session.get(url)
             response.raise_for_status()
-            key_set = response.json()
+            document = response.json()
         except (requests.RequestException, ValueError) as exc:
             raise LaunchRejected("platform_unreachable", f"{url}: {exc}") from exc
-        if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise LaunchRejected("platform_unreachable", f"{url} is not a JWKS")
+        key_set: TKeySet = {"keys": document["keys"]}  # the keys are all a JWKS holds for us
         self._sessions.put_value(cache_key, {"key_set": key_set, "fetched_at": now.isoformat(),
                                              "refetch": refresh}, now + self._jwks_cache)
         return key_set, True
@@ -204,8 +212,8 @@ class HubMessageLaunch(FlaskMessageLaunch):
         public_key, _ = self.get_public_key()
         try:
             claims = jose.verify(self._get_id_token(), public_key, algorithms=["RS256"],
-                                 audience=self._registration.get_client_id(),
-                                 issuer=self._registration.get_issuer(), leeway=self._clock_skew,
+                                 audience=self.registration.get_client_id(),
+                                 issuer=self.registration.get_issuer(), leeway=self._clock_skew,
                                  require=["exp", "iat", "iss", "aud", "nonce"])
         except jose.ExpiredSignatureError as exc:
             raise LaunchRejected("expired", str(exc)) from exc
@@ -226,7 +234,7 @@ class HubMessageLaunch(FlaskMessageLaunch):
 
     # --- 6. the LTI claims ---------------------------------------------------------------
     def validate_claims(self) -> None:
-        body = self._get_jwt_body()
+        body: Mapping[str, object] = self._get_jwt_body()  # untrusted: checked claim by claim
         if not any(name.startswith(CLAIM) for name in body):
             raise LaunchRejected("not_lti_message", "no LTI claims")
         message_type = body.get(MESSAGE_TYPE)
@@ -268,14 +276,14 @@ class HubMessageLaunch(FlaskMessageLaunch):
         return self
 
     def get_service_connector(self) -> HubServiceConnector:
-        return HubServiceConnector(self._registration, self._requests_session)
+        return HubServiceConnector(self.registration, self._requests_session)
 
 
-def _has_kid(key_set: dict[str, Any], kid: str) -> bool:
+def _has_kid(key_set: TKeySet, kid: str) -> bool:
     return any(isinstance(k, dict) and k.get("kid") == kid for k in key_set.get("keys", []))
 
 
-def describe(body: dict[str, Any]) -> str:
+def describe(body: Mapping[str, Any]) -> str:
     """A short, log-safe summary of a launch for log lines."""
     return json.dumps({"iss": body.get("iss"), "sub": body.get("sub"),
                        "deployment_id": body.get(DEPLOYMENT_ID),

@@ -20,7 +20,7 @@ from lti.tool.learner import partner_catalogue
 from lti.tool.roster import RosterUnavailable, sync_roster
 from lti.tool.session import message_launch, oidc_login, restored_launch
 from lti.tool.storage import stores as tool_stores
-from lti.tool.validation import DEEP_LINKING_REQUEST, LaunchRejected, describe
+from lti.tool.validation import DEEP_LINKING_REQUEST, HubMessageLaunch, LaunchRejected, describe
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("lti_tool", __name__, url_prefix="/lti", template_folder="../templates")
@@ -105,7 +105,7 @@ def canvas_configuration():
     return jsonify(canvas_configuration(current_settings().public_url, WANTED_SCOPES))
 
 
-def _restore(launch_id: str) -> tuple[Launch, object]:
+def _restore(launch_id: str) -> tuple[Launch, HubMessageLaunch]:
     flow = restored_launch(launch_id)
     return Launch(launch_id=launch_id, platform=flow.registration.platform,
                   claims=flow.get_launch_data()), flow
@@ -150,11 +150,10 @@ def refresh_roster(launch_id: str):
         abort(403)
     try:
         sync_roster(current.platform, current.context["id"])
-        outcome = {}
     except RosterUnavailable as exc:
         log.warning("NRPS refresh failed: %s", exc)
-        outcome = {"roster": "failed"}
-    return redirect(url_for(".course", launch_id=launch_id, **outcome), 303)
+        return redirect(url_for(".course", launch_id=launch_id, roster="failed"), 303)
+    return redirect(url_for(".course", launch_id=launch_id), 303)
 
 
 @blueprint.post("/course/<launch_id>/partner")
@@ -166,7 +165,7 @@ def open_partner_as_staff(launch_id: str):
     if not current.is_staff:
         abort(403)
     link = tool_stores().lti_roster.get_resource_link(
-        current.platform.id, current.resource_link.get("id", ""))
+        current.platform.stored_id, current.resource_link.get("id", ""))
     entry, launcher = linked_entry(link), target_launcher()
     response = launcher(entry, current) if entry is not None and launcher else None
     if response is None:
@@ -183,8 +182,8 @@ def deep_link(launch_id: str):
     language = pick_language(current.locale)
     catalogue = tool_stores().lti_catalogue
     if request.method == "POST":
-        chosen = [catalogue.get_entry(i) for i in request.form.getlist("entry")]
-        chosen = [e for e in chosen if e is not None]
+        found = [catalogue.get_entry(i) for i in request.form.getlist("entry")]
+        chosen = [e for e in found if e is not None]
         if not deep_linking.accepts_multiple(flow):
             chosen = chosen[:1]
         log.info("deep linking response with %d item(s) for %s", len(chosen), current.issuer)

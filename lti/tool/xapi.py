@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,7 +52,7 @@ def _activity(activity_id: str, kind: str, name: str | None) -> dict[str, Any]:
     return {"objectType": "Activity", "id": activity_id, "definition": definition}
 
 
-def launched_statement(*, public_url: str, claims: dict[str, Any], object_activity: dict,
+def launched_statement(*, public_url: str, claims: Mapping[str, Any], object_activity: dict,
                        when: datetime | None = None) -> dict[str, Any]:
     """The `launched` statement for a validated resource link launch.
 

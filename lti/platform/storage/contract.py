@@ -38,6 +38,13 @@ class PartnerTool:
     def enabled(self) -> bool:
         return self.disabled_at is None
 
+    @property
+    def stored_id(self) -> int:
+        """The id of a tool read from the store; only one not yet inserted has none."""
+        if self.id is None:
+            raise ValueError(f"partner tool {self.client_id} is not stored")
+        return self.id
+
 
 @dataclass(frozen=True)
 class ToolPlacement:
@@ -118,6 +125,13 @@ class PlatformLineItem:
     tag: str | None = None
     start_date_time: str | None = None
     end_date_time: str | None = None
+
+    @property
+    def stored_id(self) -> int:
+        """The id of a line item read from the store; only a new one has none."""
+        if self.id is None:
+            raise ValueError(f"line item {self.label!r} of tool {self.tool_id} is not stored")
+        return self.id
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,13 @@ class LtiPlatform:
     def enabled(self) -> bool:
         return self.disabled_at is None
 
+    @property
+    def stored_id(self) -> int:
+        """The id of a platform read from the store; only one not yet inserted has none."""
+        if self.id is None:
+            raise ValueError(f"platform {self.issuer} {self.client_id} is not stored")
+        return self.id
+
 
 class LtiPlatformStore(Protocol):
     def insert_platform(self, platform: LtiPlatform) -> LtiPlatform:
@@ -197,6 +204,13 @@ class GradeJob:
     attempts: int = 0
     last_error: str | None = None
     done_at: datetime | None = None
+
+    @property
+    def stored_id(self) -> int:
+        """The id of a job read from the store; only one not yet enqueued has none."""
+        if self.id is None:
+            raise ValueError(f"grade job for statement {self.statement_id} is not stored")
+        return self.id
 
 
 class LtiGradeStore(Protocol):

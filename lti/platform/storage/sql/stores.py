@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, Table, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists
@@ -43,7 +43,7 @@ def _words(values: Iterable[str]) -> str:
     return " ".join(sorted(values))
 
 
-def _tool(row) -> PartnerTool:
+def _tool(row: Row[Any]) -> PartnerTool:
     return PartnerTool(
         id=row.id, client_id=row.client_id, deployment_id=row.deployment_id, name=row.name,
         organisation=row.organisation, login_url=row.login_url,
@@ -54,7 +54,7 @@ def _tool(row) -> PartnerTool:
         created_at=aware(row.created_at), disabled_at=aware(row.disabled_at))
 
 
-def _placement(row) -> ToolPlacement:
+def _placement(row: Row[Any]) -> ToolPlacement:
     return ToolPlacement(catalogue_id=row.catalogue_id, tool_id=row.tool_id, url=row.url,
                          custom=dict(row.custom), lesson_hours=row.lesson_hours,
                          passing_score=row.passing_score, created_at=aware(row.created_at))
@@ -78,7 +78,10 @@ class SqlLtiPlatformToolStore:
                 ).returning(tools.c.id)).scalar_one()
         except IntegrityError:
             raise AlreadyExists(tool.client_id) from None
-        return self.get_tool(tool_id)
+        stored = self.get_tool(tool_id)
+        if stored is None:  # committed just above
+            raise RuntimeError(f"partner tool {tool_id} was not stored")
+        return stored
 
     def get_tool(self, tool_id: int) -> PartnerTool | None:
         with self._engine.connect() as conn:
@@ -95,6 +98,8 @@ class SqlLtiPlatformToolStore:
             return [_tool(row) for row in conn.execute(select(tools).order_by(tools.c.id))]
 
     def update_tool(self, tool: PartnerTool) -> PartnerTool | None:
+        if tool.id is None:  # never stored: there is no such tool
+            return None
         with self._engine.begin() as conn:
             changed = conn.execute(update(tools).where(tools.c.id == tool.id).values(
                 name=tool.name, organisation=tool.organisation, login_url=tool.login_url,
@@ -158,7 +163,8 @@ members = lti_platform_members
 links = lti_platform_links
 
 
-def _upsert_all(conn, table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+def _upsert_all(conn: Connection, table: Table, rows: list[dict[str, Any]],
+                keys: list[str]) -> None:
     for values in rows:
         statement = upsert(conn, table).values(**values)
         conn.execute(statement.on_conflict_do_update(
@@ -250,7 +256,7 @@ items = lti_platform_line_items
 results = lti_platform_results
 
 
-def _item(row) -> PlatformLineItem:
+def _item(row: Row[Any]) -> PlatformLineItem:
     return PlatformLineItem(
         id=row.id, tool_id=row.tool_id, context_id=row.context_id, label=row.label,
         score_maximum=row.score_maximum, resource_id=row.resource_id,
@@ -267,7 +273,7 @@ def _item_values(item: PlatformLineItem) -> dict[str, Any]:
             "created_at": utc(item.created_at)}
 
 
-def _result(row) -> PlatformResult:
+def _result(row: Row[Any]) -> PlatformResult:
     return PlatformResult(
         line_item_id=row.line_item_id, sub=row.sub, score_given=row.score_given,
         score_maximum=row.score_maximum, comment=row.comment,
@@ -283,7 +289,10 @@ class SqlLtiPlatformGradebookStore:
         with self._engine.begin() as conn:
             item_id = conn.execute(insert(items).values(**_item_values(item))
                                    .returning(items.c.id)).scalar_one()
-        return self.get_line_item(item_id)
+        stored = self.get_line_item(item_id)
+        if stored is None:  # committed just above
+            raise RuntimeError(f"line item {item_id} was not stored")
+        return stored
 
     def get_line_item(self, item_id: int) -> PlatformLineItem | None:
         with self._engine.connect() as conn:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, Row, func, or_, select, update
 
 from hub.storage.sql.common import aware, upsert, utc
 from lti.tool.storage.contract import GradeJob
@@ -99,7 +100,7 @@ class SqlLtiGradeStore:
                 index_elements=[lti_cursors.c.name], set_={"seq": statement.excluded.seq}))
 
 
-def _job(row) -> GradeJob:
+def _job(row: Row[Any]) -> GradeJob:
     return GradeJob(
         id=row.id, platform_id=row.platform_id, resource_link_id=row.resource_link_id,
         sub=row.sub, statement_id=row.statement_id, score_given=row.score_given,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists
@@ -40,7 +40,10 @@ class SqlLtiPlatformStore:
                         created_at=utc(platform.created_at)))
         except IntegrityError:
             raise AlreadyExists(f"{platform.issuer} {platform.client_id}") from None
-        return self.get_platform(platform_id)
+        stored = self.get_platform(platform_id)
+        if stored is None:  # committed just above
+            raise RuntimeError(f"LTI platform {platform_id} was not stored")
+        return stored
 
     def get_platform(self, platform_id: int) -> LtiPlatform | None:
         found = self._platforms(lti_platforms.c.id == platform_id)
@@ -52,7 +55,7 @@ class SqlLtiPlatformStore:
     def list_platforms(self) -> list[LtiPlatform]:
         return self._platforms(None)
 
-    def _platforms(self, where) -> list[LtiPlatform]:
+    def _platforms(self, where: ColumnElement[bool] | None) -> list[LtiPlatform]:
         query = select(lti_platforms).order_by(lti_platforms.c.id)
         if where is not None:
             query = query.where(where)
@@ -74,6 +77,8 @@ class SqlLtiPlatformStore:
                             disabled_at=aware(row.disabled_at)) for row in rows]
 
     def update_platform(self, platform: LtiPlatform) -> LtiPlatform | None:
+        if platform.id is None:  # never stored: there is no such platform
+            return None
         wanted = list(dict.fromkeys(platform.deployment_ids))
         try:
             with self._engine.begin() as conn:

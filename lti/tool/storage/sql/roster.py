@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, true, update
+from sqlalchemy import Engine, Row, Table, and_, func, insert, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists
@@ -31,7 +33,8 @@ _USER_FIELDS = ("name", "given_name", "family_name", "email", "sourcedid", "nip"
                 "hub_identity")
 
 
-def _keep_stored(statement, table, fields: Iterable[str]) -> dict[str, Any]:
+def _keep_stored(statement: postgresql.Insert | sqlite.Insert, table: Table,
+                 fields: Iterable[str]) -> dict[str, Any]:
     """ON CONFLICT assignments that keep the stored value where the new one is NULL."""
     return {name: func.coalesce(getattr(statement.excluded, name), table.c[name])
             for name in fields}
@@ -172,7 +175,7 @@ class SqlLtiRosterStore:
             ).values(lineitem_url=url))
 
     def record_link_launch(self, platform_id: int, resource_link_id: str, sub: str,
-                           when) -> None:
+                           when: datetime) -> None:
         with self._engine.begin() as conn:
             statement = upsert(conn, lti_link_launches).values(
                 platform_id=platform_id, resource_link_id=resource_link_id, sub=sub,
@@ -209,12 +212,12 @@ class SqlLtiRosterStore:
         return [(row.sub, _link(row)) for row in rows]
 
 
-def _user(row) -> LtiUser:
+def _user(row: Row[Any]) -> LtiUser:
     return LtiUser(issuer=row.issuer, sub=row.sub, updated=aware(row.updated),
                    **{name: getattr(row, name) for name in _USER_FIELDS})
 
 
-def _link(row) -> LtiResourceLink:
+def _link(row: Row[Any]) -> LtiResourceLink:
     return LtiResourceLink(
         platform_id=row.platform_id, resource_link_id=row.resource_link_id,
         deployment_id=row.deployment_id, context_id=row.context_id, title=row.title,
@@ -265,7 +268,7 @@ class SqlLtiCatalogueStore:
         return [_entry(row) for row in rows]
 
 
-def _entry(row) -> CatalogueEntry:
+def _entry(row: Row[Any]) -> CatalogueEntry:
     return CatalogueEntry(id=row.id, title=row.title, description=row.description,
                           activity_id=row.activity_id, launch_url=row.launch_url,
                           keywords=row.keywords, graded=bool(row.graded),
