@@ -35,7 +35,7 @@ class SessionPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SessionPolicy:
-        return cls(settings.session_idle_seconds, settings.session_lifetime_seconds)
+        return cls(settings.sessions.idle_seconds, settings.sessions.lifetime_seconds)
 
     @property
     def touch_seconds(self) -> int:

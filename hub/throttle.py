@@ -71,14 +71,15 @@ def address_subject(address: str) -> str:
 
 class Throttle:
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
-        self._uri = settings.rate_limit_storage
-        self._prefix = settings.rate_limit_prefix
-        self._failures: RateLimitItem = parse(settings.auth_failure_limit)
-        self._free = settings.auth_failure_free
-        self._first_delay = settings.auth_failure_delay_ms / 1000
-        self._max_delay = settings.auth_failure_max_delay_ms / 1000
+        limits = settings.throttle
+        self._uri = limits.rate_limit_storage
+        self._prefix = limits.rate_limit_prefix
+        self._failures: RateLimitItem = parse(limits.auth_failure_limit)
+        self._free = limits.auth_failure_free
+        self._first_delay = limits.auth_failure_delay_ms / 1000
+        self._max_delay = limits.auth_failure_max_delay_ms / 1000
         self._credential_limits: tuple[RateLimitItem, ...] = tuple(
-            parse_many(settings.credential_rate_limit)) if settings.credential_rate_limit else ()
+            parse_many(limits.credential_rate_limit)) if limits.credential_rate_limit else ()
         self._sleep = sleep
         self._lock = threading.Lock()
         self._storage: Storage | None = None

@@ -226,7 +226,7 @@ def _without_coding(tag: str) -> str:
 
 
 def parse_upload() -> Upload:
-    limit = current_settings().max_document_bytes
+    limit = current_settings().lrs.max_document_bytes
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
     content = request.get_data(cache=False)

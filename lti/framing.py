@@ -24,6 +24,6 @@ def allow_lms_framing(app: Flask, blueprint_names: Iterable[str]) -> None:
         if request.blueprint not in names:
             return response
         response.headers.pop("X-Frame-Options", None)
-        sources = " ".join(current_settings().lti_frame_ancestors)
+        sources = " ".join(current_settings().lti.frame_ancestors)
         response.headers["Content-Security-Policy"] = f"frame-ancestors {sources}"
         return response

@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     set_identity_linker(app, link_lti_user)
     set_learner_summary(app, learner_summary)  # the learner's JP on the LTI landing page
     # Transcripts follow the statement feed after every commit, or in a follower process.
-    if app.extensions["hub.settings"].transcripts_sync == "inline":
+    if app.extensions["hub.settings"].transcripts.sync == "inline":
         add_statements_listener(app, on_statements_stored)
 
 

@@ -22,14 +22,14 @@ class Policy:
 
 def policy_of(settings: Settings) -> Policy:
     return Policy(
-        counted_verbs=frozenset(settings.transcript_verbs),
-        nip_home_pages=tuple(settings.transcript_nip_home_pages),
-        count_repeats=settings.transcript_count_repeats,
-        minutes_per_jp=settings.minutes_per_jp,
+        counted_verbs=frozenset(settings.transcripts.verbs),
+        nip_home_pages=tuple(settings.transcripts.nip_home_pages),
+        count_repeats=settings.transcripts.count_repeats,
+        minutes_per_jp=settings.transcripts.minutes_per_jp,
         # PP 17/2020 art. 203(4): PNS at least 20 JP a year; PPPK: HUB_TRANSCRIPT_PPPK_MIN_JP.
-        requirements_centi={"PNS": settings.transcript_pns_min_jp * 100,
-                            "PPPK": settings.transcript_pppk_min_jp * 100},
-        issuer_name=settings.transcript_issuer_name,
+        requirements_centi={"PNS": settings.transcripts.pns_min_jp * 100,
+                            "PPPK": settings.transcripts.pppk_min_jp * 100},
+        issuer_name=settings.transcripts.issuer_name,
         public_url=settings.public_url.rstrip("/"),
     )
 

@@ -42,7 +42,7 @@ def _validator():
 
 def _submission(statement_id: str | None = None) -> ops.Submission:
     statements, parts = parse_statements(request.content_type, request.get_data(),
-                                         current_settings().max_attachment_bytes,
+                                         current_settings().lrs.max_attachment_bytes,
                                          single=statement_id is not None)
     return ops.Submission(statements=statements, version=current_version(),
                           attachments=parts, statement_id=statement_id)
@@ -97,15 +97,15 @@ def _conditional(response: Response) -> Response:
 def _statement_query(parsed: QueryRequest, authority_key: str | None) -> StatementQuery:
     settings = current_settings()
     # xAPI 1.0.3 Communication 2.1.3: limit=0 asks for the most the server allows.
-    limit = settings.statement_page_size if parsed.limit is None else (
-        parsed.limit or settings.statement_page_max)
+    limit = settings.lrs.statement_page_size if parsed.limit is None else (
+        parsed.limit or settings.lrs.statement_page_max)
     return StatementQuery(
         filters=parsed.filters,
         since=to_datetime(parsed.since),
         until=to_datetime(parsed.until),
         authority_key=authority_key,
         ascending=parsed.ascending,
-        limit=min(limit, settings.statement_page_max),
+        limit=min(limit, settings.lrs.statement_page_max),
         after_seq=parsed.after_seq,
         ceiling_seq=parsed.ceiling_seq,
     )

@@ -261,10 +261,10 @@ def post_score(tool: PartnerTool, context_id: str, item_id: int, body: Any) -> l
     # A score equal to the saved one is the tool sending it again, perhaps because the
     # hub died after saving it and before recording it.  Statement ids derive from the
     # score, so recording again completes what was missing and duplicates nothing.
-    horizon = datetime.now(UTC) + timedelta(seconds=current_settings().timestamp_future_skew)
+    horizon = datetime.now(UTC) + timedelta(seconds=current_settings().lti.timestamp_future_skew)
     if score.timestamp > horizon:
         raise BadRequest(f"timestamp {score.timestamp.isoformat()} is in the future (more "
-                         f"than {current_settings().timestamp_future_skew} s ahead of the "
+                         f"than {current_settings().lti.timestamp_future_skew} s ahead of the "
                          "hub's clock)", pointer="/timestamp")
     if not storage.lti_platform_gradebook.save_result(
             result, implausible_after=horizon) and not _is_retry_of_stored(

@@ -65,7 +65,7 @@ def sign_in(*, kind: str, issuer: str, subject: str, **details: str | None) -> S
     token = secrets.token_urlsafe(32)
     person = SignedIn(token=token, kind=kind, issuer=issuer, subject=subject,
                       csrf=secrets.token_urlsafe(16), **details)
-    expires = datetime.now(UTC) + timedelta(seconds=current_settings().lti_platform_session_ttl)
+    expires = datetime.now(UTC) + timedelta(seconds=current_settings().lti.platform_session_ttl)
     tool_stores().lti_sessions.put_value(_PREFIX + token, person.as_dict(), expires)
     return person
 
@@ -83,7 +83,7 @@ def set_cookie(response: Response, person: SignedIn) -> Response:
     # As the tool role's state cookie: inside an LMS iframe the hub is a third party, so
     # over HTTPS only a SameSite=None; Secure; Partitioned cookie comes back.
     response.set_cookie(COOKIE, person.token, max_age=current_settings()
-                        .lti_platform_session_ttl, path="/", httponly=True, secure=secure,
+                        .lti.platform_session_ttl, path="/", httponly=True, secure=secure,
                         samesite="None" if secure else "Lax", partitioned=secure)
     return response
 

@@ -60,7 +60,7 @@ class KeysUnavailable(Exception):
 def _fetch_jwks(tool: PartnerTool) -> dict[str, Any]:
     settings = current_settings()
     try:
-        response = TimeoutSession(settings.lti_http_timeout).get(tool.jwks_url)
+        response = TimeoutSession(settings.lti.http_timeout).get(tool.jwks_url)
         response.raise_for_status()
         keys = response.json()
     except Exception as exc:  # unreachable, not JSON: the tool cannot be verified now
@@ -69,7 +69,7 @@ def _fetch_jwks(tool: PartnerTool) -> dict[str, Any]:
         raise KeysUnavailable("the tool's JWKS is not a JSON Web Key Set")
     now = datetime.now(UTC)
     tool_stores().lti_sessions.put_value(
-        _JWKS + str(tool.id), keys, now + timedelta(seconds=settings.lti_jwks_cache_seconds))
+        _JWKS + str(tool.id), keys, now + timedelta(seconds=settings.lti.jwks_cache_seconds))
     return keys
 
 
@@ -104,7 +104,7 @@ def verify_tool_jwt(tool: PartnerTool, token: str, *, audience: list[str],
     if not header.get("kid"):
         raise jose.InvalidTokenError("the JWT header names no kid")
     claims = jose.verify(token, tool_key(tool, header["kid"]), algorithms=["RS256"],
-                         audience=audience, leeway=current_settings().lti_clock_skew,
+                         audience=audience, leeway=current_settings().lti.clock_skew,
                          require=require)
     problem = lifetime_problem(claims) if "exp" in require else None
     if problem:
@@ -152,7 +152,7 @@ def _check_assertion(tool: PartnerTool, assertion: str) -> dict[str, Any]:
     expires = datetime.fromtimestamp(claims["exp"], UTC)  # bounded by verify_tool_jwt
     jti = str(claims["jti"])
     if not jti or len(jti) > 255 or not platform_stores().lti_platform_tools.remember_assertion(
-            tool.client_id, jti, expires + timedelta(seconds=current_settings().lti_clock_skew)):
+            tool.client_id, jti, expires + timedelta(seconds=current_settings().lti.clock_skew)):
         raise OAuthError("invalid_client", "this client assertion (jti) was already used", 401)
     return claims
 
@@ -188,7 +188,7 @@ def issue_token(form: dict[str, str]) -> IssuedToken:
     tool = _client(form["client_assertion"], form.get("client_id"))
     _check_assertion(tool, form["client_assertion"])
     scopes = granted_scopes(tool, form.get("scope", ""))
-    ttl = current_settings().lti_platform_token_ttl
+    ttl = current_settings().lti.platform_token_ttl
     now = int(time.time())
     key = _platform_key()
     token = jose.sign({"iss": issuer(), "aud": token_endpoint(), "sub": tool.client_id,

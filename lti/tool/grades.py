@@ -149,7 +149,7 @@ def jobs_for(statement: StoredStatement, now: datetime) -> list[GradeJob]:
                 score_maximum=maximum, activity_progress=activity_progress,
                 grading_progress=grading_progress,
                 timestamp=score_timestamp(document, statement.stored,
-                                          current_settings().timestamp_future_skew),
+                                          current_settings().lti.timestamp_future_skew),
                 created_at=now, next_attempt_at=now))
     return jobs
 
@@ -279,8 +279,8 @@ def push_grades(now: datetime | None = None, limit: int = 100) -> PushReport:
         try:
             _post(job)
         except Exception as exc:
-            retry = _retryable(exc) and job.attempts < settings.lti_grade_max_attempts
-            delay = min(timedelta(seconds=settings.lti_grade_retry_seconds
+            retry = _retryable(exc) and job.attempts < settings.lti.grade_max_attempts
+            delay = min(timedelta(seconds=settings.lti.grade_retry_seconds
                                   * 2 ** (job.attempts - 1)), MAX_BACKOFF)
             grades.retry_job(job.stored_id, f"{type(exc).__name__}: {exc}",
                              now + delay if retry else None)

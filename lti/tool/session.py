@@ -24,14 +24,14 @@ def tool_config() -> HubToolConf:
 
 
 def http_session() -> TimeoutSession:
-    return TimeoutSession(current_settings().lti_http_timeout)
+    return TimeoutSession(current_settings().lti.http_timeout)
 
 
 def _services(request: FlaskRequest) -> tuple[DatabaseLaunchDataStorage, HubSessionService,
                                               HubCookieService]:
     storage = DatabaseLaunchDataStorage(tool_stores().lti_sessions)
     storage.set_request(request)
-    session = HubSessionService(request, storage, current_settings().lti_launch_ttl)
+    session = HubSessionService(request, storage, current_settings().lti.launch_ttl)
     return storage, session, HubCookieService(request)
 
 
@@ -53,8 +53,8 @@ def _launch_kwargs(request: FlaskRequest) -> dict:
     settings = current_settings()
     return {"session_service": session, "cookie_service": cookies,
             "launch_data_storage": storage, "requests_session": http_session(),
-            "sessions": tool_stores().lti_sessions, "clock_skew": settings.lti_clock_skew,
-            "jwks_cache_seconds": settings.lti_jwks_cache_seconds}
+            "sessions": tool_stores().lti_sessions, "clock_skew": settings.lti.clock_skew,
+            "jwks_cache_seconds": settings.lti.jwks_cache_seconds}
 
 
 def message_launch() -> HubMessageLaunch:

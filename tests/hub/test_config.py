@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from hub.app import create_app
-from hub.config import ConfigError, Settings, load_settings
+from hub.config import (
+    SECTIONS,
+    VARIABLES,
+    ConfigError,
+    Settings,
+    load_settings,
+    replace_settings,
+)
 
 SECRET = "s" * 32
 KEK = "tM1TEhOf1y-c5ZsHBCVuPZmZ7SB0_rO4Vn2NpXhJmxY="  # a Fernet key for these tests only
@@ -83,7 +89,7 @@ def test_bad_numbers_are_refused_naming_the_variable(name, value, message):
 
 def test_numbers_are_read_from_the_environment():
     loaded = settings(env="test", statement_page_size="50", proxy_hops="2")
-    assert (loaded.statement_page_size, loaded.proxy_hops) == (50, 2)
+    assert (loaded.lrs.statement_page_size, loaded.proxy_hops) == (50, 2)
 
 
 @pytest.mark.parametrize(("name", "value"), [
@@ -107,7 +113,7 @@ def test_cors_origins_are_a_comma_separated_list():
 def test_overrides_win_over_the_environment():
     loaded = load_settings({"statement_page_size": 7},
                            environ={"HUB_ENV": "test", "HUB_STATEMENT_PAGE_SIZE": "9"})
-    assert loaded.statement_page_size == 7
+    assert loaded.lrs.statement_page_size == 7
 
 
 def documented_defaults() -> dict[str, str]:
@@ -116,19 +122,95 @@ def documented_defaults() -> dict[str, str]:
     return {name: cell.strip() for name, cell in rows}
 
 
+def default_of(section: str | None, field: str):
+    model = Settings if section is None else SECTIONS[section]
+    info = model.model_fields[field]
+    return info.get_default(call_default_factory=True)
+
+
 def test_every_setting_is_documented_with_its_default():
     documented = documented_defaults()
-    for f in fields(Settings):
-        if f.name == "extra":
-            continue
-        variable = f"HUB_{f.name.upper()}"
+    assert len(VARIABLES) == 42
+    for variable, (section, field) in VARIABLES.items():
         assert variable in documented, f"{variable} missing from docs/configuration.md"
-        default = f.default
+        default = default_of(section, field)
         if default is None or default == ():
             assert documented[variable].startswith("none"), variable
         else:
             shown = ",".join(default) if isinstance(default, tuple) else str(default)
             assert documented[variable] == f"`{shown}`", variable
+
+
+def test_nothing_is_documented_that_the_hub_does_not_read():
+    outside = {"HUB_BIND", "HUB_WORKERS", "HUB_HOST", "HUB_PORT"}
+    assert set(documented_defaults()) - outside - {v for v in documented_defaults()
+                                                    if v.startswith("HUB_TEST_")} == set(VARIABLES)
+
+
+# --- sections ----------------------------------------------------------------
+def test_each_feature_reads_its_section_under_the_variable_names_deployments_use():
+    loaded = settings(env="test", statement_page_max="500", lti_clock_skew="30",
+                      timestamp_future_skew="60", transcript_verbs="http://x.go.id/v/done",
+                      transcripts_sync="follower", transcript_count_repeats="yes",
+                      session_idle_seconds="600", credential_rate_limit="5/minute")
+    assert loaded.lrs.statement_page_max == 500
+    assert (loaded.lti.clock_skew, loaded.lti.timestamp_future_skew) == (30, 60)
+    assert loaded.transcripts.verbs == ("http://x.go.id/v/done",)
+    assert loaded.transcripts.sync == "follower" and loaded.transcripts.count_repeats is True
+    assert loaded.sessions.idle_seconds == 600
+    assert loaded.throttle.credential_rate_limit == "5/minute"
+
+
+def test_a_section_refuses_its_own_bad_value_naming_the_variable():
+    with pytest.raises(ConfigError, match="HUB_LTI_CLOCK_SKEW must be between 0 and 300"):
+        settings(env="test", lti_clock_skew="301")
+    with pytest.raises(ConfigError, match="HUB_TRANSCRIPT_COUNT_REPEATS must be true or false"):
+        settings(env="test", transcript_count_repeats="perhaps")
+
+
+def test_settings_are_frozen_and_replaced_with_validation():
+    loaded = settings(env="test")
+    with pytest.raises(ValueError, match="frozen"):
+        loaded.lrs.statement_page_size = 5  # type: ignore[misc]
+    smaller = replace_settings(loaded, max_document_bytes=16, proxy_hops=1)
+    assert (smaller.lrs.max_document_bytes, smaller.proxy_hops) == (16, 1)
+    assert loaded.lrs.max_document_bytes == 1024 * 1024
+    with pytest.raises(ConfigError, match="HUB_MAX_DOCUMENT_BYTES must be positive"):
+        replace_settings(loaded, max_document_bytes=0)
+
+
+# --- unknown variables -------------------------------------------------------
+def test_an_unknown_hub_variable_is_refused_with_the_closest_name():
+    with pytest.raises(ConfigError, match=re.escape(
+            "unknown HUB_ variable: HUB_STATEMENT_PAGESIZE "
+            "(did you mean HUB_STATEMENT_PAGE_SIZE?)")):
+        settings(env="test", statement_pagesize="50")
+
+
+def test_every_unknown_hub_variable_is_named():
+    with pytest.raises(ConfigError, match=re.escape(
+            "unknown HUB_ variables: HUB_LTI_CLOCK_SKEY (did you mean HUB_LTI_CLOCK_SKEW?), "
+            "HUB_QQQQQQQQQQQQQQQQ (docs/configuration.md")):
+        settings(env="test", qqqqqqqqqqqqqqqq="1", lti_clock_skey="5")
+
+
+@pytest.mark.parametrize("name", ["HUB_BIND", "HUB_WORKERS", "HUB_HOST", "HUB_PORT",
+                                  "HUB_TEST_POSTGRES_URL", "HUB_TEST_CHROMIUM"])
+def test_variables_read_outside_the_app_are_not_refused(name):
+    assert load_settings(environ={"HUB_ENV": "test", name: "x"}).env == "test"
+
+
+def test_variables_without_the_prefix_are_none_of_the_hubs_business():
+    assert load_settings(environ={"HUB_ENV": "test", "HUBX_ENV": "x", "ENV": "y"}).env == "test"
+
+
+def test_pydantic_settings_reads_the_process_environment_under_the_same_rules(monkeypatch):
+    monkeypatch.setenv("HUB_ENV", "test")
+    monkeypatch.setenv("HUB_LTI_LAUNCH_TTL", "60")
+    assert Settings().lti.launch_ttl == 60
+    monkeypatch.setenv("HUB_LTI_LAUNCH_TTLS", "60")
+    with pytest.raises(ValueError, match="did you mean HUB_LTI_LAUNCH_TTL"):
+        Settings()
 
 
 # --- the factory -------------------------------------------------------------
@@ -176,6 +258,12 @@ def test_factory_refuses_a_bad_database_url(tmp_path):
 def test_factory_refuses_bad_numbers_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HUB_MAX_REQUEST_BYTES", "a lot")
     with pytest.raises(ConfigError, match="HUB_MAX_REQUEST_BYTES must be a whole number"):
+        create_app(base_config(tmp_path, env="test"))
+
+
+def test_factory_refuses_an_unknown_variable_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUB_SECRETKEY", SECRET)
+    with pytest.raises(ConfigError, match=re.escape("HUB_SECRETKEY (did you mean HUB_SECRET_KEY")):
         create_app(base_config(tmp_path, env="test"))
 
 

@@ -17,14 +17,13 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 
 import pytest
 import redis
 from cryptography.fernet import Fernet
 
 from hub.app import create_app
-from hub.config import ConfigError, load_settings
+from hub.config import ConfigError, load_settings, replace_settings
 from hub.throttle import Throttle, address_subject, failure_delay
 
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -234,10 +233,11 @@ def test_a_429_under_xapi_keeps_the_version_header(make_app, make_credential):
 
 def test_the_default_settings_hold_failures_from_the_fourth_and_refuse_after_ten():
     settings = load_settings(environ={"HUB_ENV": "test"})
-    assert (settings.auth_failure_limit, settings.auth_failure_free,
-            settings.auth_failure_delay_ms, settings.auth_failure_max_delay_ms) == (
+    limits = settings.throttle
+    assert (limits.auth_failure_limit, limits.auth_failure_free,
+            limits.auth_failure_delay_ms, limits.auth_failure_max_delay_ms) == (
         "10/15 minutes", 3, 250, 2000)
-    assert settings.credential_rate_limit is None and settings.rate_limit_storage == "memory://"
+    assert limits.credential_rate_limit is None and limits.rate_limit_storage == "memory://"
 
 
 # --- the auditor sign-in --------------------------------------------------------------
@@ -389,8 +389,8 @@ def test_malformed_throttling_and_session_settings_stop_the_start(name, value, m
 def test_an_empty_credential_rate_limit_means_none():
     settings = load_settings(environ={"HUB_ENV": "test", "HUB_CREDENTIAL_RATE_LIMIT": "",
                                       "HUB_RATE_LIMIT_STORAGE": "redis://cache:6379/2"})
-    assert settings.credential_rate_limit == ""
-    assert settings.rate_limit_storage == "redis://cache:6379/2"
+    assert settings.throttle.credential_rate_limit == ""
+    assert settings.throttle.rate_limit_storage == "redis://cache:6379/2"
 
 
 def test_production_with_memory_counters_warns_at_start(caplog):
@@ -398,6 +398,6 @@ def test_production_with_memory_counters_warns_at_start(caplog):
                                         "HUB_KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
     with caplog.at_level(logging.WARNING, logger="hub.throttle"):
         Throttle(production)
-        Throttle(replace(production, rate_limit_storage="redis://cache:6379/0"))
+        Throttle(replace_settings(production, rate_limit_storage="redis://cache:6379/0"))
     assert [r.getMessage()[:35] for r in caplog.records] == [
         "HUB_RATE_LIMIT_STORAGE is memory://"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
+from hub.config import replace_settings
 from tests.concurrently import statuses_at_once
 
 URL = "/xapi/activities/state"
@@ -474,7 +474,7 @@ def test_since_is_only_for_reading_ids(client, xapi, method):
 @pytest.mark.parametrize("method", ["put", "post"])
 def test_document_over_the_configured_limit_is_413(app, client, xapi, get, method):
     settings = app.extensions["hub.settings"]
-    app.extensions["hub.settings"] = replace(settings, max_document_bytes=16)
+    app.extensions["hub.settings"] = replace_settings(settings, max_document_bytes=16)
 
     at_limit = getattr(client, method)(URL, query_string=params(stateId="fits"), data=b"x" * 16,
                                        headers=xapi(**{"Content-Type": "text/plain"}))

@@ -138,7 +138,7 @@ def test_revoking_the_credential_with_the_cli_ends_its_sessions(registry, app, c
 
 def test_an_idle_session_ends_on_every_worker_and_pages_on_any_worker_keep_it_alive(
         registry, app, client, other_worker, auditor, clock):
-    idle = app.extensions["hub.settings"].session_idle_seconds
+    idle = app.extensions["hub.settings"].sessions.idle_seconds
     sign_in(client, auditor)
     elsewhere = with_cookie(other_worker, cookie_of(client))
     start = clock["t"]

@@ -271,10 +271,10 @@ def test_a_session_ends_after_a_working_day_however_active(signed_in, app, monke
     start = session._now()
     clock = start
     monkeypatch.setattr(session, "_now", lambda: clock)
-    while clock + settings.session_idle_seconds // 2 < start + settings.session_lifetime_seconds:
-        clock += settings.session_idle_seconds // 2  # a page every quarter of an hour
+    while clock + settings.sessions.idle_seconds // 2 < start + settings.sessions.lifetime_seconds:
+        clock += settings.sessions.idle_seconds // 2  # a page every quarter of an hour
         assert signed_in.get("/auditor/people").status_code == 200
-    clock = start + settings.session_lifetime_seconds
+    clock = start + settings.sessions.lifetime_seconds
     assert signed_in.get("/auditor/people").status_code == 303
     assert "kedaluwarsa" in text_of(signed_in.get("/auditor/sign-in"))
 
