@@ -17,6 +17,7 @@ from hub.errors import BadRequest
 from hub.inputs import Input, parse_query
 from hub.json_input import JSONInputError
 from hub.timestamps import parse_timestamp
+from lrs.documents_input import UNKNOWN_PARAMETER_RULE
 from lrs.identifiers import agent_key
 from lrs.json_body import parse_json
 from lrs.statements.attachments import parse_multipart
@@ -24,8 +25,6 @@ from lrs.statements.formats import FORMATS
 from lrs.storage.contract import Attachment
 
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-# xAPI 1.0.3 Communication 3.2.s3.b7-b8: unknown names, and known ones in another case.
-UNKNOWN_PARAMETER_RULE = "xAPI 1.0.3 Communication 3.2.s3.b7"
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,8 @@ def _single(args: MultiDict[str, str]) -> SingleRequest:
     params = parse_query(SingleParams, args, unknown_rule="xAPI 1.0.3 Communication 2.1.3.s2.b2")
     given = params.statement_id or params.voided_statement_id
     assert given is not None  # one of the two is in `args`, and both are not
-    return SingleRequest(statement_id=given, voided=params.statement_id is None, format=params.format, attachments=params.attachments)
+    return SingleRequest(statement_id=given, voided=params.statement_id is None,
+                         format=params.format, attachments=params.attachments)
 
 
 def _from_more(token: str) -> QueryRequest:
