@@ -4,6 +4,8 @@ Views call `parse_query(Model, request.args)` or `parse_body(Model, body)` and g
 validated, immutable model back, or a `BadRequest` in the hub's one error shape: the
 `parameter` (query strings) or JSON `pointer` (bodies) of the first problem, and a
 message that names it. Models derive from `Input`, which refuses unknown names.
+A field validator may also raise `BadRequest` itself when a check it calls (e.g. the
+xAPI agent validation) already speaks the error shape, with its own rule.
 """
 
 from __future__ import annotations
@@ -45,9 +47,19 @@ def parse_body(model: type[M], body: Any, *, pointer: str = "") -> M:
 
 
 def parse_query(model: type[M], args: MultiDict[str, str], *,
-                repeatable: Iterable[str] = ()) -> M:
+                repeatable: Iterable[str] = (), unknown_rule: str | None = None,
+                context: dict[str, Any] | None = None) -> M:
     """`args` as `model`. A parameter given twice is an error unless named in
-    `repeatable`, whose fields then receive every value as a list."""
+    `repeatable`, whose fields then receive every value as a list. Unknown names are
+    refused before any value is read (citing `unknown_rule`); `context` reaches the
+    field validators as `info.context`."""
+    known = [field.alias or name for name, field in model.model_fields.items()]
+    for name in args:
+        if name not in known:
+            near = next((k for k in known if k.lower() == name.lower()), None)
+            hint = f" (did you mean {near!r}? names are case-sensitive)" if near else ""
+            raise BadRequest(f"unknown parameter {name!r}; expected {', '.join(known) or 'none'}"
+                             f"{hint}", parameter=name, rule=unknown_rule)
     lists = set(repeatable)
     values: dict[str, Any] = {}
     for name in args:
@@ -60,7 +72,7 @@ def parse_query(model: type[M], args: MultiDict[str, str], *,
         else:
             values[name] = given[0]
     try:
-        return model.model_validate(values)
+        return model.model_validate(values, context=context)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         name = str(error["loc"][0]) if error["loc"] else ""

@@ -13,12 +13,14 @@ import copy
 import json
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
+from pydantic import Field
 
 from hub.auth import require_scope
 from hub.errors import NotFound
+from hub.inputs import Input, parse_query
 from lrs.documents import etag_of
-from lrs.documents_input import parse_activity_id, strict_query
+from lrs.documents_input import UNKNOWN_PARAMETER_RULE, ActivityIdParam
 from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import StoredActivity
 from lrs.versioning import current_version
@@ -29,11 +31,16 @@ INTERACTION_COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
 blueprint = Blueprint("xapi_activities", __name__, url_prefix="/xapi")
 
 
+class ActivityParams(Input):
+    activity_id: ActivityIdParam = Field(alias="activityId")
+
+
 @blueprint.get("/activities", strict_slashes=False)
 def get_activity() -> Response:
     # Any read scope: a definition says what an activity is, not who did it.
     require_scope("statements/read/mine", "state/read", "profile/read")
-    activity_id = parse_activity_id(strict_query({"activityId"}).get("activityId"))
+    activity_id = parse_query(ActivityParams, request.args,
+                              unknown_rule=UNKNOWN_PARAMETER_RULE).activity_id
     known = lrs_stores().activities.get_activity(activity_id)
     return render_activity(canonical_activity(activity_id, known, current_version()), known)
 

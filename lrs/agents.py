@@ -14,16 +14,21 @@ import json
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response, current_app, request
 
 from hub.auth import require_scope
+from hub.inputs import Input, parse_query
 from lrs.documents import etag_of
-from lrs.documents_input import IFI_PROPERTIES, parse_agent_param, strict_query
+from lrs.documents_input import IFI_PROPERTIES, UNKNOWN_PARAMETER_RULE, AgentParam
 from lrs.identifiers import agent_key
 
 RESOLVER_EXTENSION = "lrs.person_resolver"
 
 blueprint = Blueprint("xapi_agents", __name__, url_prefix="/xapi")
+
+
+class AgentsParams(Input):
+    agent: AgentParam
 
 
 class PersonResolver(Protocol):
@@ -51,7 +56,7 @@ def current_person_resolver() -> PersonResolver:
 def get_person() -> Response:
     # 2.4.s3.b1: more identifiers than the caller sent need explicitly granted rights.
     require_scope("all/read")
-    agent = parse_agent_param(strict_query({"agent"}).get("agent"), "agent")
+    agent = parse_query(AgentsParams, request.args, unknown_rule=UNKNOWN_PARAMETER_RULE).agent
     person = person_object([agent, *current_person_resolver().same_person(agent)])
     body = json.dumps(person, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     response = Response(body, status=200, content_type="application/json")

@@ -1,20 +1,23 @@
 """Requests to the Document Resources, parsed into the typed inputs of lrs.documents.
 
-Parameters are a strict model: a name the resource does not know in this context, a
-name in the wrong case, or a name given twice is a 400 naming it (xAPI 1.0.3
-Communication 3.2.s3.b7-b8).  `parse_agent_param` is shared with the Agents resource.
+Parameters are a strict model per resource (hub.inputs): a name the resource does not
+know in this context, a name in the wrong case, or a name given twice is a 400 naming it
+(xAPI 1.0.3 Communication 3.2.s3.b7-b8).  The parameter types `ActivityIdParam` and
+`AgentParam` are shared with the Activities and Agents resources.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import rfc3987
 from flask import current_app, request
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from hub.errors import BadRequest, PayloadTooLarge
+from hub.inputs import Input, parse_query
 from hub.json_input import JSONInputError
 from hub.settings import current_settings
 from lrs.documents import (
@@ -35,6 +38,8 @@ from lrs.versioning import current_version
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 DEFAULT_CONTENT_TYPE = "application/octet-stream"  # RFC 9110 §8.3: what a missing type means
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# xAPI 1.0.3 Communication 3.2.s3.b7-b8: unknown names, and known ones in another case.
+UNKNOWN_PARAMETER_RULE = "xAPI 1.0.3 Communication 3.2.s3.b7"
 CONTENT_CODINGS = ("gzip", "br", "deflate", "zstd")
 _SHA1_HEX = re.compile(r"^[0-9a-fA-F]{40}$")
 
@@ -42,111 +47,138 @@ _SHA1_HEX = re.compile(r"^[0-9a-fA-F]{40}$")
 # --- one function per method -------------------------------------------------------
 def parse_get(resource: DocumentResource) -> DocumentRead | IdsRead:
     # `since` is accepted on single-document GETs too and ignored there (XAPI-00192).
-    args = _query(resource, extra=("since",))
-    scope = _scope(resource, args)
-    since = parse_since(args.get("since"))
-    document_id = _document_id(resource, args)
+    params = _params(resource, reading=True)
+    document_id = params.document_id
     if document_id is None:
-        return IdsRead(scope=scope, since=since)
-    return DocumentRead(scope=scope, document_id=document_id)
+        since = params.since if isinstance(params, _Reading) else None
+        return IdsRead(scope=_scope(resource, params), since=since)
+    return DocumentRead(scope=_scope(resource, params), document_id=document_id)
 
 
 def parse_write(resource: DocumentResource) -> DocumentWrite:
-    args = _query(resource)
-    scope = _scope(resource, args)
-    document_id = _required_document_id(resource, args)
-    return DocumentWrite(scope=scope, document_id=document_id, upload=parse_upload(),
-                         preconditions=parse_preconditions(), version=current_version())
+    params = _params(resource, reading=False)
+    return DocumentWrite(scope=_scope(resource, params),
+                         document_id=_required_document_id(resource, params),
+                         upload=parse_upload(), preconditions=parse_preconditions(),
+                         version=current_version())
 
 
 def parse_delete(resource: DocumentResource) -> DocumentDeletion | ScopeDeletion:
-    args = _query(resource)
-    scope = _scope(resource, args)
-    document_id = (_document_id(resource, args) if resource.can_delete_all
-                   else _required_document_id(resource, args))
+    params = _params(resource, reading=False)
+    scope = _scope(resource, params)
+    document_id = (params.document_id if resource.can_delete_all
+                   else _required_document_id(resource, params))
     if document_id is None:
         return ScopeDeletion(scope=scope, preconditions=parse_preconditions())
     return DocumentDeletion(scope=scope, document_id=document_id,
                             preconditions=parse_preconditions())
 
 
-# --- query parameters ----------------------------------------------------------------
-def _query(resource: DocumentResource, extra: tuple[str, ...] = ()) -> dict[str, str]:
-    known = {resource.id_param, *resource.scope_params, *extra}
-    return strict_query(known)
+# --- parameter values ----------------------------------------------------------------
+def _activity_id(value: str) -> str:
+    if not rfc3987.match(value, rule="IRI"):
+        raise ValueError("must be an absolute IRI")
+    return value
 
 
-def strict_query(known: set[str]) -> dict[str, str]:
-    """The query string as a dict, after rejecting unknown and repeated parameters."""
-    for name in request.args:
-        if name not in known:
-            near = next((k for k in known if k.lower() == name.lower()), None)
-            hint = f" (did you mean {near!r}? names are case-sensitive)" if near else ""
-            raise BadRequest(f"unknown parameter {name!r} for this request{hint}",
-                             parameter=name, rule="xAPI 1.0.3 Communication 3.2.s3.b7")
-        if len(request.args.getlist(name)) > 1:
-            raise BadRequest(f"parameter {name!r} is given more than once", parameter=name)
-    return request.args.to_dict()
+def _agent(value: Any) -> dict[str, Any]:
+    if not isinstance(value, str):
+        raise ValueError("must be an Agent as JSON")
+    return parse_agent_param(value, "agent")
 
 
-def _scope(resource: DocumentResource, args: dict[str, str]) -> DocumentScope:
-    activity_id = agent = registration = None
-    if "activityId" in resource.scope_params:
-        activity_id = parse_activity_id(args.get("activityId"))
-    if "agent" in resource.scope_params:
-        agent = agent_key(parse_agent_param(args.get("agent"), "agent"))
-    if "registration" in resource.scope_params:
-        registration = parse_registration(args.get("registration"))
-    return DocumentScope(kind=resource.kind, activity_id=activity_id, agent_key=agent,
-                         registration=registration)
+def _registration(value: str) -> str:
+    if not _UUID.match(value):
+        raise ValueError("must be a UUID")
+    return value.lower()
 
 
-def _document_id(resource: DocumentResource, args: dict[str, str]) -> str | None:
-    value = args.get(resource.id_param)
+def _document_id(value: str) -> str:
     if value == "":
-        raise BadRequest(f"{resource.id_param} must not be empty", parameter=resource.id_param)
+        raise ValueError("must not be empty")
     return value
 
 
-def _required_document_id(resource: DocumentResource, args: dict[str, str]) -> str:
-    value = _document_id(resource, args)
-    if value is None:
-        raise BadRequest(f"the {resource.id_param} parameter is required for this request",
-                         parameter=resource.id_param)
-    return value
-
-
-def parse_activity_id(raw: str | None, parameter: str = "activityId") -> str:
-    if raw is None:
-        raise BadRequest(f"the {parameter} parameter is required", parameter=parameter)
-    if not rfc3987.match(raw, rule="IRI"):
-        raise BadRequest(f"{parameter} must be an absolute IRI", parameter=parameter)
-    return raw
-
-
-def parse_registration(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    if not _UUID.match(raw):
-        raise BadRequest("registration must be a UUID", parameter="registration")
-    return raw.lower()
-
-
-def parse_since(raw: str | None) -> datetime | None:
-    if raw is None:
-        return None
+def _since(value: Any) -> datetime:
     try:
-        moment = datetime.fromisoformat(raw.replace("z", "Z"))
+        moment = datetime.fromisoformat(str(value).replace("z", "Z"))
     except ValueError:
-        raise BadRequest("since must be an ISO 8601 timestamp", parameter="since") from None
+        raise ValueError("must be an ISO 8601 timestamp") from None
     # A timestamp without an offset is read as UTC, as the Statement resource reads it.
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def parse_agent_param(raw: str | None, parameter: str) -> dict[str, Any]:
+ActivityIdParam = Annotated[str, AfterValidator(_activity_id)]
+AgentParam = Annotated[dict[str, Any], BeforeValidator(_agent)]
+RegistrationParam = Annotated[str, AfterValidator(_registration)]
+DocumentIdParam = Annotated[str, AfterValidator(_document_id)]
+SinceParam = Annotated[datetime, BeforeValidator(_since)]
+
+
+# --- one model per resource, and one with `since` for reading ----------------------------
+class StateParams(Input):
+    activity_id: ActivityIdParam = Field(alias="activityId")
+    agent: AgentParam
+    registration: RegistrationParam | None = None
+    document_id: DocumentIdParam | None = Field(None, alias="stateId")
+
+
+class ActivityProfileParams(Input):
+    activity_id: ActivityIdParam = Field(alias="activityId")
+    document_id: DocumentIdParam | None = Field(None, alias="profileId")
+
+
+class AgentProfileParams(Input):
+    agent: AgentParam
+    document_id: DocumentIdParam | None = Field(None, alias="profileId")
+
+
+class _Reading(Input):
+    since: SinceParam | None = None
+
+
+class StateReadParams(StateParams, _Reading):
+    pass
+
+
+class ActivityProfileReadParams(ActivityProfileParams, _Reading):
+    pass
+
+
+class AgentProfileReadParams(AgentProfileParams, _Reading):
+    pass
+
+
+DocumentParams = StateParams | ActivityProfileParams | AgentProfileParams
+_MODELS: dict[str, tuple[type[DocumentParams], type[DocumentParams]]] = {
+    "state": (StateParams, StateReadParams),
+    "activity_profile": (ActivityProfileParams, ActivityProfileReadParams),
+    "agent_profile": (AgentProfileParams, AgentProfileReadParams),
+}
+
+
+def _params(resource: DocumentResource, *, reading: bool) -> DocumentParams:
+    writing_model, reading_model = _MODELS[resource.kind]
+    return parse_query(reading_model if reading else writing_model, request.args,
+                       unknown_rule=UNKNOWN_PARAMETER_RULE)
+
+
+def _scope(resource: DocumentResource, params: DocumentParams) -> DocumentScope:
+    agent = getattr(params, "agent", None)
+    return DocumentScope(kind=resource.kind, activity_id=getattr(params, "activity_id", None),
+                         agent_key=agent_key(agent) if agent is not None else None,
+                         registration=getattr(params, "registration", None))
+
+
+def _required_document_id(resource: DocumentResource, params: DocumentParams) -> str:
+    if params.document_id is None:
+        raise BadRequest(f"the {resource.id_param} parameter is required for this request",
+                         parameter=resource.id_param)
+    return params.document_id
+
+
+def parse_agent_param(raw: str, parameter: str) -> dict[str, Any]:
     """An Agent given as a JSON parameter: an object with exactly one identifier."""
-    if raw is None:
-        raise BadRequest(f"the {parameter} parameter is required", parameter=parameter)
     try:
         agent = parse_json(raw)
     except JSONInputError as exc:

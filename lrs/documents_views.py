@@ -30,7 +30,8 @@ def document_blueprint(resource: DocumentResource, name: str, rule: str) -> Blue
         else:
             response = render_ids(documents.list_document_ids(store, wanted))
         # RFC 9110 §13.1.2: If-None-Match naming the current ETag is a 304 without a body.
-        return response.make_conditional(request)
+        response.make_conditional(request)  # in place; it returns werkzeug's type, not Flask's
+        return response
 
     @blueprint.put(rule, strict_slashes=False)
     def replace() -> Response:

@@ -6,25 +6,24 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Annotated, Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
+from hub.inputs import Input, parse_query
 from hub.json_input import JSONInputError
 from hub.timestamps import parse_timestamp
+from lrs.documents_input import UNKNOWN_PARAMETER_RULE
 from lrs.identifiers import agent_key
 from lrs.json_body import parse_json
 from lrs.statements.attachments import parse_multipart
 from lrs.statements.formats import FORMATS
 from lrs.storage.contract import Attachment
 
-SINGLE_PARAMS = {"statementId", "voidedStatementId", "attachments", "format"}
-QUERY_PARAMS = {"agent", "verb", "activity", "registration", "related_activities",
-                "related_agents", "since", "until", "limit", "format", "attachments",
-                "ascending"}
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
@@ -82,47 +81,28 @@ def _more_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="xapi-statements-more")
 
 
-def parse_get(args: MultiDict, validator, version: str) -> SingleRequest | QueryRequest:
-    _reject_repeats(args)
+def parse_get(args: MultiDict[str, str], validator: Any,
+              version: str) -> SingleRequest | QueryRequest:
     if "more" in args:
         if len(args) > 1:
             raise BadRequest("`more` cannot be combined with other parameters", parameter="more")
-        return _from_more(args["more"])
+        return _from_more(parse_query(MoreParams, args).more)
     if "statementId" in args or "voidedStatementId" in args:
         return _single(args)
-    unknown = set(args) - QUERY_PARAMS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"unknown parameter {name!r}", parameter=name)
-    query = QueryRequest(
-        agent=_agent(args.get("agent"), validator, version),
-        verb=_iri(args, "verb"),
-        activity=_iri(args, "activity"),
-        registration=_uuid(args, "registration"),
-        related_activities=_bool(args, "related_activities"),
-        related_agents=_bool(args, "related_agents"),
-        since=_timestamp(args, "since"),
-        until=_timestamp(args, "until"),
-        limit=_limit(args),
-        format=_format(args),
-        attachments=_bool(args, "attachments"),
-        ascending=_bool(args, "ascending"),
-    )
-    return query
+    params = parse_query(QueryParams, args, unknown_rule=UNKNOWN_PARAMETER_RULE,
+                         context={"validator": validator, "version": version})
+    return QueryRequest(**params.model_dump())
 
 
-def _single(args: MultiDict) -> SingleRequest:
+def _single(args: MultiDict[str, str]) -> SingleRequest:
     if "statementId" in args and "voidedStatementId" in args:
         raise BadRequest("statementId and voidedStatementId cannot be used together",
                          parameter="voidedStatementId", rule="xAPI 1.0.3 Communication 2.1.3.s2.b1")
-    extra = set(args) - SINGLE_PARAMS
-    if extra:
-        name = sorted(extra)[0]
-        raise BadRequest(f"parameter {name!r} cannot be combined with a statement id",
-                         parameter=name, rule="xAPI 1.0.3 Communication 2.1.3.s2.b2")
-    name = "statementId" if "statementId" in args else "voidedStatementId"
-    return SingleRequest(statement_id=_given_uuid(args, name), voided=name == "voidedStatementId",
-                         format=_format(args), attachments=_bool(args, "attachments"))
+    params = parse_query(SingleParams, args, unknown_rule="xAPI 1.0.3 Communication 2.1.3.s2.b2")
+    given = params.statement_id or params.voided_statement_id
+    assert given is not None  # one of the two is in `args`, and both are not
+    return SingleRequest(statement_id=given, voided=params.statement_id is None,
+                         format=params.format, attachments=params.attachments)
 
 
 def _from_more(token: str) -> QueryRequest:
@@ -135,22 +115,16 @@ def _from_more(token: str) -> QueryRequest:
     return query
 
 
-def statement_id_param(args: MultiDict) -> str:
-    _reject_repeats(args)
-    unknown = set(args) - {"statementId"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(f"unknown parameter {name!r}", parameter=name)
-    if "statementId" not in args:
+def statement_id_param(args: MultiDict[str, str]) -> str:
+    params = parse_query(PutParams, args, unknown_rule=UNKNOWN_PARAMETER_RULE)
+    if params.statement_id is None:
         raise BadRequest("PUT needs the statementId parameter", parameter="statementId",
                          rule="xAPI 1.0.3 Communication 2.1.1")
-    return _given_uuid(args, "statementId")
+    return params.statement_id
 
 
-def reject_post_params(args: MultiDict) -> None:
-    if args:
-        name = sorted(args)[0]
-        raise BadRequest(f"POST of statements takes no parameter {name!r}", parameter=name)
+def reject_post_params(args: MultiDict[str, str]) -> None:
+    parse_query(PostParams, args, unknown_rule=UNKNOWN_PARAMETER_RULE)
 
 
 def parse_statements(content_type: str | None, body: bytes, max_attachment_bytes: int, *,
@@ -184,91 +158,113 @@ def _parse_body(content_type: str | None, body: bytes, max_attachment_bytes: int
         header="Content-Type", rule="xAPI 1.0.3 Communication 1.5.1")
 
 
-# --- parameter parsers ----------------------------------------------------------
-def _reject_repeats(args: MultiDict) -> None:
-    for name in args:
-        if len(args.getlist(name)) > 1:
-            raise BadRequest(f"parameter {name!r} is given more than once", parameter=name)
-
-
-def _agent(raw: str | None, validator, version: str) -> str | None:
-    if raw is None:
-        return None
+# --- parameter values ----------------------------------------------------------
+def _statement_agent(raw: str, info: ValidationInfo) -> str:
+    """The agent_key of an Agent or identified Group given as JSON, checked as in statements."""
     try:
         agent = parse_json(raw)
     except JSONInputError as exc:
         raise BadRequest(f"the agent parameter is refused: {exc}", parameter="agent") from None
-    validator.validate_agent(agent, version, parameter="agent")
+    context = info.context or {}
+    context["validator"].validate_agent(agent, context["version"], parameter="agent")
     key = agent_key(agent)
     if key is None:
-        raise BadRequest("the agent parameter must be an Agent or identified Group",
-                         parameter="agent")
+        raise ValueError("must be an Agent or identified Group")
     return key
 
 
-def _iri(args: MultiDict, name: str) -> str | None:
-    value = args.get(name)
-    if value is not None and not _IRI.match(value):
-        raise BadRequest(f"{name} must be an absolute IRI", parameter=name)
+def _iri(value: str) -> str:
+    if not _IRI.match(value):
+        raise ValueError("must be an absolute IRI")
     return value
 
 
-def _uuid(args: MultiDict, name: str) -> str | None:
-    return None if name not in args else _given_uuid(args, name)
-
-
-def _given_uuid(args: MultiDict, name: str) -> str:
-    value = args[name]
+def _uuid(value: str) -> str:
     try:
-        return str(uuid.UUID(value)) if len(value) == 36 else _bad_uuid(name)
+        if len(value) == 36:
+            return str(uuid.UUID(value))
     except ValueError:
-        return _bad_uuid(name)
-
-
-def _bad_uuid(name: str) -> NoReturn:
-    raise BadRequest(f"{name} must be a UUID", parameter=name)
+        pass
+    raise ValueError("must be a UUID")
 
 
 # Python clients (TinCanPython) send str(True): "True"/"False" are read as the booleans.
 _BOOLEANS = {"true": True, "false": False, "True": True, "False": False}
 
 
-def _bool(args: MultiDict, name: str) -> bool:
-    value = args.get(name)
-    if value is None:
-        return False
+def _bool(value: Any) -> bool:
     if value not in _BOOLEANS:
-        raise BadRequest(f"{name} must be true or false", parameter=name)
+        raise ValueError("must be true or false")
     return _BOOLEANS[value]
 
 
-def _timestamp(args: MultiDict, name: str) -> str | None:
-    value = args.get(name)
-    if value is None:
-        return None
+def _timestamp(value: str) -> str:
     try:
         return parse_timestamp(value).isoformat()
     except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 timestamp", parameter=name) from None
+        raise ValueError("must be an ISO 8601 timestamp") from None
     except OverflowError:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
-        raise BadRequest(f"{name} is not a real point in time (its UTC time is past the "
-                         "year 9999 or before the year 1)", parameter=name) from None
+        raise ValueError("is not a real point in time (its UTC time is past the "
+                         "year 9999 or before the year 1)") from None
 
 
-def _limit(args: MultiDict) -> int | None:
-    value = args.get("limit")
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise BadRequest("limit must be a non-negative integer", parameter="limit")
+def _limit(value: Any) -> int:
+    if not (isinstance(value, str) and value.isdigit()):
+        raise ValueError("must be a non-negative integer")
     return int(value)
 
 
-def _format(args: MultiDict) -> str:
-    value = args.get("format", "exact")
+def _format(value: str) -> str:
     if value not in FORMATS:
-        raise BadRequest("format must be ids, exact or canonical", parameter="format")
+        raise ValueError("must be ids, exact or canonical")
     return value
+
+
+StatementAgent = Annotated[str, AfterValidator(_statement_agent)]
+IRI = Annotated[str, AfterValidator(_iri)]
+UUIDParam = Annotated[str, AfterValidator(_uuid)]
+XAPIBool = Annotated[bool, BeforeValidator(_bool)]
+Timestamp = Annotated[str, AfterValidator(_timestamp)]
+Limit = Annotated[int, BeforeValidator(_limit)]
+Format = Annotated[str, AfterValidator(_format)]
+
+
+class QueryParams(Input):
+    """GET /statements without an id (xAPI 1.0.3 Communication 2.1.3)."""
+
+    agent: StatementAgent | None = None
+    verb: IRI | None = None
+    activity: IRI | None = None
+    registration: UUIDParam | None = None
+    related_activities: XAPIBool = False
+    related_agents: XAPIBool = False
+    since: Timestamp | None = None
+    until: Timestamp | None = None
+    limit: Limit | None = None  # None: the hub's page size; 0: the most it allows
+    format: Format = "exact"
+    attachments: XAPIBool = False
+    ascending: XAPIBool = False
+
+
+class SingleParams(Input):
+    """GET of one statement (2.1.3.s2.b2: only format and attachments go with an id)."""
+
+    statement_id: UUIDParam | None = Field(None, alias="statementId")
+    voided_statement_id: UUIDParam | None = Field(None, alias="voidedStatementId")
+    format: Format = "exact"
+    attachments: XAPIBool = False
+
+
+class MoreParams(Input):
+    more: str
+
+
+class PutParams(Input):
+    statement_id: UUIDParam | None = Field(None, alias="statementId")
+
+
+class PostParams(Input):
+    """POST /statements takes no parameter."""
 
 
 def to_datetime(value: str | None) -> datetime | None:

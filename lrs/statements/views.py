@@ -91,7 +91,8 @@ def _conditional(response: Response) -> Response:
     # RFC 9110 §13.1.2: If-None-Match naming this representation is a 304 without a body.
     # The tag is the digest of the body as rendered (format, language and page included).
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place; it returns werkzeug's type, not Flask's
+    return response
 
 
 def _statement_query(parsed: QueryRequest, authority_key: str | None) -> StatementQuery:

@@ -96,3 +96,31 @@ def test_an_unknown_parameter_is_refused():
 def test_a_parameter_given_twice_is_refused_unless_repeatable():
     error = refused(lambda: parse_query(Listing, MultiDict([("limit", "1"), ("limit", "2")])))
     assert error.parameter == "limit" and "2 times" in error.message
+
+
+def test_a_parameter_in_the_wrong_case_is_unknown_with_a_hint_and_the_rule():
+    error = refused(lambda: parse_query(Listing, MultiDict([("Limit", "1")]),
+                                        unknown_rule="xAPI 1.0.3 Communication 3.2.s3.b7"))
+    assert error.parameter == "Limit" and error.rule == "xAPI 1.0.3 Communication 3.2.s3.b7"
+    assert "did you mean 'limit'?" in error.message
+
+
+def test_an_unknown_parameter_is_refused_before_a_bad_value_is_read():
+    error = refused(lambda: parse_query(Listing, MultiDict([("limit", "many"), ("sort", "x")])))
+    assert error.parameter == "sort"
+
+
+class Scaled(Input):
+    limit: int
+
+    @field_validator("limit")
+    @classmethod
+    def _at_most(cls, value: int, info) -> int:
+        if value > info.context["most"]:
+            raise ValueError(f"must be at most {info.context['most']}")
+        return value
+
+
+def test_the_context_reaches_the_validators():
+    error = refused(lambda: parse_query(Scaled, MultiDict([("limit", "9")]), context={"most": 5}))
+    assert error.message == "parameter 'limit': must be at most 5"

@@ -122,6 +122,14 @@ def test_bad_parameters_are_400(client, xapi, query, parameter):
     assert response.json["error"]["parameter"] == parameter
 
 
+def test_a_parameter_in_another_case_is_400_citing_the_rule(client, xapi):
+    response = client.get(URL, query_string={"activityid": COURSE}, headers=xapi())
+
+    assert response.status_code == 400
+    assert response.json["error"]["rule"] == "xAPI 1.0.3 Communication 3.2.s3.b7"
+    assert "did you mean 'activityId'?" in response.json["error"]["message"]
+
+
 @pytest.mark.parametrize(("scopes", "status"), [
     (("statements/read/mine",), 200),
     (("state",), 200),

@@ -392,6 +392,21 @@ def test_unknown_query_parameter_is_named_in_the_error(client, xapi):
     assert response.json["error"]["parameter"] == "actor"
 
 
+def test_a_parameter_in_another_case_is_400_naming_the_one_meant(client, xapi):
+    # xAPI 1.0.3 Communication 3.2.s3.b8: names differing only in case are refused.
+    response = client.get(URL, query_string={"Verb": VERBS["passed"]}, headers=xapi())
+    assert response.status_code == 400
+    assert response.json["error"]["parameter"] == "Verb"
+    assert "did you mean 'verb'?" in response.json["error"]["message"]
+
+
+def test_an_id_with_a_query_filter_cites_the_rule(client, xapi):
+    response = client.get(URL, query_string={"statementId": str(uuid.uuid4()), "agent": "{}"},
+                          headers=xapi())
+    assert response.status_code == 400
+    assert response.json["error"]["rule"] == "xAPI 1.0.3 Communication 2.1.3.s2.b2"
+
+
 @pytest.mark.parametrize("params, name", [
     ({"statementId": "x", "voidedStatementId": "y"}, "voidedStatementId"),
     ({"statementId": str(uuid.uuid4()), "verb": VERBS["passed"]}, "verb"),
