@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from lti.enabling import set_enabled
 from lti.tool.storage.contract import (
     CatalogueEntry,
     LtiCatalogueStore,
@@ -105,7 +106,7 @@ def _platform_of(store: LtiPlatformStore, platform_id: int) -> LtiPlatform:
 
 
 def edit_platform(store: LtiPlatformStore, platform_id: int,
-                  changes: Mapping[str, object]) -> LtiPlatform:
+                  changes: Mapping[str, Any]) -> LtiPlatform:
     """Change some of EDITABLE_PLATFORM_FIELDS, validated as a new registration is.
     Raises LookupError, InvalidRegistration, or AlreadyExists for a taken client id."""
     current = _platform_of(store, platform_id)
@@ -130,9 +131,8 @@ def set_platform_enabled(store: LtiPlatformStore, platform_id: int,
                          enabled: bool) -> LtiPlatform:
     """Disable (refused at once: logins, launches, pages, grades, rosters) or enable
     again.  Raises LookupError."""
-    if not store.set_platform_disabled(platform_id, None if enabled else datetime.now(UTC)):
-        raise LookupError(f"no LTI platform {platform_id}")
-    return _platform_of(store, platform_id)
+    return set_enabled(store.set_platform_disabled, lambda i: _platform_of(store, i),
+                       platform_id, enabled, f"no LTI platform {platform_id}")
 
 
 def invite_digest(token: str) -> str:
