@@ -11,8 +11,8 @@ import math
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 from lti.enabling import set_enabled
 from lti.platform.storage.contract import LtiPlatformToolStore, PartnerTool, ToolPlacement
