@@ -250,6 +250,37 @@ def test_a_bad_person_is_a_400_pointing_at_the_field(client, admin, body, pointe
     assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
 
 
+@pytest.mark.parametrize(("body", "pointer", "words"), [
+    ({"name": "X", "employee_type": "PNS", "agency": "A", "golongan": "III/a"}, "/golongan",
+     "unknown field /golongan; expected name, employee_type, agency, unit"),
+    ({"name": "X", "employee_type": "PNS", "agency": "A", "unit": " "}, "/unit",
+     "1 to 200 characters"),
+    ({"name": "X\x07", "employee_type": "PNS", "agency": "A"}, "/name", "control characters"),
+    ({"name": 5, "employee_type": "PNS", "agency": "A"}, "/name", "string"),
+    ({"name": None, "employee_type": "PNS", "agency": "A"}, "/name", "string"),
+    ({"name": "X", "employee_type": "Honorer", "agency": "A"}, "/employee_type", "PPPK"),
+])
+def test_a_bad_person_says_what_is_wrong(client, admin, body, pointer, words):
+    response = client.put(f"/api/transcripts/admin/people/{SITI}", json=body,
+                          headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
+    assert words in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize(("body", "pointer", "words"), [
+    ({"agencies": []}, "/agencies", "DELETE removes the limit"),
+    ({"agencies": "A"}, "/agencies", "list"),
+    ({"agencies": ["A", " "]}, "/agencies/1", "1 to 200 characters"),
+    ({"agencies": ["A"], "note": "x"}, "/note", "unknown field /note"),
+])
+def test_bad_agency_limits_are_a_400_pointing_at_the_field(client, admin, auditor, body,
+                                                          pointer, words):
+    response = client.put(f"/api/transcripts/admin/auditors/{auditor['key']}/agencies",
+                          json=body, headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
+    assert words in response.json["error"]["message"]
+
+
 def test_linking_to_an_unregistered_nip_is_a_404(client, admin):
     response = client.post("/api/transcripts/admin/identities", headers=admin_headers(admin),
                            json={"nip": SITI, "agent": {"mbox": "mailto:a@b.go.id"}})
