@@ -27,7 +27,7 @@ from hub.storage import current_storage
 from hub.text_input import NotUTF8, decode_utf8
 from transcripts import frameworks, identity, inputs, queries, render
 from transcripts.access import Reader, reader_for, record_access
-from transcripts.admin_inputs import AgencyLimits, PersonBody
+from transcripts.admin_inputs import AgencyLimits, PersonBody, RuleBody
 from transcripts.identifiers import lti_actor
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
@@ -193,21 +193,11 @@ def post_rules():
     rules = []
     for index, item in enumerate(items):
         prefix = f"/{index}" if isinstance(body, list) else ""
-        item = inputs.json_object(item, {"kind": True, "pattern": True, "competency": False,
-                                         "level": False, "jp": False})
-        level = item.get("level")
-        if level is not None and (isinstance(level, bool) or not isinstance(level, int)):
-            raise BadRequest("level must be a whole number", pointer=f"{prefix}/level")
-        for name in ("kind", "pattern"):
-            if not isinstance(item[name], str):
-                raise BadRequest(f"{name} must be a string", pointer=f"{prefix}/{name}")
-        competency = item.get("competency")
-        if competency is not None and not isinstance(competency, str):
-            raise BadRequest("competency must be a competency id", pointer=f"{prefix}/competency")
+        rule = parse_body(RuleBody, item, pointer=prefix)
         try:
             rules.append(frameworks.new_rule(
-                storage, kind=item["kind"], pattern=item["pattern"], competency=competency,
-                level=level, jp_centi=inputs.jp_value(item.get("jp"), f"{prefix}/jp")))
+                storage, kind=rule.kind, pattern=rule.pattern, competency=rule.competency,
+                level=rule.level, jp_centi=rule.jp_centi()))
         except RuleError as exc:
             raise BadRequest(str(exc), pointer=f"{prefix}/{exc.field}") from None
     stored, changed = frameworks.add_rules(storage, rules, current_policy())

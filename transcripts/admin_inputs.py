@@ -37,3 +37,23 @@ class AgencyLimits(Body):
             raise ValueError("must be a non-empty array of agency names (DELETE removes "
                              "the limit)")
         return agencies
+
+
+class RuleBody(Body):
+    """One mapping rule; POST /rules takes one or an array of them."""
+
+    kind: str
+    pattern: str
+    competency: str | None = None  # a competency id
+    level: int | None = None
+    jp: float | None = None
+
+    @field_validator("jp")
+    @classmethod
+    def _jp_range(cls, jp: float | None) -> float | None:
+        if jp is not None and not 0 <= jp <= 1000:
+            raise ValueError("jp must be a number from 0 to 1000")
+        return jp
+
+    def jp_centi(self) -> int | None:
+        return None if self.jp is None else round(self.jp * 100)

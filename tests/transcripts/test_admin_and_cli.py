@@ -206,6 +206,25 @@ def test_a_bad_rule_is_a_400_pointing_at_the_field(registry, client, admin, rule
     assert response.json["error"]["pointer"] == pointer
 
 
+GOOD_RULE = {"kind": "prefix", "pattern": "x", "jp": 1}
+
+
+@pytest.mark.parametrize(("rules", "pointer", "words"), [
+    ({"kind": "prefix", "pattern": "x", "jp": 1001}, "/jp", "from 0 to 1000"),
+    ({"kind": "prefix", "pattern": "x", "jp": True}, "/jp", "number"),
+    ({"kind": "prefix", "pattern": "x", "level": 1.5}, "/level", "integer"),
+    ([GOOD_RULE, {"kind": "prefix", "pattern": 3}], "/1/pattern", "string"),
+    ([GOOD_RULE, {"kind": "prefix", "pattern": "y", "colour": 1}],
+     "/1/colour", "unknown field /1/colour; expected kind, pattern, competency, level, jp"),
+    ([GOOD_RULE, "prefix"], "/1", "JSON object"),
+])
+def test_a_bad_rule_says_what_is_wrong_where(registry, client, admin, rules, pointer, words):
+    response = client.post("/api/transcripts/admin/rules", json=rules,
+                           headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
+    assert words in response.json["error"]["message"]
+
+
 def test_deleting_a_rule_remaps_the_evidence(registry, client, admin, partners, send,
                                              auditor_get):
     send(partners["akademi"], learning(siasn(SITI),
