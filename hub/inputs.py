@@ -11,9 +11,9 @@ xAPI agent validation) already speaks the error shape, with its own rule.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 from werkzeug.datastructures import MultiDict
 
@@ -25,6 +25,23 @@ class Input(BaseModel):
     """Base of every input model: unknown fields are an error, values do not change."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Body(Input):
+    """Base of JSON body models: a value keeps its JSON type (no "1" for 1, no 1 for true);
+    arrays are read as lists."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def not_blank(value: str) -> str:
+    """For `Annotated[str, AfterValidator(not_blank)]`: a text that must say something."""
+    if not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+NonBlank = Annotated[str, AfterValidator(not_blank)]
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -40,7 +57,7 @@ def parse_body(model: type[M], body: Any, *, pointer: str = "") -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
+        error = _first(exc)
         location = pointer + "".join("/" + escape_pointer(str(t)) for t in error["loc"])
         raise BadRequest(_message(model, error, location or "the body"),
                          pointer=location) from None
@@ -74,10 +91,16 @@ def parse_query(model: type[M], args: MultiDict[str, str], *,
     try:
         return model.model_validate(values, context=context)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
+        error = _first(exc)
         name = str(error["loc"][0]) if error["loc"] else ""
         raise BadRequest(_message(model, error, f"parameter {name!r}" if name else "the query"),
                          parameter=name or None) from None
+
+
+def _first(exc: ValidationError) -> ErrorDetails:
+    # An unknown name first: it is often a misspelt known one, which then reads as missing.
+    errors = exc.errors(include_url=False)
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
 
 
 def _message(model: type[BaseModel], error: ErrorDetails, where: str) -> str:

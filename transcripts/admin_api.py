@@ -22,16 +22,18 @@ from flask import Blueprint, jsonify, request
 
 from hub.auth import require_scope
 from hub.errors import BadRequest, Conflict, NotFound
+from hub.inputs import parse_body
 from hub.storage import current_storage
 from hub.text_input import NotUTF8, decode_utf8
 from transcripts import frameworks, identity, inputs, queries, render
 from transcripts.access import Reader, reader_for, record_access
+from transcripts.admin_inputs import AgencyLimits, PersonBody, RuleBody
 from transcripts.identifiers import lti_actor
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
 from transcripts.storage import stores as transcript_stores
-from transcripts.storage.contract import EMPLOYEE_TYPES, AccessQuery, Person
+from transcripts.storage.contract import AccessQuery, Person
 
 blueprint = Blueprint("transcripts_admin_api", __name__, url_prefix="/api/transcripts/admin")
 
@@ -49,22 +51,12 @@ def put_person(nip: str):
     _admin()
     _no_params()
     nip = inputs.nip_in_path(nip)
-    body = inputs.json_object(request.get_json(silent=True),
-                              {"name": True, "employee_type": True, "agency": True,
-                               "unit": False})
-    for name in ("name", "agency", "unit"):
-        value = body.get(name)
-        if value is not None and (not isinstance(value, str) or not value.strip()
-                                  or len(value) > 200 or inputs.has_control(value)):
-            raise BadRequest(f"{name} must be a string of 1 to 200 characters without "
-                             "control characters", pointer=f"/{name}")
-    if body["employee_type"] not in EMPLOYEE_TYPES:
-        raise BadRequest("employee_type must be PNS or PPPK", pointer="/employee_type")
+    body = parse_body(PersonBody, request.get_json(silent=True))
     storage = current_storage()
     created = storage.people.get_person(nip) is None
-    person = Person(nip=nip, name=body["name"].strip(), employee_type=body["employee_type"],
-                    agency=body["agency"].strip(), unit=(body.get("unit") or "").strip() or None,
-                    source="admin", updated_at=datetime.now(UTC))
+    person = Person(nip=nip, name=body.name, employee_type=body.employee_type,
+                    agency=body.agency, unit=body.unit, source="admin",
+                    updated_at=datetime.now(UTC))
     storage.people.upsert_people([person])
     identity.link_claims(storage, [(a, nip) for a in identity.nip_accounts(nip,
                                                                            current_policy())],
@@ -201,21 +193,11 @@ def post_rules():
     rules = []
     for index, item in enumerate(items):
         prefix = f"/{index}" if isinstance(body, list) else ""
-        item = inputs.json_object(item, {"kind": True, "pattern": True, "competency": False,
-                                         "level": False, "jp": False})
-        level = item.get("level")
-        if level is not None and (isinstance(level, bool) or not isinstance(level, int)):
-            raise BadRequest("level must be a whole number", pointer=f"{prefix}/level")
-        for name in ("kind", "pattern"):
-            if not isinstance(item[name], str):
-                raise BadRequest(f"{name} must be a string", pointer=f"{prefix}/{name}")
-        competency = item.get("competency")
-        if competency is not None and not isinstance(competency, str):
-            raise BadRequest("competency must be a competency id", pointer=f"{prefix}/competency")
+        rule = parse_body(RuleBody, item, pointer=prefix)
         try:
             rules.append(frameworks.new_rule(
-                storage, kind=item["kind"], pattern=item["pattern"], competency=competency,
-                level=level, jp_centi=inputs.jp_value(item.get("jp"), f"{prefix}/jp")))
+                storage, kind=rule.kind, pattern=rule.pattern, competency=rule.competency,
+                level=rule.level, jp_centi=rule.jp_centi()))
         except RuleError as exc:
             raise BadRequest(str(exc), pointer=f"{prefix}/{exc.field}") from None
     stored, changed = frameworks.add_rules(storage, rules, current_policy())
@@ -245,18 +227,12 @@ def get_agencies(key: str):
 def put_agencies(key: str):
     _admin()
     _no_params()
-    body = inputs.json_object(request.get_json(silent=True), {"agencies": True})
-    agencies = body["agencies"]
-    if not isinstance(agencies, list) or not agencies or not all(
-            isinstance(a, str) and a.strip() and len(a) <= 200 and not inputs.has_control(a)
-            for a in agencies):
-        raise BadRequest("agencies must be a non-empty array of agency names (DELETE "
-                         "removes the limit)", pointer="/agencies")
+    agencies = parse_body(AgencyLimits, request.get_json(silent=True)).agencies
     storage = current_storage()
     if storage.credentials.find_credential(key) is None:
         raise NotFound(f"no credential with key {key}")
-    storage.access.set_agency_limits(key, [a.strip() for a in agencies])
-    return jsonify({"credential_key": key, "agencies": sorted({a.strip() for a in agencies})})
+    storage.access.set_agency_limits(key, agencies)
+    return jsonify({"credential_key": key, "agencies": sorted(set(agencies))})
 
 
 @blueprint.delete("/auditors/<key>/agencies")

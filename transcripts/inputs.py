@@ -145,12 +145,3 @@ def agent_identity(agent: Any, *, pointer: str | None = None,
                          "(mbox, mbox_sha1sum, openid or account)",
                          pointer=pointer, parameter=parameter)
     return actor
-
-
-def jp_value(value: Any, pointer: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) \
-            or not 0 <= value <= 1000:
-        raise BadRequest("jp must be a number from 0 to 1000", pointer=pointer)
-    return round(value * 100)

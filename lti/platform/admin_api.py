@@ -10,14 +10,15 @@ from flask import Blueprint, jsonify, request
 
 from hub.auth import require_scope, scope_required
 from hub.errors import BadRequest, NotFound
+from hub.inputs import parse_body
 from hub.settings import current_settings
-from hub.storage import current_storage
+from lti.admin_routes import add_switch_routes
 from lti.keys import public_jwks
 from lti.platform.deep_linking import picker_url
+from lti.platform.inputs import PlacementBody, ToolChanges, ToolRegistration
 from lti.platform.storage import stores as platform_stores
 from lti.platform.storage.contract import PartnerTool
 from lti.platform.tools import (
-    EDITABLE_TOOL_FIELDS,
     NewPlacement,
     NewTool,
     edit_tool,
@@ -29,33 +30,13 @@ from lti.platform.tools import (
     tool_json,
 )
 from lti.tool.registration import InvalidRegistration
+from lti.tool.storage import stores as tool_stores
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("lti_platform_admin", __name__, url_prefix="/api/admin/lti/platform")
 
-TOOL_FIELDS = ("name", "organisation", "login_url", "target_link_uri", "redirect_uris",
-               "jwks_url", "deep_linking_url", "custom", "services", "personal_data")
-PLACEMENT_FIELDS = ("catalogue_id", "tool_id", "url", "custom", "lesson_hours",
-                    "passing_score")
-
-
-def _body(allowed: tuple[str, ...]) -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object (Content-Type: application/json)",
-                         pointer="")
-    for name in body:
-        if name not in allowed:
-            raise BadRequest(f"unknown field {name!r}; expected {', '.join(allowed)}",
-                             pointer=f"/{name}")
-    return body
-
-
-def _strings(body: dict[str, Any], name: str) -> tuple[str, ...]:
-    value = body.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadRequest(f"{name} must be an array of strings", pointer=f"/{name}")
-    return tuple(value)
+def _json() -> Any:
+    return request.get_json(silent=True)
 
 
 def _invalid(exc: InvalidRegistration) -> BadRequest:
@@ -95,52 +76,25 @@ def get_tool(tool_id: int):
 @blueprint.post("/tools")
 @scope_required("admin")
 def create_tool():
-    body = _body(TOOL_FIELDS)
-    for name in ("name", "organisation", "login_url", "target_link_uri", "jwks_url"):
-        if not isinstance(body.get(name), str):
-            raise BadRequest(f"{name} is required and must be a string", pointer=f"/{name}")
-    if body.get("deep_linking_url") is not None and not isinstance(body["deep_linking_url"],
-                                                                    str):
-        raise BadRequest("deep_linking_url must be a string", pointer="/deep_linking_url")
-    custom = body.get("custom", {})
-    if not isinstance(custom, dict):
-        raise BadRequest("custom must be an object of strings", pointer="/custom")
+    body = parse_body(ToolRegistration, _json())
     try:
         tool = register_tool(platform_stores().lti_platform_tools, NewTool(
-            name=body["name"], organisation=body["organisation"], login_url=body["login_url"],
-            target_link_uri=body["target_link_uri"], jwks_url=body["jwks_url"],
-            redirect_uris=_strings(body, "redirect_uris"),
-            deep_linking_url=body.get("deep_linking_url"), custom=custom,
-            services=_strings(body, "services"),
-            personal_data=_strings(body, "personal_data")))
+            name=body.name, organisation=body.organisation, login_url=body.login_url,
+            target_link_uri=body.target_link_uri, jwks_url=body.jwks_url,
+            redirect_uris=tuple(body.redirect_uris), deep_linking_url=body.deep_linking_url,
+            custom=body.custom, services=tuple(body.services),
+            personal_data=tuple(body.personal_data)))
     except InvalidRegistration as exc:
         raise _invalid(exc) from None
     log.info("partner tool %s (%s) registered over the admin API", tool.id, tool.name)
     return jsonify(_registered(tool)), 201
 
 
-def _tool_changes(body: dict[str, Any]) -> dict[str, Any]:
-    """The JSON types of a PATCH body; the values are checked as at registration."""
-    for name, value in body.items():
-        if name in ("redirect_uris", "services", "personal_data"):
-            body[name] = _strings(body, name)
-        elif name == "custom":
-            if not isinstance(value, dict):
-                raise BadRequest("custom must be an object of strings", pointer="/custom")
-        elif name == "deep_linking_url":
-            if value is not None and not isinstance(value, str):
-                raise BadRequest("deep_linking_url must be a string or null",
-                                 pointer="/deep_linking_url")
-        elif name in EDITABLE_TOOL_FIELDS and not isinstance(value, str):
-            raise BadRequest(f"{name} must be a string", pointer=f"/{name}")
-    return body
-
-
 @blueprint.patch("/tools/<int:tool_id>")
 @scope_required("admin")
 def update_tool(tool_id: int):
     """Change the fields given (the client id and deployment id: never)."""
-    changes = _tool_changes(_body(("client_id", "deployment_id", *EDITABLE_TOOL_FIELDS)))
+    changes = parse_body(ToolChanges, _json()).changes()
     try:
         tool = edit_tool(platform_stores().lti_platform_tools, tool_id, changes)
     except LookupError as exc:
@@ -152,26 +106,11 @@ def update_tool(tool_id: int):
     return jsonify(_registered(tool))
 
 
-@blueprint.post("/tools/<int:tool_id>/disable")
-@scope_required("admin")
-def disable_tool(tool_id: int):
-    return _set_enabled(tool_id, False)
-
-
-@blueprint.post("/tools/<int:tool_id>/enable")
-@scope_required("admin")
-def enable_tool(tool_id: int):
-    return _set_enabled(tool_id, True)
-
-
-def _set_enabled(tool_id: int, enabled: bool):
-    try:
-        tool = set_tool_enabled(platform_stores().lti_platform_tools, tool_id, enabled)
-    except LookupError as exc:
-        raise NotFound(str(exc)) from None
-    log.warning("partner tool %s (%s) %s over the admin API", tool.id, tool.name,
-                "enabled" if enabled else "disabled")
-    return jsonify(_registered(tool))
+add_switch_routes(
+    blueprint, "/tools/<int:item_id>", "tool",
+    switch=lambda item_id, enabled: set_tool_enabled(platform_stores().lti_platform_tools,
+                                                     item_id, enabled),
+    render=_registered, describe=lambda t: f"partner tool {t.id} ({t.name})", log=log)
 
 
 @blueprint.get("/placements")
@@ -184,23 +123,13 @@ def list_placements():
 @blueprint.post("/placements")
 @scope_required("admin")
 def create_placement():
-    body = _body(PLACEMENT_FIELDS)
-    if not isinstance(body.get("catalogue_id"), str):
-        raise BadRequest("catalogue_id is required", pointer="/catalogue_id")
-    if isinstance(body.get("tool_id"), bool) or not isinstance(body.get("tool_id"), int):
-        raise BadRequest("tool_id is required and must be a number", pointer="/tool_id")
-    for name in ("lesson_hours", "passing_score"):
-        value = body.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise BadRequest(f"{name} must be a number", pointer=f"/{name}")
-    if body.get("url") is not None and not isinstance(body["url"], str):
-        raise BadRequest("url must be a string", pointer="/url")
-    storage = current_storage()
+    body = parse_body(PlacementBody, _json())
+    new = NewPlacement(catalogue_id=body.catalogue_id, tool_id=body.tool_id, url=body.url,
+                       custom=body.custom, lesson_hours=body.lesson_hours,
+                       passing_score=body.passing_score)
     try:
-        placement = place_entry(storage.lti_platform_tools, storage.lti_catalogue, NewPlacement(
-            catalogue_id=body["catalogue_id"], tool_id=body["tool_id"], url=body.get("url"),
-            custom=body.get("custom", {}), lesson_hours=body.get("lesson_hours"),
-            passing_score=body.get("passing_score")))
+        placement = place_entry(platform_stores().lti_platform_tools,
+                                tool_stores().lti_catalogue, new)
     except InvalidRegistration as exc:
         raise _invalid(exc) from None
     except LookupError as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from lti.enabling import set_enabled
 from lti.platform.storage.contract import LtiPlatformToolStore, PartnerTool, ToolPlacement
 from lti.tool.registration import InvalidRegistration, check_url
 from lti.tool.storage.contract import LtiCatalogueStore
@@ -137,9 +138,8 @@ def edit_tool(store: LtiPlatformToolStore, tool_id: int,
 def set_tool_enabled(store: LtiPlatformToolStore, tool_id: int, enabled: bool) -> PartnerTool:
     """Disable (refused at once: launches, token requests, services, even with tokens
     already issued) or enable again.  Raises LookupError."""
-    if not store.set_tool_disabled(tool_id, None if enabled else datetime.now(UTC)):
-        raise LookupError(f"no partner tool {tool_id}")
-    return _tool_of(store, tool_id)
+    return set_enabled(store.set_tool_disabled, lambda i: _tool_of(store, i), tool_id,
+                       enabled, f"no partner tool {tool_id}")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from lti.enabling import set_enabled
 from lti.tool.storage.contract import (
     CatalogueEntry,
     LtiCatalogueStore,
@@ -131,9 +132,8 @@ def set_platform_enabled(store: LtiPlatformStore, platform_id: int,
                          enabled: bool) -> LtiPlatform:
     """Disable (refused at once: logins, launches, pages, grades, rosters) or enable
     again.  Raises LookupError."""
-    if not store.set_platform_disabled(platform_id, None if enabled else datetime.now(UTC)):
-        raise LookupError(f"no LTI platform {platform_id}")
-    return _platform_of(store, platform_id)
+    return set_enabled(store.set_platform_disabled, lambda i: _platform_of(store, i),
+                       platform_id, enabled, f"no LTI platform {platform_id}")
 
 
 def invite_digest(token: str) -> str:

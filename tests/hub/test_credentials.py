@@ -281,3 +281,21 @@ def test_revocation_through_one_worker_is_seen_by_another_at_once(app_config):
 def test_scope_implication_is_transitive():
     assert {"state/read", "profile/read", "statements/read/mine"} <= effective_scopes(["all"])
     assert "statements/write" not in effective_scopes(["all/read"])
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ({**NEW, "secret": "x"}, ["unknown field /secret", "name, owner, scopes, authority"]),
+    ({**NEW, "scopes": ["all", "root"]}, ["/scopes/1", "unknown scope 'root'", "admin"]),
+    ({**NEW, "name": "  "}, ["/name", "non-empty string"]),
+])
+def test_admin_create_says_what_is_wrong_with_the_field(client, admin, body, words):
+    response = client.post("/api/admin/credentials", json=body, headers=admin)
+    assert response.status_code == 400
+    assert all(w in response.json["error"]["message"] for w in words), response.json
+
+
+def test_my_credential_refuses_query_parameters_naming_them(client, admin):
+    response = client.get("/api/credentials/me?verbose=1", headers=admin)
+    assert response.status_code == 400
+    assert response.json["error"]["parameter"] == "verbose"
+    assert "unknown parameter 'verbose'" in response.json["error"]["message"]

@@ -7,7 +7,7 @@ from pydantic import Field, field_validator
 from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
-from hub.inputs import Input, parse_body, parse_query
+from hub.inputs import Body, Input, NonBlank, parse_body, parse_query
 
 
 class Item(Input):
@@ -124,3 +124,38 @@ class Scaled(Input):
 def test_the_context_reaches_the_validators():
     error = refused(lambda: parse_query(Scaled, MultiDict([("limit", "9")]), context={"most": 5}))
     assert error.message == "parameter 'limit': must be at most 5"
+
+
+class Strict(Body):
+    title: NonBlank
+    graded: bool = False
+    score: float | None = None
+    tags: list[str] = []
+
+
+@pytest.mark.parametrize(("body", "pointer"), [
+    ({"title": 1}, "/title"),
+    ({"title": "  "}, "/title"),
+    ({"title": "a", "graded": 1}, "/graded"),
+    ({"title": "a", "graded": "true"}, "/graded"),
+    ({"title": "a", "score": "1.5"}, "/score"),
+    ({"title": "a", "score": True}, "/score"),
+    ({"title": "a", "tags": ["x", 2]}, "/tags/1"),
+])
+def test_a_body_model_keeps_json_types_and_refuses_blank_text(body, pointer):
+    error = refused(lambda: parse_body(Strict, body))
+    assert error.pointer == pointer
+
+
+def test_a_body_model_reads_json_numbers_and_arrays():
+    parsed = parse_body(Strict, {"title": "a", "graded": True, "score": 3, "tags": ["x"]})
+    assert (parsed.graded, parsed.score, parsed.tags) == (True, 3.0, ["x"])
+    assert refused(lambda: parse_body(Strict, {"title": " "})).message == \
+        "/title: must be a non-empty string"
+
+
+def test_an_unknown_field_is_reported_before_a_missing_one():
+    error = refused(lambda: parse_body(Order, {"nmae": "a"}))
+    assert error.pointer == "/nmae" and error.message.startswith("unknown field /nmae")
+    error = refused(lambda: parse_query(Listing, MultiDict([("limit", "x"), ("colour", "red")])))
+    assert error.parameter == "colour"

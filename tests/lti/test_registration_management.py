@@ -65,6 +65,46 @@ def test_admin_api_edit_is_validated_as_registration_and_changes_nothing_when_ba
     assert stored(app, registered.id) == registered
 
 
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("post", PLATFORMS, {"colour": "red"}),
+    ("patch", PLATFORMS + "/{id}", {"name": "x", "colour": "red"}),
+    ("post", PLATFORMS + "/{id}/deployments", {"deployment_id": "dep-9", "colour": "red"}),
+    ("post", "/api/admin/lti/registration-invites", {"note": "x", "colour": "red"}),
+    ("post", "/api/admin/lti/catalogue", {"id": "e", "title": "t", "activity_id": "a",
+                                          "launch_url": "https://x.example", "colour": "red"}),
+])
+def test_admin_api_unknown_body_field_is_a_400_naming_it(client, admin, registered, method,
+                                                         path, body):
+    response = getattr(client, method)(path.format(id=registered.id), headers=admin,
+                                       json=body)
+    assert response.status_code == 400, response.data
+    error = response.get_json()["error"]
+    assert error["pointer"] == "/colour" and "colour" in error["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/admin/lti/catalogue?colour=red",
+                                  "/api/admin/lti/grade-jobs?colour=red",
+                                  "/api/admin/lti/grade-jobs?status=done&status=failed",
+                                  "/api/admin/lti/grade-jobs?status=lost"])
+def test_admin_api_bad_query_parameter_is_a_400_naming_it(client, admin, path):
+    response = client.get(path, headers=admin)
+    assert response.status_code == 400, response.data
+    error = response.get_json()["error"]
+    name = "status" if "status" in path else "colour"
+    assert error["parameter"] == name and name in error["message"]
+
+
+@pytest.mark.parametrize(("change", "pointer"), [
+    ({"deployment_id": ""}, "/deployment_id"),
+    ({"deployment_id": 3}, "/deployment_id"),
+])
+def test_admin_api_adding_a_deployment_is_validated(client, admin, registered, change,
+                                                    pointer):
+    response = client.post(f"{PLATFORMS}/{registered.id}/deployments", headers=admin,
+                           json=change)
+    assert response.status_code == 400 and response.get_json()["error"]["pointer"] == pointer
+
+
 def test_admin_api_edit_to_another_registrations_client_id_is_a_conflict(
         app, client, admin, registered, platform):
     other = client.post(PLATFORMS, headers=admin,

@@ -94,6 +94,27 @@ def test_admin_api_edit_is_validated_as_registration_and_changes_nothing_when_ba
     assert stored(app, tool["id"]) == before
 
 
+@pytest.mark.parametrize(("path", "body", "pointer"), [
+    (TOOLS, new_tool(colour="red"), "/colour"),
+    (TOOLS, {"nmae": "Akademi"}, "/nmae"),
+    (TOOLS, new_tool(name=3), "/name"),
+    (TOOLS, new_tool(services="score"), "/services"),
+    (TOOLS, new_tool(deep_linking_url=5), "/deep_linking_url"),
+    ("/api/admin/lti/platform/placements",
+     {"catalogue_id": "etika", "tool_id": 1, "colour": "red"}, "/colour"),
+    ("/api/admin/lti/platform/placements", {"catalogue_id": "etika", "tool_id": True},
+     "/tool_id"),
+    ("/api/admin/lti/platform/placements",
+     {"catalogue_id": "etika", "tool_id": 1, "lesson_hours": "2"}, "/lesson_hours"),
+])
+def test_admin_api_bad_body_is_a_400_pointing_at_the_field(client, admin, path, body,
+                                                           pointer):
+    response = client.post(path, headers=admin, json=body)
+    assert response.status_code == 400, response.data
+    error = response.get_json()["error"]
+    assert error["pointer"] == pointer and pointer in error["message"]
+
+
 def test_admin_api_unknown_tool_is_404_json(client, admin):
     for method, path in (("patch", f"{TOOLS}/99"), ("post", f"{TOOLS}/99/disable"),
                          ("post", f"{TOOLS}/99/enable")):

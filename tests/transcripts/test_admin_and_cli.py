@@ -206,6 +206,25 @@ def test_a_bad_rule_is_a_400_pointing_at_the_field(registry, client, admin, rule
     assert response.json["error"]["pointer"] == pointer
 
 
+GOOD_RULE = {"kind": "prefix", "pattern": "x", "jp": 1}
+
+
+@pytest.mark.parametrize(("rules", "pointer", "words"), [
+    ({"kind": "prefix", "pattern": "x", "jp": 1001}, "/jp", "from 0 to 1000"),
+    ({"kind": "prefix", "pattern": "x", "jp": True}, "/jp", "number"),
+    ({"kind": "prefix", "pattern": "x", "level": 1.5}, "/level", "integer"),
+    ([GOOD_RULE, {"kind": "prefix", "pattern": 3}], "/1/pattern", "string"),
+    ([GOOD_RULE, {"kind": "prefix", "pattern": "y", "colour": 1}],
+     "/1/colour", "unknown field /1/colour; expected kind, pattern, competency, level, jp"),
+    ([GOOD_RULE, "prefix"], "/1", "JSON object"),
+])
+def test_a_bad_rule_says_what_is_wrong_where(registry, client, admin, rules, pointer, words):
+    response = client.post("/api/transcripts/admin/rules", json=rules,
+                           headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
+    assert words in response.json["error"]["message"]
+
+
 def test_deleting_a_rule_remaps_the_evidence(registry, client, admin, partners, send,
                                              auditor_get):
     send(partners["akademi"], learning(siasn(SITI),
@@ -248,6 +267,37 @@ def test_a_bad_person_is_a_400_pointing_at_the_field(client, admin, body, pointe
     response = client.put(f"/api/transcripts/admin/people/{SITI}", json=body,
                           headers=admin_headers(admin))
     assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
+
+
+@pytest.mark.parametrize(("body", "pointer", "words"), [
+    ({"name": "X", "employee_type": "PNS", "agency": "A", "golongan": "III/a"}, "/golongan",
+     "unknown field /golongan; expected name, employee_type, agency, unit"),
+    ({"name": "X", "employee_type": "PNS", "agency": "A", "unit": " "}, "/unit",
+     "1 to 200 characters"),
+    ({"name": "X\x07", "employee_type": "PNS", "agency": "A"}, "/name", "control characters"),
+    ({"name": 5, "employee_type": "PNS", "agency": "A"}, "/name", "string"),
+    ({"name": None, "employee_type": "PNS", "agency": "A"}, "/name", "string"),
+    ({"name": "X", "employee_type": "Honorer", "agency": "A"}, "/employee_type", "PPPK"),
+])
+def test_a_bad_person_says_what_is_wrong(client, admin, body, pointer, words):
+    response = client.put(f"/api/transcripts/admin/people/{SITI}", json=body,
+                          headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
+    assert words in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize(("body", "pointer", "words"), [
+    ({"agencies": []}, "/agencies", "DELETE removes the limit"),
+    ({"agencies": "A"}, "/agencies", "list"),
+    ({"agencies": ["A", " "]}, "/agencies/1", "1 to 200 characters"),
+    ({"agencies": ["A"], "note": "x"}, "/note", "unknown field /note"),
+])
+def test_bad_agency_limits_are_a_400_pointing_at_the_field(client, admin, auditor, body,
+                                                          pointer, words):
+    response = client.put(f"/api/transcripts/admin/auditors/{auditor['key']}/agencies",
+                          json=body, headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
+    assert words in response.json["error"]["message"]
 
 
 def test_linking_to_an_unregistered_nip_is_a_404(client, admin):
