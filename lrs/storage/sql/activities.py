@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from hub.storage import json_codec
-from hub.storage.sql.common import aware, write_transaction
+from hub.storage.sql.common import aware, connection, write_transaction
 from lrs.storage.contract import DefinitionMerge, StoredActivity
 from lrs.storage.sql.tables import activities
 
@@ -36,7 +36,7 @@ class SqlActivityStore:
         keys = {activity_key(activity_id) for activity_id in activity_ids}
         if not keys:
             return {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(activities).where(activities.c.key.in_(keys))).all()
         return {row.activity_id: StoredActivity(activity_id=row.activity_id,
                                                 definition=row.definition,

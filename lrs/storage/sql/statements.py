@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, t
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage import json_codec
-from hub.storage.sql.common import aware, upsert, write_transaction
+from hub.storage.sql.common import aware, connection, upsert, write_transaction
 from lrs.storage.contract import (
     Attachment,
     DefinitionMerge,
@@ -206,12 +206,12 @@ class SqlStatementStore:
         ids = list(ids)
         if not ids:
             return {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(*_COLUMNS).where(statements.c.id.in_(ids))).all()
         return {row.id: _stored(row) for row in rows}
 
     def query_statements(self, query: StatementQuery) -> StatementPage:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             ceiling = query.ceiling_seq
             if ceiling is None:
                 ceiling = conn.execute(select(func.max(statements.c.seq))).scalar()
@@ -226,20 +226,20 @@ class SqlStatementStore:
         return StatementPage([_stored(row) for row in rows], more, ceiling)
 
     def statements_after(self, seq: int, limit: int) -> list[StoredStatement]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(*_COLUMNS).where(statements.c.seq > seq)
                                 .order_by(statements.c.seq).limit(limit)).all()
         return [_stored(row) for row in rows]
 
     def max_statement_seq(self) -> int | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return conn.execute(select(func.max(statements.c.seq))).scalar()
 
     def get_attachments(self, hashes: Iterable[str]) -> dict[str, Attachment]:
         hashes = list(set(hashes))
         if not hashes:
             return {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(attachments).where(attachments.c.sha2.in_(hashes)))
             return {row.sha2: Attachment(row.sha2, row.content_type, row.content)
                     for row in rows}
