@@ -67,8 +67,7 @@ def get_person(nip: str):
     inputs.strict_query(request.args, {})
     nip = inputs.nip_in_path(nip)
     storage = current_storage()
-    years = queries.years_of(storage, reader, nip)
-    person = storage.people.get_person(nip)
+    person, years = queries.person_and_years(storage, reader, nip)
     record_access(storage.access, reader, "person.read", [nip])
     return jsonify({**render.person_json(person), "years": years})
 
@@ -78,10 +77,11 @@ def get_transcript(nip: str, year: int):
     reader = _auditor()
     args = inputs.strict_query(request.args, {"format": inputs.choice("json", "csv")})
     storage, policy = current_storage(), current_policy()
-    transcript = queries.transcript_for(storage, policy, reader, inputs.nip_in_path(nip),
-                                        inputs.year("year", str(year)))
+    read = queries.read_transcript(storage, policy, reader, inputs.nip_in_path(nip),
+                                   inputs.year("year", str(year)))
+    transcript = read.transcript
     if args.get("format") == "csv":
-        return _csv(render.transcript_csv(transcript, storage.frameworks.competencies()),
+        return _csv(render.transcript_csv(transcript, read.competencies),
                     f"transkrip-{transcript.person.nip}-{year}.csv")
     return jsonify(transcript_json(transcript))
 
