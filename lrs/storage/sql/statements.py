@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    FromClause,
+    Row,
+    Select,
+    and_,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage import json_codec
@@ -120,13 +136,13 @@ class SqlStatementStore:
 
     @staticmethod
     def _insert_attachments(conn: Connection, items: Iterable[Attachment]) -> None:
-        items = {a.sha2: a for a in items}
-        if not items:
+        by_hash = {a.sha2: a for a in items}
+        if not by_hash:
             return
         present = set(conn.scalars(select(attachments.c.sha2)
-                                   .where(attachments.c.sha2.in_(list(items)))))
+                                   .where(attachments.c.sha2.in_(list(by_hash)))))
         rows = [{"sha2": a.sha2, "content_type": a.content_type, "content": a.content}
-                for sha2, a in items.items() if sha2 not in present]
+                for sha2, a in by_hash.items() if sha2 not in present]
         if rows:
             conn.execute(insert(attachments), rows)
 
@@ -207,7 +223,7 @@ SINCE_PROBE = 1000
 NO_SEQ = 2**62  # above every seq: nothing was stored after `since`
 
 
-def _since_floor(conn: Connection, since) -> int | None:
+def _since_floor(conn: Connection, since: datetime) -> int | None:
     """The lowest seq stored after `since` when few statements were, else None.
 
     A client polling for what is new sends a recent `since`: a handful of matches, but a
@@ -222,7 +238,8 @@ def _since_floor(conn: Connection, since) -> int | None:
     return min(seqs, default=NO_SEQ)
 
 
-def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None):
+def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None
+                 ) -> Select[Any]:
     """Newest (or oldest) first; the first filter drives the scan of `statement_index`,
     further filters are EXISTS probes on the same index."""
     order = statements.c.seq.asc() if query.ascending else statements.c.seq.desc()
@@ -238,7 +255,7 @@ def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None):
         conditions.append(statements.c.stored <= query.until)
     if query.authority_key is not None:
         conditions.append(statements.c.authority_key == query.authority_key)
-    source = statements
+    source: FromClause = statements
     filters = list(query.filters)
     if filters:
         kind, value = filters.pop(0)
@@ -264,7 +281,7 @@ def _copy_index(conn: Connection, *, source: int, destination: int) -> None:
     conn.execute(upsert(conn, statement_index).on_conflict_do_nothing(), values)
 
 
-def _stored(row) -> StoredStatement:
+def _stored(row: Row[*tuple[Any, ...]]) -> StoredStatement:
     stored = aware(row.stored)
     return StoredStatement(
         seq=row.seq,
@@ -304,8 +321,10 @@ class _SqliteRows:
     index: list[tuple[str, str, int]]  # (kind, value, record position), in key order
 
     @classmethod
-    def of(cls, records: Sequence[StatementRecord], dialect) -> _SqliteRows:
+    def of(cls, records: Sequence[StatementRecord], dialect: Dialect) -> _SqliteRows:
         stored_text = statements.c.stored.type.dialect_impl(dialect).bind_processor(dialect)
+        if stored_text is None:  # SQLite stores datetimes as text, so it always has one
+            raise RuntimeError(f"{dialect.name} has no bind processor for `stored`")
         rows = [(r.id, json_codec.dumps(r.document), stored_text(r.stored),
                  r.comparison_digest, r.authority_key, r.object_statement_id,
                  r.voiding_target, " ".join(r.attachment_hashes) or None)
