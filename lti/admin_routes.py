@@ -18,8 +18,9 @@ T = TypeVar("T")
 def add_switch_routes(blueprint: Blueprint, item_rule: str, noun: str, *,
                       switch: Callable[[int, bool], T], render: Callable[[T], Any],
                       describe: Callable[[T], str], log: logging.Logger) -> None:
-    """`item_rule` has one `<int:item_id>`; `switch(item_id, enabled)` raises LookupError
-    for an unknown item, `render` is the item's JSON, `describe` names it in the log."""
+    """`item_rule` has one integer variable (e.g. `/tools/<int:tool_id>`, named as the
+    role's other routes name it); `switch(item_id, enabled)` raises LookupError for an
+    unknown item, `render` is the item's JSON, `describe` names it in the log."""
 
     def respond(item_id: int, enabled: bool) -> ResponseReturnValue:
         try:
@@ -31,7 +32,8 @@ def add_switch_routes(blueprint: Blueprint, item_rule: str, noun: str, *,
         return jsonify(render(item))
 
     for action, enabled in (("disable", False), ("enable", True)):
-        def view(item_id: int, enabled: bool = enabled) -> ResponseReturnValue:
+        def view(enabled: bool = enabled, **path: int) -> ResponseReturnValue:
+            (item_id,) = path.values()
             return respond(item_id, enabled)
         blueprint.add_url_rule(f"{item_rule}/{action}", f"{action}_{noun}",
                                scope_required("admin")(view), methods=["POST"])

@@ -107,7 +107,7 @@ def update_tool(tool_id: int):
 
 
 add_switch_routes(
-    blueprint, "/tools/<int:item_id>", "tool",
+    blueprint, "/tools/<int:tool_id>", "tool",
     switch=lambda item_id, enabled: set_tool_enabled(platform_stores().lti_platform_tools,
                                                      item_id, enabled),
     render=_registered, describe=lambda t: f"partner tool {t.id} ({t.name})", log=log)

@@ -130,7 +130,7 @@ def update_platform(platform_id: int):
 
 
 add_switch_routes(
-    blueprint, "/platforms/<int:item_id>", "platform",
+    blueprint, "/platforms/<int:platform_id>", "platform",
     switch=lambda item_id, enabled: set_platform_enabled(tool_stores().lti_platforms,
                                                          item_id, enabled),
     render=platform_json, describe=lambda p: f"LTI platform {p.id} ({p.issuer})", log=log)
