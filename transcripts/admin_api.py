@@ -53,11 +53,12 @@ def put_person(nip: str):
     nip = inputs.nip_in_path(nip)
     body = parse_body(PersonBody, request.get_json(silent=True))
     storage = current_storage()
-    created = storage.people.get_person(nip) is None
+    people = transcript_stores(storage).people
+    created = people.get_person(nip) is None
     person = Person(nip=nip, name=body.name, employee_type=body.employee_type,
                     agency=body.agency, unit=body.unit, source="admin",
                     updated_at=datetime.now(UTC))
-    storage.people.upsert_people([person])
+    people.upsert_people([person])
     identity.link_claims(storage, [(a, nip) for a in identity.nip_accounts(nip,
                                                                            current_policy())],
                          "admin", current_policy())
@@ -85,11 +86,11 @@ def get_identities(nip: str):
     reader = _admin()
     _no_params()
     nip = inputs.nip_in_path(nip)
-    storage = current_storage()
-    if storage.people.get_person(nip) is None:
+    data = transcript_stores()
+    if data.people.get_person(nip) is None:
         raise NotFound(f"no person with NIP {nip}")
-    links = storage.people.links_of(nip)
-    record_access(storage.access, reader, "identities.read", [nip])
+    links = data.people.links_of(nip)
+    record_access(data.access, reader, "identities.read", [nip])
     return jsonify({"nip": nip, "identities": [render.link_json(link) for link in links]})
 
 
@@ -106,7 +107,7 @@ def post_identity():
     if not isinstance(body.get("relink", False), bool):
         raise BadRequest("relink must be true or false", pointer="/relink")
     storage = current_storage()
-    if storage.people.get_person(nip) is None:
+    if transcript_stores(storage).people.get_person(nip) is None:
         raise NotFound(f"no person with NIP {nip}; register them first")
     result = identity.link_identity(storage, nip, actor, current_policy(),
                                     relink=body.get("relink", False))
@@ -141,11 +142,11 @@ def get_conflicts():
     args = inputs.strict_query(request.args, {"open": inputs.boolean,
                                               "after": inputs.bounded_int(0, 2**62),
                                               "limit": inputs.bounded_int(1, 1000)})
-    storage = current_storage()
-    conflicts = storage.people.list_conflicts(open_only=args.get("open", True),
-                                              after_id=args.get("after"),
-                                              limit=args.get("limit", 100))
-    record_access(storage.access, reader, "conflicts.read",
+    data = transcript_stores()
+    conflicts = data.people.list_conflicts(open_only=args.get("open", True),
+                                           after_id=args.get("after"),
+                                           limit=args.get("limit", 100))
+    record_access(data.access, reader, "conflicts.read",
                   [n for c in conflicts for n in (c.linked_nip, c.claimed_nip)])
     return jsonify({"conflicts": [render.conflict_json(c) for c in conflicts]})
 
@@ -170,7 +171,9 @@ def post_framework():
         changed = frameworks.import_framework(storage, parsed, policy)
     except frameworks.FrameworkError as exc:
         raise BadRequest(str(exc), pointer=exc.pointer) from None
-    framework = storage.frameworks.get_framework(parsed.framework.id)
+    framework = transcript_stores(storage).frameworks.get_framework(parsed.framework.id)
+    if framework is None:  # removed by a concurrent request since the import
+        raise NotFound(f"no framework {parsed.framework.id}")
     return jsonify({**render.framework_json(framework, parsed.competencies),
                     "evidence_remapped": changed}), 201
 
@@ -231,7 +234,7 @@ def put_agencies(key: str):
     storage = current_storage()
     if storage.credentials.find_credential(key) is None:
         raise NotFound(f"no credential with key {key}")
-    storage.access.set_agency_limits(key, agencies)
+    transcript_stores(storage).access.set_agency_limits(key, agencies)
     return jsonify({"credential_key": key, "agencies": sorted(set(agencies))})
 
 
@@ -263,11 +266,11 @@ def get_access_log():
 def get_status():
     _admin()
     _no_params()
-    storage = current_storage()
-    state = storage.transcripts.feed_state()
+    data = transcript_stores()
+    state = data.transcripts.feed_state()
     return jsonify({"cursor": state.cursor, "open_gaps": sorted(state.gaps),
-                    "waiting_for_identity": storage.transcripts.count_unlinked(),
-                    "issuer_keys": len(storage.issuer_keys.list_keys())})
+                    "waiting_for_identity": data.transcripts.count_unlinked(),
+                    "issuer_keys": len(data.issuer_keys.list_keys())})
 
 
 def _uploaded_text(what: str) -> str:

@@ -67,9 +67,12 @@ def get_person(nip: str):
     inputs.strict_query(request.args, {})
     nip = inputs.nip_in_path(nip)
     storage = current_storage()
-    years = queries.years_of(storage, reader, nip)
-    person = storage.people.get_person(nip)
-    record_access(storage.access, reader, "person.read", [nip])
+    data = transcript_stores(storage)
+    years = queries.years_of(storage, reader, nip)  # 404 unless the person is visible
+    person = data.people.get_person(nip)
+    if person is None:  # removed between the two reads
+        raise NotFound(f"no person with NIP {nip}")
+    record_access(data.access, reader, "person.read", [nip])
     return jsonify({**render.person_json(person), "years": years})
 
 
@@ -81,7 +84,8 @@ def get_transcript(nip: str, year: int):
     transcript = queries.transcript_for(storage, policy, reader, inputs.nip_in_path(nip),
                                         inputs.year("year", str(year)))
     if args.get("format") == "csv":
-        return _csv(render.transcript_csv(transcript, storage.frameworks.competencies()),
+        competencies = transcript_stores(storage).frameworks.competencies()
+        return _csv(render.transcript_csv(transcript, competencies),
                     f"transkrip-{transcript.person.nip}-{year}.csv")
     return jsonify(transcript_json(transcript))
 
@@ -95,7 +99,7 @@ def issue_credential(nip: str, year: int):
                                         inputs.year("year", str(year)),
                                         action="credential.issue")
     try:
-        issued = signing.issue(storage.issuer_keys, policy, transcript)
+        issued = signing.issue(transcript_stores(storage).issuer_keys, policy, transcript)
     except signing.SigningError as exc:
         raise ServiceUnavailable(str(exc)) from None
     return jsonify({"credential": issued.token, "payload": issued.credential,
@@ -128,11 +132,11 @@ def agency_report():
 def list_frameworks():
     require_scope("auditor", "admin")
     args = inputs.strict_query(request.args, {"competencies": inputs.boolean})
-    storage = current_storage()
-    competencies = storage.frameworks.competencies() if args.get("competencies") else {}
+    stored = transcript_stores().frameworks
+    competencies = stored.competencies() if args.get("competencies") else {}
     return jsonify({"frameworks": [
         render.framework_json(f, [c for c in competencies.values() if c.framework_id == f.id])
-        for f in storage.frameworks.list_frameworks()]})
+        for f in stored.list_frameworks()]})
 
 
 # --- public: the issuer and verification ----------------------------------------------
