@@ -7,8 +7,9 @@ import json
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, BeforeValidator
 from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
@@ -145,3 +146,59 @@ def agent_identity(agent: Any, *, pointer: str | None = None,
                          "(mbox, mbox_sha1sum, openid or account)",
                          pointer=pointer, parameter=parameter)
     return actor
+
+
+# --- query-string value types for `hub.inputs.parse_query` models ------------------------
+# Each keeps the rule of the parser above it names (a query value is always a string).
+
+def _query_text(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise ValueError("must be 1 to 200 characters")
+    if has_control(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _query_year(value: object) -> int:
+    if not isinstance(value, str) or not value.isdigit() or not 1900 <= int(value) <= 2200:
+        raise ValueError("must be a year such as 2026")
+    return int(value)
+
+
+def _query_nip(value: str) -> str:
+    try:
+        return parse_nip(value).value
+    except InvalidNip as exc:
+        raise ValueError(f"is not a valid NIP: {exc}") from None
+
+
+def _query_flag(value: object) -> bool:
+    if value not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return value == "true"
+
+
+def _query_timestamp(value: object) -> datetime:
+    try:
+        return parse_timestamp(str(value))
+    except ValueError:
+        raise ValueError("must be an ISO 8601 timestamp") from None
+
+
+def whole_number(low: int, high: int) -> BeforeValidator:
+    """For `Annotated[int, whole_number(low, high)]`: a query value that is a whole number
+    from `low` to `high` (digits only, no sign or spaces)."""
+    def parse(value: object) -> int:
+        if not isinstance(value, str) or not value.isdigit() or not low <= int(value) <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return int(value)
+    return BeforeValidator(parse)
+
+
+Text = Annotated[str, AfterValidator(_query_text)]  # a name, agency, unit or key
+Year = Annotated[int, BeforeValidator(_query_year)]
+Nip = Annotated[str, AfterValidator(_query_nip)]
+Flag = Annotated[bool, BeforeValidator(_query_flag)]  # exactly true or false
+Timestamp = Annotated[datetime, BeforeValidator(_query_timestamp)]
+Format = Literal["json", "csv"]
