@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from hub.errors import BadRequest
 from hub.timestamps import parse_timestamp
 from transcripts.evidence import JAKARTA
-from transcripts.identifiers import Actor, actor_of, lti_actor
+from transcripts.identifiers import Actor, actor_of
 from transcripts.nip import InvalidNip, parse_nip
 
 Parser = Callable[[str, str], Any]
@@ -56,27 +56,12 @@ def current_year() -> int:
     return datetime.now(JAKARTA).year
 
 
-def bounded_int(low: int, high: int) -> Parser:
-    def parse(name: str, value: str) -> int:
-        if not value.isdigit() or not low <= int(value) <= high:
-            raise BadRequest(f"{name} must be a whole number from {low} to {high}",
-                             parameter=name)
-        return int(value)
-    return parse
-
-
 def choice(*allowed: str) -> Parser:
     def parse(name: str, value: str) -> str:
         if value not in allowed:
             raise BadRequest(f"{name} must be one of {', '.join(allowed)}", parameter=name)
         return value
     return parse
-
-
-def boolean(name: str, value: str) -> bool:
-    if value not in ("true", "false"):
-        raise BadRequest(f"{name} must be true or false", parameter=name)
-    return value == "true"
 
 
 def nip(name: str, value: str) -> str:
@@ -86,48 +71,11 @@ def nip(name: str, value: str) -> str:
         raise BadRequest(f"{name} is not a valid NIP: {exc}", parameter=name) from None
 
 
-def timestamp(name: str, value: str) -> datetime:
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 timestamp", parameter=name) from None
-
-
 def nip_in_path(value: str) -> str:
     try:
         return parse_nip(value).value
     except InvalidNip as exc:
         raise BadRequest(f"the NIP in the path is not valid: {exc}", pointer="/nip") from None
-
-
-def json_object(body: Any, fields: Mapping[str, bool]) -> dict[str, Any]:
-    """The body as an object with only `fields` (name → required)."""
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object (Content-Type: application/json)",
-                         pointer="")
-    for name in body:
-        if name not in fields:
-            raise BadRequest(f"unknown field {name!r}; expected {', '.join(fields)}",
-                             pointer=f"/{name}")
-    for name, required in fields.items():
-        if required and name not in body:
-            raise BadRequest(f"{name} is required", pointer=f"/{name}")
-    return body
-
-
-def identity(body: Mapping[str, Any]) -> Actor:
-    """`agent` (an xAPI Agent with one IFI) or `lti` ({"issuer", "sub"})."""
-    if ("agent" in body) == ("lti" in body):
-        raise BadRequest("give exactly one of agent or lti", pointer="/agent")
-    if "agent" in body:
-        return agent_identity(body["agent"], pointer="/agent")
-    lti = body["lti"]
-    if not isinstance(lti, dict) or set(lti) != {"issuer", "sub"} or not all(
-            isinstance(v, str) and v for v in lti.values()):
-        raise BadRequest("lti must be {\"issuer\": ..., \"sub\": ...}", pointer="/lti")
-    if any(has_control(v) for v in lti.values()):
-        raise BadRequest("lti values must not contain control characters", pointer="/lti")
-    return lti_actor(lti["issuer"], lti["sub"])
 
 
 def agent_identity(agent: Any, *, pointer: str | None = None,
