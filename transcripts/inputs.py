@@ -1,16 +1,15 @@
-"""Request → typed input for the transcripts API.  Query strings are strict: an unknown
-or repeated parameter is a 400 naming it; a malformed value is a 400 naming it too."""
+"""Request → typed input for the transcripts API: the value types of its query models
+(parsed by `hub.inputs.parse_query`: an unknown, repeated or malformed parameter is a 400
+naming it), and the checks of path values and xAPI identities."""
 
 from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator
-from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
 from hub.timestamps import parse_timestamp
@@ -18,32 +17,11 @@ from transcripts.evidence import JAKARTA
 from transcripts.identifiers import Actor, actor_of
 from transcripts.nip import InvalidNip, parse_nip
 
-Parser = Callable[[str, str], Any]
-
-
-def strict_query(args: MultiDict, parsers: Mapping[str, Parser]) -> dict[str, Any]:
-    for name in args:
-        if name not in parsers:
-            raise BadRequest(f"unknown parameter {name!r}; this request accepts "
-                             f"{', '.join(sorted(parsers)) or 'none'}", parameter=name)
-        if len(args.getlist(name)) > 1:
-            raise BadRequest(f"parameter {name!r} is given more than once", parameter=name)
-    return {name: parsers[name](name, args[name]) for name in args}
-
 
 def has_control(value: str) -> bool:
     """Control characters have no place in a name, agency or unit (and PostgreSQL refuses
     NUL in text)."""
     return any(unicodedata.category(c) == "Cc" for c in value)
-
-
-def text(name: str, value: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 200:
-        raise BadRequest(f"{name} must be 1 to 200 characters", parameter=name)
-    if has_control(value):
-        raise BadRequest(f"{name} must not contain control characters", parameter=name)
-    return value
 
 
 def year(name: str, value: str) -> int:
@@ -54,14 +32,6 @@ def year(name: str, value: str) -> int:
 
 def current_year() -> int:
     return datetime.now(JAKARTA).year
-
-
-def choice(*allowed: str) -> Parser:
-    def parse(name: str, value: str) -> str:
-        if value not in allowed:
-            raise BadRequest(f"{name} must be one of {', '.join(allowed)}", parameter=name)
-        return value
-    return parse
 
 
 def nip(name: str, value: str) -> str:
@@ -97,7 +67,7 @@ def agent_identity(agent: Any, *, pointer: str | None = None,
 
 
 # --- query-string value types for `hub.inputs.parse_query` models ------------------------
-# Each keeps the rule of the parser above it names (a query value is always a string).
+# A query value is always a string; a ValueError message is reported after the name.
 
 def _query_text(value: str) -> str:
     value = value.strip()

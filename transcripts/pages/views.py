@@ -224,7 +224,7 @@ def person(nip: str):
 
 def _read_transcript(nip: str, year: str):
     _, reader = session.auditor()
-    forms.parse(request.args, {})
+    forms.parse(request.args, forms.NoFields)
     nip, year_value = forms.nip_in_path(nip), forms.year_in_path(year)
     storage = current_storage()
     transcript = queries.transcript_for(storage, current_policy(), reader, nip, year_value)
