@@ -66,6 +66,7 @@ def _preload_chunk(job: PreloadJob) -> int:
     """Build records as the statement operations do and insert them through the store."""
     from hub.app import open_hub_storage
     from lrs.statements.records import build_record, complete_statement
+    from lrs.statements.storing import save_statements
 
     storage = _preload_chunk.storages.get(job.url)  # type: ignore[attr-defined]
     if storage is None:
@@ -82,7 +83,7 @@ def _preload_chunk(job: PreloadJob) -> int:
                                       authority=job.authority)
             records.append(build_record(full, received=statement, stored=stored,
                                         attachment_hashes=(), learn_definitions=True))
-        storage.statements.insert_statements(records)
+        save_statements(storage, records)
     return job.stop - job.start
 
 

@@ -65,6 +65,7 @@ from bench.hub_process import (  # noqa: E402
 from hub.app import create_app  # noqa: E402
 from hub.auth import issue_credential  # noqa: E402
 from lrs.statements.records import build_record, complete_statement  # noqa: E402
+from lrs.statements.storing import save_statements  # noqa: E402
 from transcripts import identity, queries, service  # noqa: E402
 from transcripts.access import operator_reader  # noqa: E402
 from transcripts.policy import current_policy  # noqa: E402
@@ -145,7 +146,7 @@ def preload(storage, statements: list[dict], authorities: list[dict]) -> None:
                                       authority=authorities[(start + k) % len(authorities)])
             records.append(build_record(full, received=s, stored=now, attachment_hashes=(),
                                         learn_definitions=False))
-        storage.statements.insert_statements(records)
+        save_statements(storage, records)
 
 
 class Cpu:

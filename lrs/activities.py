@@ -3,8 +3,8 @@
 
 The Statement resource teaches definitions: ids from every statement, definitions
 only from credentials with the `define` scope (xAPI 1.0.3 Communication 4.2), merged
-into the stored one by `merge_definition` (which the statements store receives as a
-function, as storage does not import lrs).
+into the stored one by `merge_definition` (`lrs.statements.storing` hands it to the
+activity store, as storage does not import lrs).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 
+from hub.storage import current_storage
 from hub.storage.contract import Credential
 from lrs.agents import PersonResolver, set_person_resolver
 from lrs.identifiers import agent_key
@@ -42,7 +43,7 @@ def record_statements(statements: Sequence[dict[str, Any]], *, authority: dict[s
                             created_at=datetime.now(UTC))
     submission = ops.Submission(statements=[dict(s) for s in statements], version=version,
                                 attachments={})
-    return ops.store_statements(lrs_stores().statements,
+    return ops.store_statements(current_storage(),
                                 current_app.extensions["lrs.validator"], submission, credential,
                                 on_stored=notify_stored)
 

@@ -68,12 +68,8 @@ def get_person(nip: str):
     parse_query(NoParameters, request.args)
     nip = inputs.nip_in_path(nip)
     storage = current_storage()
-    data = transcript_stores(storage)
-    years = queries.years_of(storage, reader, nip)  # 404 unless the person is visible
-    person = data.people.get_person(nip)
-    if person is None:  # removed between the two reads
-        raise NotFound(f"no person with NIP {nip}")
-    record_access(data.access, reader, "person.read", [nip])
+    person, years = queries.person_and_years(storage, reader, nip)
+    record_access(transcript_stores(storage).access, reader, "person.read", [nip])
     return jsonify({**render.person_json(person), "years": years})
 
 
@@ -82,11 +78,11 @@ def get_transcript(nip: str, year: int):
     reader = _auditor()
     query = parse_query(TranscriptQuery, request.args)
     storage, policy = current_storage(), current_policy()
-    transcript = queries.transcript_for(storage, policy, reader, inputs.nip_in_path(nip),
-                                        inputs.year("year", str(year)))
+    read = queries.read_transcript(storage, policy, reader, inputs.nip_in_path(nip),
+                                   inputs.year("year", str(year)))
+    transcript = read.transcript
     if query.format == "csv":
-        competencies = transcript_stores(storage).frameworks.competencies()
-        return _csv(render.transcript_csv(transcript, competencies),
+        return _csv(render.transcript_csv(transcript, read.competencies),
                     f"transkrip-{transcript.person.nip}-{year}.csv")
     return jsonify(transcript_json(transcript))
 

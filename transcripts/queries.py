@@ -20,6 +20,7 @@ from transcripts.storage.contract import (
     AccessEntry,
     AccessQuery,
     AgencyTotals,
+    Competency,
     PeopleQuery,
     Person,
     PersonYear,
@@ -76,16 +77,36 @@ def _visible_person(storage: Storage, reader: Reader, nip: str) -> Person:
     return person
 
 
+@dataclass(frozen=True)
+class TranscriptRead:
+    """What an auditor's transcript read loaded, each once: the transcript, the
+    competencies it names (for rendering) and, when asked, the years on record."""
+
+    transcript: Transcript
+    competencies: dict[str, Competency]
+    years: list[int] = field(default_factory=list)
+
+
+def read_transcript(storage: Storage, policy: Policy, reader: Reader, nip: str, year: int,
+                    *, action: str = "transcript.read", with_years: bool = False,
+                    ) -> TranscriptRead:
+    """A transcript read as one unit of work: the person, the evidence, the competencies
+    and the access log entry commit together, and nothing is read twice."""
+    with storage.begin(write=True):  # the access log entry is written in it
+        person = _visible_person(storage, reader, nip)
+        data = slice_of(storage)
+        competencies = data.frameworks.competencies()
+        transcript = build_transcript(person, year, data.transcripts.evidence_of(nip, year),
+                                      competencies, count_repeats=policy.count_repeats,
+                                      requirements_centi=policy.requirements_centi)
+        years = data.transcripts.years_of(nip) if with_years else []
+        record_access(data.access, reader, action, [nip], year)
+    return TranscriptRead(transcript, competencies, years)
+
+
 def transcript_for(storage: Storage, policy: Policy, reader: Reader, nip: str, year: int,
                    *, action: str = "transcript.read") -> Transcript:
-    person = _visible_person(storage, reader, nip)
-    data = slice_of(storage)
-    transcript = build_transcript(person, year, data.transcripts.evidence_of(nip, year),
-                                  data.frameworks.competencies(),
-                                  count_repeats=policy.count_repeats,
-                                  requirements_centi=policy.requirements_centi)
-    record_access(data.access, reader, action, [nip], year)
-    return transcript
+    return read_transcript(storage, policy, reader, nip, year, action=action).transcript
 
 
 def verify_credential(storage: Storage, policy: Policy, reader: Reader,
@@ -103,8 +124,14 @@ def verify_credential(storage: Storage, policy: Policy, reader: Reader,
 
 
 def years_of(storage: Storage, reader: Reader, nip: str) -> list[int]:
-    _visible_person(storage, reader, nip)
-    return slice_of(storage).transcripts.years_of(nip)
+    return person_and_years(storage, reader, nip)[1]
+
+
+def person_and_years(storage: Storage, reader: Reader, nip: str) -> tuple[Person, list[int]]:
+    """A visible person and the years on record, in one read-only unit of work."""
+    with storage.begin():
+        person = _visible_person(storage, reader, nip)
+        return person, slice_of(storage).transcripts.years_of(nip)
 
 
 def _standing(row: PersonYear, policy: Policy) -> Standing:

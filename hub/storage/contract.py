@@ -9,6 +9,7 @@ Each feature owns the rest of its contract (`lrs.storage.contract`,
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -102,6 +103,14 @@ class StorageSlice:
     open_sql: Callable[[SqlHandle], object]
 
 
+class UnitOfWork(Protocol):
+    """What `Storage.begin` opens: until it ends, every store of every slice of that
+    storage takes part in one transaction."""
+
+    @property
+    def write(self) -> bool: ...
+
+
 class Storage(Protocol):
     """The engine: the hub's own stores, the connections, the schema, and the stores of
     every installed slice (a feature reaches its own through its typed accessor,
@@ -111,6 +120,12 @@ class Storage(Protocol):
     def credentials(self) -> CredentialStore: ...
     @property
     def sessions(self) -> SessionStore: ...
+
+    def begin(self, *, write: bool = False) -> AbstractContextManager[UnitOfWork]:
+        """A unit of work: committed when the block ends, rolled back when it raises; a
+        nested `begin` joins the open one.  `write=True` when anything inside may write
+        (a store writing inside a read-only unit raises): SQLite then takes its write
+        lock up front; a read-only unit reads one snapshot."""
 
     def install(self, slice_: StorageSlice) -> None:
         """Open the slice's stores on this engine (idempotent per slice name)."""

@@ -9,12 +9,13 @@ from typing import Any
 
 from hub.auth import VOID_ANY_SCOPE, effective_scopes
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
-from hub.storage.contract import Credential
-from lrs.activities import merge_definition
+from hub.storage.contract import Credential, Storage
 from lrs.identifiers import agent_key
 from lrs.statements.attachments import check_attachments
 from lrs.statements.records import build_record, complete_statement
 from lrs.statements.signatures import verify_signatures
+from lrs.statements.storing import save_statements
+from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import (
     Attachment,
     StatementConflict,
@@ -41,7 +42,7 @@ class Submission:
 
 
 def store_statements(
-    store: StatementStore, validator, submission: Submission, credential: Credential,
+    storage: Storage, validator, submission: Submission, credential: Credential,
     on_stored: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[str]:
     """Validate all, then store all or nothing; returns every id in request order.
@@ -73,11 +74,10 @@ def store_statements(
         records.append(build_record(full, received=statement, stored=stored,
                                     attachment_hashes=hashes, learn_definitions=can_define,
                                     voids_any_authority=voids_any))
-    _check_voiding(store, records, voids_any=voids_any)
+    _check_voiding(lrs_stores(storage).statements, records, voids_any=voids_any)
     try:
-        fresh = store.insert_statements(records,
-                                        [submission.attachments[h] for h in used_hashes],
-                                        merge_definition=merge_definition)
+        fresh = save_statements(storage, records,
+                                [submission.attachments[h] for h in used_hashes])
     except StatementConflict as conflict:
         raise Conflict(f"statement {conflict.statement_id} is already stored with "
                        "different content", rule="xAPI 1.0.3 Communication 2.1.2.s2.b5") from None

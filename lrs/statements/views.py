@@ -7,6 +7,7 @@ from werkzeug.http import http_date
 
 from hub.auth import require_scope
 from hub.settings import current_settings
+from hub.storage import current_storage
 from lrs.listeners import notify_stored
 from lrs.statements import ops
 from lrs.statements.attachments import render_multipart
@@ -52,7 +53,7 @@ def _submission(statement_id: str | None = None) -> ops.Submission:
 def put_statement():
     credential = require_scope("statements/write")
     statement_id = statement_id_param(request.args)
-    ops.store_statements(lrs_stores().statements, _validator(),
+    ops.store_statements(current_storage(), _validator(),
                          _submission(statement_id), credential, on_stored=notify_stored)
     return Response(status=204)
 
@@ -61,7 +62,7 @@ def put_statement():
 def post_statements():
     credential = require_scope("statements/write")
     reject_post_params(request.args)
-    ids = ops.store_statements(lrs_stores().statements, _validator(), _submission(),
+    ids = ops.store_statements(current_storage(), _validator(), _submission(),
                                credential, on_stored=notify_stored)
     return jsonify(ids)
 

@@ -6,7 +6,7 @@ operations in `lrs`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -85,21 +85,40 @@ class StatementPage:
     ceiling_seq: int | None
 
 
-class StatementStore(Protocol):
-    def insert_statements(
-        self, records: Sequence[StatementRecord], attachments: Iterable[Attachment] = (),
-        merge_definition: DefinitionMerge | None = None,
-    ) -> list[str]:
-        """Store all or nothing and return the ids newly stored.
+class PreparedRows(Protocol):
+    """A batch's rows as the engine will write them, made outside any transaction."""
 
-        Ids already stored with the same comparison digest are skipped; a different
-        digest raises StatementConflict and stores nothing.  Targets of voiding
-        records are marked voided when they were stored under the voiding record's
-        authority_key (any authority with `voids_any_authority`), also when the target
-        arrives after the voiding (then only under the same authority_key).
-        With `merge_definition`, the records' activity definitions are learned in the
-        same transaction (see ActivityStore.upsert_activity_definitions).
-        """
+
+class StatementStore(Protocol):
+    """Storing and querying primitives; the xAPI rules that combine them (same-id
+    conflicts, voiding, definition learning) are `lrs.statements.storing`'s, run in
+    one unit of work (`Storage.begin(write=True)`)."""
+
+    def comparison_digests(self, ids: Iterable[str]) -> dict[str, str]:
+        """The comparison digest of each of `ids` that is stored."""
+
+    def prepare_statement_rows(self, records: Sequence[StatementRecord]) -> PreparedRows:
+        """The records' rows, made before the write transaction so that it is short."""
+
+    def insert_statement_rows(self, prepared: PreparedRows,
+                              skip: Collection[str] = ()) -> dict[str, int]:
+        """Insert the prepared records (and their index) whose id is not in `skip`; their
+        seqs by id.  AlreadyExists when one of the ids was stored meanwhile."""
+
+    def insert_attachments(self, attachments: Iterable[Attachment]) -> None:
+        """Store the attachments not stored yet (by sha2)."""
+
+    def mark_voided(self, ids: Iterable[str], authority_key: str | None = None) -> None:
+        """Mark voided the statements among `ids` that are not voiding statements (and,
+        given `authority_key`, were stored under it)."""
+
+    def voiding_statements_of(self, ids: Iterable[str]) -> list[tuple[str, str | None]]:
+        """(target, authority_key) of every stored voiding statement targeting one of `ids`."""
+
+    def inherit_statement_ref_index(self, records: Sequence[StatementRecord],
+                                    seqs: Mapping[str, int]) -> None:
+        """Copy index entries along StatementRefs between the stored `records` (at `seqs`)
+        and what they target or what targets them, recursively."""
 
     def find_statements(self, ids: Iterable[str]) -> dict[str, StoredStatement]: ...
     def query_statements(self, query: StatementQuery) -> StatementPage: ...

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from lrs.identifiers import agent_key
 from lrs.statements.records import build_record, complete_statement
+from lrs.statements.storing import save_statements
 from lrs.storage.contract import StatementQuery
 from lrs.storage.sql.statements import _page_select
 
@@ -37,7 +38,7 @@ def loaded(storage):
             full = complete_statement(statement, version="1.0.3", stored=now, authority=AUTHORITY)
             batch.append(build_record(full, received=statement, stored=now,
                                       attachment_hashes=(), learn_definitions=False))
-        storage.statements.insert_statements(batch)
+        save_statements(storage, batch)
     with storage.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return {"agent": agent_key(agents[0]), "activity": activities[0]["id"],

@@ -1,4 +1,6 @@
-"""The statement storage contract, run on every engine (SQLite and PostgreSQL)."""
+"""The statement storage contract, run on every engine (SQLite and PostgreSQL): the
+store's primitives as `lrs.statements.storing` combines them (conflicts, voiding and
+definition learning are its rules, the store only stores)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from factories import make_agent, make_statement, voiding
 
 from lrs.identifiers import agent_key
 from lrs.statements.records import build_record, complete_statement
+from lrs.statements.storing import save_statements
 from lrs.storage.contract import Attachment, StatementConflict, StatementQuery
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://hub.test", "name": "p1"}}
@@ -35,7 +38,7 @@ def ids(page):
 
 def test_inserted_statement_is_found_with_its_document(storage):
     r = record(make_statement())
-    assert storage.statements.insert_statements([r]) == [r.id]
+    assert save_statements(storage, [r]) == [r.id]
     found = storage.statements.find_statements([r.id])[r.id]
     assert found.document == r.document
     assert found.voided is False
@@ -45,42 +48,42 @@ def test_same_id_and_content_is_stored_once(storage):
     statement = make_statement()
     first = record(dict(statement))
     again = record(dict(statement, id=first.id))
-    storage.statements.insert_statements([first])
-    assert storage.statements.insert_statements([again]) == []
+    save_statements(storage, [first])
+    assert save_statements(storage, [again]) == []
     assert ids(storage.statements.query_statements(query())) == [first.id]
 
 
 def test_same_id_with_other_content_conflicts_and_stores_nothing_of_the_batch(storage):
     first = record(make_statement())
-    storage.statements.insert_statements([first])
+    save_statements(storage, [first])
     innocent = record(make_statement())
     clash = record(make_statement(verb="failed", id=first.id))
     with pytest.raises(StatementConflict):
-        storage.statements.insert_statements([innocent, clash])
+        save_statements(storage, [innocent, clash])
     assert storage.statements.find_statements([innocent.id]) == {}
 
 
 def test_voiding_hides_the_target_from_queries(storage):
     target = record(make_statement())
-    storage.statements.insert_statements([target])
+    save_statements(storage, [target])
     void = record(voiding(target.id))
-    storage.statements.insert_statements([void])
+    save_statements(storage, [void])
     assert ids(storage.statements.query_statements(query())) == [void.id]
     assert storage.statements.find_statements([target.id])[target.id].voided is True
 
 
 def test_target_arriving_after_its_voiding_statement_is_voided(storage):
     target_id = str(uuid.uuid4())
-    storage.statements.insert_statements([record(voiding(target_id))])
-    storage.statements.insert_statements([record(make_statement(id=target_id))])
+    save_statements(storage, [record(voiding(target_id))])
+    save_statements(storage, [record(make_statement(id=target_id))])
     assert storage.statements.find_statements([target_id])[target_id].voided is True
 
 
 def test_voiding_reaches_only_targets_stored_under_the_same_authority(storage):
     # issue 13.1: the store holds the rule too, for a target stored between check and insert.
     target = record(make_statement())
-    storage.statements.insert_statements([target])
-    storage.statements.insert_statements([record(voiding(target.id), authority=OTHER_AUTHORITY)])
+    save_statements(storage, [target])
+    save_statements(storage, [record(voiding(target.id), authority=OTHER_AUTHORITY)])
     assert storage.statements.find_statements([target.id])[target.id].voided is False
 
 
@@ -88,23 +91,23 @@ def test_a_record_marked_voids_any_authority_voids_another_authoritys_target(sto
     from dataclasses import replace
 
     target = record(make_statement())
-    storage.statements.insert_statements([target])
+    save_statements(storage, [target])
     void = replace(record(voiding(target.id), authority=OTHER_AUTHORITY), voids_any_authority=True)
-    storage.statements.insert_statements([void])
+    save_statements(storage, [void])
     assert storage.statements.find_statements([target.id])[target.id].voided is True
 
 
 def test_target_arriving_after_another_authoritys_voiding_is_not_voided(storage):
     target_id = str(uuid.uuid4())
-    storage.statements.insert_statements([record(voiding(target_id), authority=OTHER_AUTHORITY)])
-    storage.statements.insert_statements([record(make_statement(id=target_id))])
+    save_statements(storage, [record(voiding(target_id), authority=OTHER_AUTHORITY)])
+    save_statements(storage, [record(make_statement(id=target_id))])
     assert storage.statements.find_statements([target_id])[target_id].voided is False
 
 
 def test_a_voiding_statement_is_never_voided(storage):
     first = record(voiding(str(uuid.uuid4())))
-    storage.statements.insert_statements([first])
-    storage.statements.insert_statements([record(voiding(first.id))])
+    save_statements(storage, [first])
+    save_statements(storage, [record(voiding(first.id))])
     assert storage.statements.find_statements([first.id])[first.id].voided is False
 
 
@@ -113,7 +116,7 @@ def test_filters_are_combined(storage):
     a = record(make_statement(actor=siti))
     b = record(make_statement(verb="failed", actor=siti))
     c = record(make_statement(actor=budi))
-    storage.statements.insert_statements([a, b, c])
+    save_statements(storage, [a, b, c])
     completed = ("verb", "http://adlnet.gov/expapi/verbs/completed")
     by_siti = ("agent", agent_key(siti))
     assert ids(storage.statements.query_statements(query(filters=(by_siti,)))) == [b.id, a.id]
@@ -123,10 +126,10 @@ def test_filters_are_combined(storage):
 
 def test_pages_follow_the_cursor_and_ignore_newer_statements(storage):
     batch = [record(make_statement()) for _ in range(5)]
-    storage.statements.insert_statements(batch)
+    save_statements(storage, batch)
     first = storage.statements.query_statements(query(limit=2))
     assert ids(first) == [batch[4].id, batch[3].id]
-    storage.statements.insert_statements([record(make_statement())])
+    save_statements(storage, [record(make_statement())])
     second = storage.statements.query_statements(
         query(limit=2, after_seq=first.more_after_seq, ceiling_seq=first.ceiling_seq))
     third = storage.statements.query_statements(
@@ -138,7 +141,7 @@ def test_pages_follow_the_cursor_and_ignore_newer_statements(storage):
 
 def test_ascending_order_pages_oldest_first(storage):
     batch = [record(make_statement()) for _ in range(3)]
-    storage.statements.insert_statements(batch)
+    save_statements(storage, batch)
     first = storage.statements.query_statements(query(limit=2, ascending=True))
     rest = storage.statements.query_statements(
         query(limit=2, ascending=True, after_seq=first.more_after_seq,
@@ -149,7 +152,7 @@ def test_ascending_order_pages_oldest_first(storage):
 def test_since_is_exclusive_and_until_inclusive(storage):
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     old, mid, new = (record(make_statement(), stored=t0 + timedelta(hours=h)) for h in (0, 1, 2))
-    storage.statements.insert_statements([old, mid, new])
+    save_statements(storage, [old, mid, new])
     page = storage.statements.query_statements(
         query(since=t0, until=t0 + timedelta(hours=1)))
     assert ids(page) == [mid.id]
@@ -158,7 +161,7 @@ def test_since_is_exclusive_and_until_inclusive(storage):
 def test_authority_filter_returns_only_that_authoritys_statements(storage):
     mine = record(make_statement())
     theirs = record(make_statement(), authority=OTHER_AUTHORITY)
-    storage.statements.insert_statements([mine, theirs])
+    save_statements(storage, [mine, theirs])
     page = storage.statements.query_statements(query(authority_key=agent_key(AUTHORITY)))
     assert ids(page) == [mine.id]
 
@@ -171,8 +174,8 @@ def test_statement_ref_matches_the_filters_of_its_target_recursively(storage):
     ref_of_ref = record(make_statement(verb="experienced", actor=make_agent(name="Cici"),
                                        object={"objectType": "StatementRef", "id": ref.id}))
     # The referrers arrive first: the target's index must still reach them.
-    storage.statements.insert_statements([ref_of_ref, ref])
-    storage.statements.insert_statements([target])
+    save_statements(storage, [ref_of_ref, ref])
+    save_statements(storage, [target])
     page = storage.statements.query_statements(query(filters=(("agent", agent_key(ben)),)))
     assert ids(page) == [target.id, ref.id, ref_of_ref.id]
 
@@ -182,8 +185,8 @@ def test_attachments_are_stored_once_by_hash(storage):
     attachment = Attachment("a" * 64, "application/pdf", content)
     first = record(make_statement(), hashes=(attachment.sha2,))
     second = record(make_statement(), hashes=(attachment.sha2,))
-    storage.statements.insert_statements([first], [attachment])
-    storage.statements.insert_statements([second], [attachment])
+    save_statements(storage, [first], [attachment])
+    save_statements(storage, [second], [attachment])
     assert storage.statements.get_attachments([attachment.sha2]) == {attachment.sha2: attachment}
     assert storage.statements.find_statements([second.id])[second.id].attachment_hashes == (
         attachment.sha2,)
@@ -191,7 +194,7 @@ def test_attachments_are_stored_once_by_hash(storage):
 
 def test_a_batch_is_numbered_in_request_order(storage):
     batch = [record(make_statement(id=str(uuid.uuid4()))) for _ in range(30)]
-    storage.statements.insert_statements(batch)
+    save_statements(storage, batch)
     page = storage.statements.query_statements(query(ascending=True))
     assert ids(page) == [r.id for r in batch]
     assert [s.seq for s in page.statements] == sorted(s.seq for s in page.statements)
@@ -204,7 +207,7 @@ def test_documents_come_back_exactly_as_stored(storage):
                            "extensions": {"https://hub.test/x": {"text": "Prima — ✓",
                                                                  "list": [1.5, None, True]}}}
     rec = record(statement)
-    storage.statements.insert_statements([rec])
+    save_statements(storage, [rec])
     assert storage.statements.find_statements([rec.id])[rec.id].document == rec.document
 
 
@@ -215,19 +218,12 @@ def _learning(activity_id: str, definition: dict):
     return record(statement)
 
 
-def _merge(existing, incoming):
-    from lrs.activities import merge_definition
-
-    return merge_definition(existing, incoming)
-
-
 def test_a_definition_sent_again_after_another_one_is_learned_again(storage):
     activity = "https://akademi.example.id/kelas/" + uuid.uuid4().hex
     first = {"name": {"en-US": "First"}}
     second = {"name": {"en-US": "Second", "id-ID": "Kedua"}}
     for definition in (first, second, first):
-        storage.statements.insert_statements([_learning(activity, definition)],
-                                             merge_definition=_merge)
+        save_statements(storage, [_learning(activity, definition)])
     learned = storage.activities.get_activity(activity).definition
     assert learned["name"] == {"en-US": "First", "id-ID": "Kedua"}
 
@@ -236,22 +232,41 @@ def test_a_definition_repeated_or_left_out_changes_nothing(storage):
     activity = "https://akademi.example.id/kelas/" + uuid.uuid4().hex
     full = {"name": {"en-US": "Excellent Public Service", "id-ID": "Pelayanan Publik Prima"}}
     for definition in (full, {}, full, {}):
-        storage.statements.insert_statements([_learning(activity, definition)],
-                                             merge_definition=_merge)
+        save_statements(storage, [_learning(activity, definition)])
     assert storage.activities.get_activity(activity).definition == full
 
 
 def test_a_rolled_back_batch_teaches_no_definition(storage):
     activity = "https://akademi.example.id/kelas/" + uuid.uuid4().hex
     taken = _learning(activity, {"name": {"en-US": "Taken"}})
-    storage.statements.insert_statements([taken], merge_definition=_merge)
+    save_statements(storage, [taken])
     conflicting = make_statement(id=taken.id)
     conflicting["object"] = {"objectType": "Activity", "id": activity,
                              "definition": {"name": {"en-US": "Never"}}}
     with pytest.raises(StatementConflict):
-        storage.statements.insert_statements(
-            [_learning(activity, {"name": {"en-US": "Never"}}), record(conflicting)],
-            merge_definition=_merge)
-    storage.statements.insert_statements([_learning(activity, {"name": {"en-US": "Never"}})],
-                                         merge_definition=_merge)
+        save_statements(storage,
+            [_learning(activity, {"name": {"en-US": "Never"}}), record(conflicting)])
+    save_statements(storage, [_learning(activity, {"name": {"en-US": "Never"}})])
     assert storage.activities.get_activity(activity).definition["name"] == {"en-US": "Never"}
+
+
+def test_an_id_stored_by_a_concurrent_writer_is_compared_again(storage, monkeypatch):
+    """The writer that loses the race on an id (AlreadyExists) compares against the
+    winner's statement: the same content is stored once, other content conflicts."""
+    statement = make_statement()
+    first = record(dict(statement))
+    save_statements(storage, [first])
+    digests = storage.statements.comparison_digests
+    calls = []
+
+    def not_seen_the_first_time(ids):
+        calls.append(ids)
+        return {} if len(calls) == 1 else digests(ids)
+
+    monkeypatch.setattr(storage.statements, "comparison_digests", not_seen_the_first_time)
+    assert save_statements(storage, [record(dict(statement, id=first.id))]) == []
+    assert len(calls) == 2
+    calls.clear()
+    with pytest.raises(StatementConflict):
+        save_statements(storage, [record(make_statement(verb="failed", id=first.id))])
+    assert ids(storage.statements.query_statements(query())) == [first.id]

@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import event
 from transcript_fixtures import (
     ANI,
     BUDI,
@@ -207,3 +208,32 @@ def test_reading_transcripts_needs_the_auditor_role(registry, client, make_crede
 def test_a_person_lists_the_years_on_record(learning_year, auditor_get):
     body = auditor_get(f"/api/transcripts/people/{ANI}").json
     assert (body["name"], body["years"]) == ("Ani Lestari", [2025, 2026])
+
+
+@pytest.fixture
+def executed(storage):
+    """Every SQL statement (text and parameters) run while the fixture is used."""
+    seen: list[tuple[str, str]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, repr(parameters)))
+
+    event.listen(storage.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(storage.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("url", [
+    f"/api/transcripts/people/{ANI}",
+    f"/api/transcripts/people/{ANI}/transcripts/2026",
+    f"/api/transcripts/people/{ANI}/transcripts/2026?format=csv",
+])
+def test_an_auditor_read_reads_nothing_twice(learning_year, auditor_get, executed, url):
+    path, _, query = url.partition("?")
+    executed.clear()
+    response = auditor_get(path, **dict([query.split("=")] if query else []))
+    assert response.status_code == 200
+    reads = [entry for entry in executed if entry[0].lstrip().upper().startswith("SELECT")]
+    assert reads, "no statement was counted"
+    repeated = {entry for entry in reads if reads.count(entry) > 1}
+    assert not repeated

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import event
 from transcript_fixtures import (
     ANI,
     BUDI,
@@ -764,3 +765,20 @@ def test_templates_and_styles_ship_in_the_wheel():
                for folder in ("templates", "static")
                for p in (root / "transcripts" / folder).rglob("*") if p.is_file()]
     assert shipped and all(any(fnmatch(f, g) for g in globs) for f in shipped), shipped
+
+
+@pytest.mark.parametrize("page", ["", "/transcript.csv"])
+def test_a_transcript_page_reads_nothing_twice(learning_year, signed_in, storage, page):
+    seen: list[tuple[str, str]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, repr(parameters)))
+
+    event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        assert signed_in.get(f"/auditor/people/{SITI}/2026{page}").status_code == 200
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", record)
+    assert seen, "no statement was counted"
+    assert not {entry for entry in seen if seen.count(entry) > 1}

@@ -222,38 +222,38 @@ def person(nip: str):
     return redirect(url_for(".transcript", nip=nip, year=year), 303)
 
 
-def _read_transcript(nip: str, year: str):
+def _read_transcript(nip: str, year: str, *, with_years: bool = False) -> queries.TranscriptRead:
     _, reader = session.auditor()
     forms.parse(request.args, forms.NoFields)
     nip, year_value = forms.nip_in_path(nip), forms.year_in_path(year)
-    storage = current_storage()
-    transcript = queries.transcript_for(storage, current_policy(), reader, nip, year_value)
-    return storage, reader, transcript
+    return queries.read_transcript(current_storage(), current_policy(), reader, nip,
+                                   year_value, with_years=with_years)
 
 
 @blueprint.get("/people/<nip>/<year>")
 def transcript(nip: str, year: str):
-    storage, reader, found = _read_transcript(nip, year)
-    years = sorted({*queries.years_of(storage, reader, found.person.nip),
-                    inputs.current_year(), found.year}, reverse=True)
+    read = _read_transcript(nip, year, with_years=True)
+    found = read.transcript
+    years = sorted({*read.years, inputs.current_year(), found.year}, reverse=True)
     return page("auditor/transcript.html", section="search", transcript=found,
                 person=found.person, years=years, jp_types=JP_TYPES,
-                competencies=storage.frameworks.competencies(),
-                digest=transcript_digest(found))
+                competencies=read.competencies, digest=transcript_digest(found))
 
 
 @blueprint.get("/people/<nip>/<year>/transcript.csv")
 def transcript_csv(nip: str, year: str):
-    storage, _, found = _read_transcript(nip, year)
-    return _csv(render.transcript_csv(found, storage.frameworks.competencies()),
+    read = _read_transcript(nip, year)
+    found = read.transcript
+    return _csv(render.transcript_csv(found, read.competencies),
                 f"transkrip-{found.person.nip}-{found.year}.csv")
 
 
 @blueprint.get("/people/<nip>/<year>/transcript.pdf")
 def transcript_pdf(nip: str, year: str):
-    storage, _, found = _read_transcript(nip, year)
+    read = _read_transcript(nip, year)
+    found = read.transcript
     policy = current_policy()
-    body = pdf.transcript_pdf(found, storage.frameworks.competencies(), _texts(),
+    body = pdf.transcript_pdf(found, read.competencies, _texts(),
                               issuer=policy.issuer_name, generated_at=datetime.now(UTC),
                               digest=transcript_digest(found))
     return _attachment(body, "application/pdf",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from hub.storage.contract import HealthReport, SqlHandle, StorageSlice
 from hub.storage.key_encryption import KeyCipher
+from hub.storage.sql.common import SqlUnitOfWork, unit_of_work
 from hub.storage.sql.credentials import SqlCredentialStore
 from hub.storage.sql.engine import make_engine
 from hub.storage.sql.sessions import SqlSessionStore
@@ -36,6 +39,11 @@ class SqlStorage:
         self._slices: dict[str, tuple[StorageSlice, object]] = {}
         self.credentials = SqlCredentialStore(self.engine)
         self.sessions = SqlSessionStore(self.engine)
+
+    @contextmanager
+    def begin(self, *, write: bool = False) -> Iterator[SqlUnitOfWork]:
+        with unit_of_work(self.engine, write=write) as uow:
+            yield uow
 
     def install(self, slice_: StorageSlice) -> None:
         if slice_.name in self._slices:

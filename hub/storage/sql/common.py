@@ -6,6 +6,8 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import overload
 
@@ -44,11 +46,107 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class SqlUnitOfWork:
+    """The one connection and transaction every store of a storage runs on while it is open."""
+
+    engine: Engine
+    connection: Connection
+    write: bool
+
+
+# The unit of work open in this thread or task; stores find it here, so they take no
+# connection parameter and behave as before when none is open.
+_CURRENT: ContextVar[SqlUnitOfWork | None] = ContextVar("hub_storage_unit_of_work", default=None)
+
+
+class ReadOnlyUnitOfWork(RuntimeError):
+    """A store tried to write inside a unit of work opened with `write=False`."""
+
+
+def _current(engine: Engine) -> SqlUnitOfWork | None:
+    uow = _CURRENT.get()
+    return uow if uow is not None and uow.engine is engine else None
+
+
+@contextmanager
+def unit_of_work(engine: Engine, *, write: bool) -> Iterator[SqlUnitOfWork]:
+    """One transaction for every store on `engine` until the block ends: committed at the
+    end, rolled back on an exception; a nested one joins the open one.
+
+    `write` is declared up front because SQLite cannot safely decide later: a deferred
+    transaction that has read and then writes must upgrade its lock, and that upgrade
+    fails at once (no busy wait) when another writer got there first.  So a writing unit
+    of work takes the write lock with its first statement (BEGIN IMMEDIATE, behind the
+    writer gate), and a reading one takes none, so auditors' reads never queue behind
+    writers.  A read-only unit of work reads one snapshot on both engines (SQLite's WAL
+    read transaction; REPEATABLE READ on PostgreSQL)."""
+    outer = _current(engine)
+    if outer is not None:
+        if write and not outer.write:
+            raise ReadOnlyUnitOfWork("a writing unit of work inside a read-only one")
+        yield outer
+        return
+    with _connection_for(engine, write=write) as conn, conn.begin():
+        uow = SqlUnitOfWork(engine=engine, connection=conn, write=write)
+        token = _CURRENT.set(uow)
+        try:
+            yield uow
+        finally:
+            _CURRENT.reset(token)
+
+
+@contextmanager
+def _connection_for(engine: Engine, *, write: bool) -> Iterator[Connection]:
+    if engine.dialect.name == "sqlite":
+        if not write:
+            with engine.connect() as conn:
+                yield conn
+            return
+        with _writer_gate(engine).held(), engine.connect() as conn:
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+            yield conn
+        return
+    with engine.connect() as conn:
+        if not write:
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        yield conn
+
+
+@contextmanager
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection to read on: the open unit of work's, or a fresh one."""
+    uow = _current(engine)
+    if uow is not None:
+        yield uow.connection
+        return
+    with engine.connect() as conn:
+        yield conn
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """`engine.begin()`, joining the open unit of work (which must be a writing one)."""
+    uow = _joined_for_write(engine)
+    if uow is not None:
+        yield uow.connection
+        return
+    with engine.begin() as conn:
+        yield conn
+
+
 @contextmanager
 def write_transaction(engine: Engine, *, lock: str | None = None) -> Iterator[Connection]:
     """A transaction holding the SQLite write lock from its first statement (so a
     read-then-write never deadlocks upgrading its lock), and on PostgreSQL the advisory
-    lock named by `lock` (a hex digest) until it ends."""
+    lock named by `lock` (a hex digest) until it ends.  Inside a writing unit of work it
+    is that unit's transaction (the advisory lock is then held until the unit ends)."""
+    uow = _joined_for_write(engine)
+    if uow is not None:
+        if lock is not None and engine.dialect.name == "postgresql":
+            uow.connection.execute(select(func.pg_advisory_xact_lock(_lock_id(lock))))
+        yield uow.connection
+        return
     if engine.dialect.name == "sqlite":
         with _writer_gate(engine).held(), engine.connect() as conn:
             conn.execution_options(sqlite_begin="IMMEDIATE")
@@ -59,6 +157,14 @@ def write_transaction(engine: Engine, *, lock: str | None = None) -> Iterator[Co
         if lock is not None:
             conn.execute(select(func.pg_advisory_xact_lock(_lock_id(lock))))
         yield conn
+
+
+def _joined_for_write(engine: Engine) -> SqlUnitOfWork | None:
+    uow = _current(engine)
+    if uow is not None and not uow.write:
+        raise ReadOnlyUnitOfWork("a store writes inside a read-only unit of work "
+                                 "(open it with storage.begin(write=True))")
+    return uow
 
 
 class _WriterGate:

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, insert, select, update
 
 from hub.storage.contract import Credential
-from hub.storage.sql.common import aware, utc
+from hub.storage.sql.common import aware, connection, transaction, utc
 from hub.storage.sql.tables import credentials
 
 
@@ -15,7 +15,7 @@ class SqlCredentialStore:
         self._engine = engine
 
     def insert_credential(self, credential: Credential) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             conn.execute(
                 insert(credentials).values(
                     key=credential.key,
@@ -30,17 +30,17 @@ class SqlCredentialStore:
             )
 
     def find_credential(self, key: str) -> Credential | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(credentials).where(credentials.c.key == key)).first()
         return _credential(row) if row else None
 
     def list_credentials(self) -> list[Credential]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(credentials).order_by(credentials.c.created_at)).all()
         return [_credential(row) for row in rows]
 
     def revoke_credential(self, key: str, when: datetime) -> bool:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             result = conn.execute(
                 update(credentials)
                 .where(credentials.c.key == key, credentials.c.revoked_at.is_(None))

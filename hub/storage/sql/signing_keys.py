@@ -22,7 +22,7 @@ from sqlalchemy import (
 
 from hub.storage.key_encryption import KeyCipher
 from hub.storage.signing_keys import ToolKey
-from hub.storage.sql.common import aware, utc, write_transaction
+from hub.storage.sql.common import aware, connection, transaction, utc, write_transaction
 from hub.storage.sql.sealed_keys import reseal_private_keys
 from hub.storage.sql.tables import metadata
 
@@ -51,11 +51,11 @@ class SqlLtiKeyStore:
         self._cipher = cipher or KeyCipher()
 
     def insert_key(self, key: ToolKey) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             conn.execute(insert(self._table).values(**_key_row(key, self._cipher)))
 
     def list_keys(self) -> list[ToolKey]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(self._table).order_by(
                 self._table.c.created_at.desc(), self._table.c.kid)).all()
         return [_key(row, self._cipher) for row in rows]

@@ -1,17 +1,14 @@
 """Canonical Activity definitions the LRS learns from statements.
 
-`upsert_activity_definitions` works on a connection so that the statements store can
-call it inside its own insert transaction: the statements and what they teach about
-their activities commit or roll back together.  How two definitions combine is an
+The statements and what they teach about their activities commit or roll back
+together: `lrs.statements.storing` calls `upsert_activity_definitions` inside the unit
+of work that stores the statements.  How two definitions combine is an
 xAPI rule and lives in `lrs.activities.merge_definition`; it arrives here as `merge`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +17,7 @@ from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from hub.storage import json_codec
-from hub.storage.sql.common import aware, write_transaction
+from hub.storage.sql.common import aware, connection, write_transaction
 from lrs.storage.contract import DefinitionMerge, StoredActivity
 from lrs.storage.sql.tables import activities
 
@@ -36,7 +33,7 @@ class SqlActivityStore:
         keys = {activity_key(activity_id) for activity_id in activity_ids}
         if not keys:
             return {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(activities).where(activities.c.key.in_(keys))).all()
         return {row.activity_id: StoredActivity(activity_id=row.activity_id,
                                                 definition=row.definition,
@@ -110,43 +107,3 @@ def _insert_missing(conn: Connection, ids: list[tuple[str, str]], when: datetime
 
 def activity_key(activity_id: str) -> str:
     return hashlib.sha256(activity_id.encode("utf-8")).hexdigest()
-
-
-
-
-class RecentlyLearned:
-    """Activity definitions this process committed lately, exactly as they arrived.
-
-    Partners send the same course definition with every statement; merging it again
-    changes nothing but costs a locked read per activity per batch, which serialises
-    concurrent writers on popular activities.  A definition equal to one this process
-    committed less than `ttl` seconds ago is therefore not merged again.  The price:
-    when two partners alternate different definitions of one activity within `ttl`,
-    the canonical one may keep the other's wording until the entry expires (xAPI leaves
-    the choice of canonical definition to the LRS).
-    """
-
-    def __init__(self, ttl: float = 60.0, capacity: int = 20_000) -> None:
-        self._ttl, self._capacity = ttl, capacity
-        self._entries: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def holds_all(self, activity_id: str, definitions: list[dict[str, Any]]) -> bool:
-        """True when merging `definitions` would teach nothing new: each is empty (the id
-        is known) or the definition committed lately."""
-        with self._lock:
-            entry = self._entries.get(activity_id)
-        return entry is not None and entry[0] >= time.monotonic() \
-            and all(not definition or definition == entry[1] for definition in definitions)
-
-    def remember(self, definitions: Mapping[str, list[dict[str, Any]]]) -> None:
-        """Each activity's definitions, in the order they were merged and committed."""
-        expires = time.monotonic() + self._ttl
-        with self._lock:
-            for activity_id, merged in definitions.items():
-                entry = self._entries.get(activity_id)
-                last = next((d for d in reversed(merged) if d), entry[1] if entry else {})
-                self._entries[activity_id] = (expires, last)
-                self._entries.move_to_end(activity_id)
-            while len(self._entries) > self._capacity:
-                self._entries.popitem(last=False)

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from hub.storage.sql.common import aware, write_transaction
+from hub.storage.sql.common import aware, connection, write_transaction
 from lrs.storage.contract import DocumentContent, DocumentListing, DocumentScope, StoredDocument
 from lrs.storage.sql.tables import documents
 
@@ -30,13 +30,13 @@ class SqlDocumentStore:
 
     # --- reads -------------------------------------------------------------
     def get_document(self, scope: DocumentScope, document_id: str) -> StoredDocument | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return _select_document(conn, scope, document_id)
 
     def list_document_ids(
         self, scope: DocumentScope, since: datetime | None = None
     ) -> list[DocumentListing]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return _select_listing(conn, scope, since)
 
     # --- writes ------------------------------------------------------------

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    FromClause,
+    Row,
+    Select,
+    and_,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage import json_codec
-from hub.storage.sql.common import aware, upsert, write_transaction
+from hub.storage.contract import AlreadyExists
+from hub.storage.sql.common import aware, connection, upsert, write_transaction
 from lrs.storage.contract import (
     Attachment,
-    DefinitionMerge,
-    StatementConflict,
+    PreparedRows,
     StatementPage,
     StatementQuery,
     StatementRecord,
     StoredStatement,
 )
-from lrs.storage.sql.activities import RecentlyLearned, upsert_activity_definitions
 from lrs.storage.sql.tables import attachments, statement_index, statements
 
 _COLUMNS = (statements.c.seq, statements.c.id, statements.c.document, statements.c.stored,
@@ -30,73 +45,60 @@ _COLUMNS = (statements.c.seq, statements.c.id, statements.c.document, statements
 class SqlStatementStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._learned = RecentlyLearned()
 
-    # --- writes ------------------------------------------------------------
-    def insert_statements(
-        self, records: Sequence[StatementRecord], attachments_: Iterable[Attachment] = (),
-        merge_definition: DefinitionMerge | None = None,
-    ) -> list[str]:
-        attachments_ = list(attachments_)
-        try:
-            return self._insert_once(records, attachments_, merge_definition)
-        except IntegrityError:
-            # A concurrent writer stored one of these ids first: compare against it.
-            return self._insert_once(records, attachments_, merge_definition)
+    # --- writes: primitives an lrs operation combines inside one unit of work --------
+    def comparison_digests(self, ids: Iterable[str]) -> dict[str, str]:
+        with connection(self._engine) as conn:
+            rows = conn.execute(select(statements.c.id, statements.c.comparison_digest)
+                                .where(statements.c.id.in_(list(ids))))
+            return {row.id: row.comparison_digest for row in rows}
 
-    def _insert_once(self, records: Sequence[StatementRecord], attachments_: list[Attachment],
-                     merge_definition: DefinitionMerge | None) -> list[str]:
-        learned: dict[str, list[dict]] = {}
+    def prepare_statement_rows(self, records: Sequence[StatementRecord]) -> PreparedRows:
         # SQLite has one writer: what can be made before taking its lock is made here.
         sqlite_rows = (_SqliteRows.of(records, self._engine.dialect)
                        if self._engine.dialect.name == "sqlite" else None)
-        with write_transaction(self._engine) as conn:
-            known = self._digests(conn, [r.id for r in records])
-            for record in records:
-                if record.id in known and known[record.id] != record.comparison_digest:
-                    raise StatementConflict(record.id)
-            fresh = [r for r in records if r.id not in known]
-            if not fresh:
-                return []
-            if sqlite_rows is not None:
-                seqs = sqlite_rows.insert(conn, known)
-            else:
+        return _Prepared(list(records), sqlite_rows)
+
+    def insert_statement_rows(self, prepared: PreparedRows,
+                              skip: Collection[str] = ()) -> dict[str, int]:
+        assert isinstance(prepared, _Prepared)
+        try:
+            with write_transaction(self._engine) as conn:
+                if prepared.sqlite_rows is not None:
+                    return prepared.sqlite_rows.insert(conn, skip)
+                fresh = [r for r in prepared.records if r.id not in skip]
                 seqs = self._insert_rows(conn, fresh)
                 self._insert_index(conn, fresh, seqs)
-            self._insert_attachments(conn, attachments_)
-            self._apply_voiding(conn, fresh)
-            self._inherit_statement_ref_index(conn, fresh, seqs)
-            if merge_definition is not None:
-                learned = self._learn_activities(conn, fresh, merge_definition)
-        self._learned.remember(learned)  # only once committed
-        return [r.id for r in fresh]
+                return seqs
+        except IntegrityError as error:
+            raise AlreadyExists("a statement id was stored meanwhile") from error
 
-    def _learn_activities(self, conn: Connection, records: list[StatementRecord],
-                          merge: DefinitionMerge) -> dict[str, list[dict]]:
-        """Merge what the records teach about their activities, in record order; returns
-        what was merged, for `RecentlyLearned` once the transaction commits."""
-        received: dict[str, list[dict]] = {}
-        for record in records:
-            for activity_id, definition in record.activity_definitions.items():
-                received.setdefault(activity_id, []).append(definition)
-        pending = {activity_id: seen for activity_id, seen in received.items()
-                   if not self._learned.holds_all(activity_id, seen)}
-        definitions: dict[str, dict] = {}
-        for activity_id, seen in pending.items():
-            merged = seen[0]
-            for definition in seen[1:]:
-                merged = merge(merged, definition) if merged else definition
-            definitions[activity_id] = merged
-        if definitions:
-            upsert_activity_definitions(conn, definitions, merge)
-        return pending
+    def insert_attachments(self, items: Iterable[Attachment]) -> None:
+        with write_transaction(self._engine) as conn:
+            self._insert_attachments(conn, items)
 
-    @staticmethod
-    def _digests(conn: Connection, ids: list[str]) -> dict[str, str]:
-        rows = conn.execute(
-            select(statements.c.id, statements.c.comparison_digest).where(statements.c.id.in_(ids))
-        )
-        return {row.id: row.comparison_digest for row in rows}
+    def mark_voided(self, ids: Iterable[str], authority_key: str | None = None) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        condition = and_(statements.c.id.in_(ids), statements.c.voiding_target.is_(None))
+        if authority_key is not None:
+            condition = and_(condition, statements.c.authority_key == authority_key)
+        with write_transaction(self._engine) as conn:
+            conn.execute(update(statements).where(condition).values(voided=True))
+
+    def voiding_statements_of(self, ids: Iterable[str]) -> list[tuple[str, str | None]]:
+        # An index probe that nearly always finds nothing: as one UPDATE with a subquery
+        # SQLite scanned the whole table.
+        with connection(self._engine) as conn:
+            return [(row.voiding_target, row.authority_key) for row in conn.execute(
+                select(statements.c.voiding_target, statements.c.authority_key).where(
+                    statements.c.voiding_target.in_(list(ids))))]
+
+    def inherit_statement_ref_index(self, records: Sequence[StatementRecord],
+                                    seqs: Mapping[str, int]) -> None:
+        with write_transaction(self._engine) as conn:
+            self._inherit_statement_ref_index(conn, list(records), dict(seqs))
 
     @staticmethod
     def _insert_rows(conn: Connection, records: list[StatementRecord]) -> dict[str, int]:
@@ -134,44 +136,15 @@ class SqlStatementStore:
 
     @staticmethod
     def _insert_attachments(conn: Connection, items: Iterable[Attachment]) -> None:
-        items = {a.sha2: a for a in items}
-        if not items:
+        by_hash = {a.sha2: a for a in items}
+        if not by_hash:
             return
         present = set(conn.scalars(select(attachments.c.sha2)
-                                   .where(attachments.c.sha2.in_(list(items)))))
+                                   .where(attachments.c.sha2.in_(list(by_hash)))))
         rows = [{"sha2": a.sha2, "content_type": a.content_type, "content": a.content}
-                for sha2, a in items.items() if sha2 not in present]
+                for sha2, a in by_hash.items() if sha2 not in present]
         if rows:
             conn.execute(insert(attachments), rows)
-
-    @staticmethod
-    def _apply_voiding(conn: Connection, records: list[StatementRecord]) -> None:
-        # xAPI Data 2.3.2: a voiding statement cannot itself be voided.  A partner voids
-        # only what its own authority stored (docs/security.md), unless the record was
-        # stored with the operator scope (`voids_any_authority`).
-        by_authority: dict[str | None, list[str]] = {}
-        for r in records:
-            if r.voiding_target:
-                owner = None if r.voids_any_authority else r.authority_key
-                by_authority.setdefault(owner, []).append(r.voiding_target)
-        for owner, targets in by_authority.items():
-            condition = and_(statements.c.id.in_(targets), statements.c.voiding_target.is_(None))
-            if owner is not None:
-                condition = and_(condition, statements.c.authority_key == owner)
-            conn.execute(update(statements).where(condition).values(voided=True))
-        # A target that arrives after its voiding statement is voided on arrival, only when
-        # both came with the same authority.  Looked up first (an index probe that nearly
-        # always finds nothing): as one UPDATE with a subquery SQLite scanned the whole table.
-        fresh = {r.id: r.authority_key for r in records if r.voiding_target is None}
-        voided_early = [row.voiding_target for row in conn.execute(
-            select(statements.c.voiding_target, statements.c.authority_key).where(
-                statements.c.voiding_target.in_(list(fresh))))
-            if fresh.get(row.voiding_target) == row.authority_key]
-        if voided_early:
-            conn.execute(update(statements)
-                         .where(statements.c.id.in_(voided_early),
-                                statements.c.voiding_target.is_(None))
-                         .values(voided=True))
 
     @staticmethod
     def _inherit_statement_ref_index(conn: Connection, records: list[StatementRecord],
@@ -206,12 +179,12 @@ class SqlStatementStore:
         ids = list(ids)
         if not ids:
             return {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(*_COLUMNS).where(statements.c.id.in_(ids))).all()
         return {row.id: _stored(row) for row in rows}
 
     def query_statements(self, query: StatementQuery) -> StatementPage:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             ceiling = query.ceiling_seq
             if ceiling is None:
                 ceiling = conn.execute(select(func.max(statements.c.seq))).scalar()
@@ -226,20 +199,20 @@ class SqlStatementStore:
         return StatementPage([_stored(row) for row in rows], more, ceiling)
 
     def statements_after(self, seq: int, limit: int) -> list[StoredStatement]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(*_COLUMNS).where(statements.c.seq > seq)
                                 .order_by(statements.c.seq).limit(limit)).all()
         return [_stored(row) for row in rows]
 
     def max_statement_seq(self) -> int | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return conn.execute(select(func.max(statements.c.seq))).scalar()
 
     def get_attachments(self, hashes: Iterable[str]) -> dict[str, Attachment]:
         hashes = list(set(hashes))
         if not hashes:
             return {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(attachments).where(attachments.c.sha2.in_(hashes)))
             return {row.sha2: Attachment(row.sha2, row.content_type, row.content)
                     for row in rows}
@@ -250,7 +223,7 @@ SINCE_PROBE = 1000
 NO_SEQ = 2**62  # above every seq: nothing was stored after `since`
 
 
-def _since_floor(conn: Connection, since) -> int | None:
+def _since_floor(conn: Connection, since: datetime) -> int | None:
     """The lowest seq stored after `since` when few statements were, else None.
 
     A client polling for what is new sends a recent `since`: a handful of matches, but a
@@ -265,7 +238,8 @@ def _since_floor(conn: Connection, since) -> int | None:
     return min(seqs, default=NO_SEQ)
 
 
-def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None):
+def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None
+                 ) -> Select[Any]:
     """Newest (or oldest) first; the first filter drives the scan of `statement_index`,
     further filters are EXISTS probes on the same index."""
     order = statements.c.seq.asc() if query.ascending else statements.c.seq.desc()
@@ -281,7 +255,7 @@ def _page_select(query: StatementQuery, ceiling: int, floor: int | None = None):
         conditions.append(statements.c.stored <= query.until)
     if query.authority_key is not None:
         conditions.append(statements.c.authority_key == query.authority_key)
-    source = statements
+    source: FromClause = statements
     filters = list(query.filters)
     if filters:
         kind, value = filters.pop(0)
@@ -307,7 +281,7 @@ def _copy_index(conn: Connection, *, source: int, destination: int) -> None:
     conn.execute(upsert(conn, statement_index).on_conflict_do_nothing(), values)
 
 
-def _stored(row) -> StoredStatement:
+def _stored(row: Row[*tuple[Any, ...]]) -> StoredStatement:
     stored = aware(row.stored)
     return StoredStatement(
         seq=row.seq,
@@ -319,6 +293,12 @@ def _stored(row) -> StoredStatement:
         voiding_target=row.voiding_target,
         attachment_hashes=tuple((row.attachment_hashes or "").split()),
     )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    records: list[StatementRecord]
+    sqlite_rows: _SqliteRows | None
 
 
 # --- SQLite batch path -------------------------------------------------------------------
@@ -341,8 +321,10 @@ class _SqliteRows:
     index: list[tuple[str, str, int]]  # (kind, value, record position), in key order
 
     @classmethod
-    def of(cls, records: Sequence[StatementRecord], dialect) -> _SqliteRows:
+    def of(cls, records: Sequence[StatementRecord], dialect: Dialect) -> _SqliteRows:
         stored_text = statements.c.stored.type.dialect_impl(dialect).bind_processor(dialect)
+        if stored_text is None:  # SQLite stores datetimes as text, so it always has one
+            raise RuntimeError(f"{dialect.name} has no bind processor for `stored`")
         rows = [(r.id, json_codec.dumps(r.document), stored_text(r.stored),
                  r.comparison_digest, r.authority_key, r.object_statement_id,
                  r.voiding_target, " ".join(r.attachment_hashes) or None)
@@ -353,10 +335,10 @@ class _SqliteRows:
                        for kind, value in r.index)
         return cls(rows, index)
 
-    def insert(self, conn: Connection, known: Mapping[str, str]) -> dict[str, int]:
-        """Insert the rows of records not in `known`; their seqs by statement id."""
+    def insert(self, conn: Connection, skip: Collection[str]) -> dict[str, int]:
+        """Insert the rows of records not in `skip`; their seqs by statement id."""
         fresh = [position for position, row in enumerate(self.statements)
-                 if row[0] not in known]
+                 if row[0] not in skip]
         # This transaction holds the write lock and rows are never deleted, so an
         # executemany numbers them max(seq) + 1, + 2, ... in order (checked below).
         before = conn.scalar(select(func.max(statements.c.seq))) or 0

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, delete, select, update
 
 from hub.storage.key_encryption import KeyCipher
-from hub.storage.sql.common import write_transaction
+from hub.storage.sql.common import connection, write_transaction
 from hub.storage.sql.sealed_keys import reseal_private_keys
 from transcripts.storage.contract import AccessEntry, AccessQuery, IssuerKey
 from transcripts.storage.sql import rows
@@ -50,7 +50,7 @@ class SqlAccessStore:
             conditions.append(c.id > query.after_id)
         statement = (select(transcript_access_log).where(*conditions)
                      .order_by(c.id).limit(query.limit))
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [AccessEntry(at=rows.aware(r.at), credential_key=r.credential_key,
                                 credential_name=r.credential_name, action=r.action,
                                 subject=r.subject, year=r.year, detail=r.detail,
@@ -67,14 +67,14 @@ class SqlAccessStore:
                              [{"credential_key": credential_key, "agency": a} for a in values])
 
     def agency_limits(self, credential_key: str) -> frozenset[str] | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             agencies = conn.execute(select(transcript_auditor_agencies.c.agency).where(
                 transcript_auditor_agencies.c.credential_key == credential_key)).scalars().all()
         return frozenset(agencies) or None
 
     def list_agency_limits(self) -> dict[str, frozenset[str]]:
         limits: dict[str, set[str]] = {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             for row in conn.execute(select(transcript_auditor_agencies)):
                 limits.setdefault(row.credential_key, set()).add(row.agency)
         return {key: frozenset(agencies) for key, agencies in sorted(limits.items())}
@@ -104,7 +104,7 @@ class SqlIssuerKeyStore:
                 retired_at=rows.utc(key.retired_at)))
 
     def list_keys(self) -> list[IssuerKey]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             result = conn.execute(select(transcript_issuer_keys)
                                   .order_by(transcript_issuer_keys.c.created_at.desc()))
             return [_key_of(row, self._cipher) for row in result]
@@ -113,7 +113,7 @@ class SqlIssuerKeyStore:
         return next((key for key in self.list_keys() if key.retired_at is None), None)
 
     def get_key(self, kid: str) -> IssuerKey | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(transcript_issuer_keys)
                                .where(transcript_issuer_keys.c.kid == kid)).first()
         return _key_of(row, self._cipher) if row else None

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Engine, delete, func, select, true
 
-from hub.storage.sql.common import write_transaction
+from hub.storage.sql.common import connection, write_transaction
 from transcripts.storage.contract import Competency, Framework, MappingRule
 from transcripts.storage.sql import rows
 from transcripts.storage.sql.tables import (
@@ -56,7 +56,7 @@ class SqlFrameworkStore:
                  .select_from(transcript_frameworks.outerjoin(
                      counts, counts.c.framework_id == transcript_frameworks.c.id))
                  .order_by(transcript_frameworks.c.id))
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [Framework(id=r.id, title=r.title, format=r.format, uri=r.uri,
                               version=r.version, imported_at=rows.aware(r.imported_at),
                               competency_count=r.n or 0) for r in conn.execute(query)]
@@ -65,14 +65,14 @@ class SqlFrameworkStore:
         return next((f for f in self.list_frameworks() if f.id == framework_id), None)
 
     def competencies(self, framework_id: str | None = None) -> dict[str, Competency]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return rows.competencies(conn, framework_id)
 
     def rules_using(self, competency_ids: Iterable[str]) -> list[MappingRule]:
         ids = list(set(competency_ids))
         if not ids:
             return []
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             result = conn.execute(select(transcript_mapping_rules).where(
                 transcript_mapping_rules.c.competency_id.in_(ids)))
             return [rows.rule_of(row) for row in result]
@@ -94,7 +94,7 @@ class SqlFrameworkStore:
             return rows.rule_of(row)
 
     def list_rules(self) -> list[MappingRule]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return rows.list_rules(conn)
 
     def delete_rule(self, rule_id: int) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, select, update
 
-from hub.storage.sql.common import write_transaction
+from hub.storage.sql.common import connection, write_transaction
 from transcripts.storage.contract import IdentityConflict, IdentityLink, Person
 from transcripts.storage.sql import rows
 from transcripts.storage.sql.tables import transcript_identities, transcript_identity_conflicts
@@ -30,7 +30,7 @@ class SqlPersonStore:
         return self.find_people([nip]).get(nip)
 
     def find_people(self, nips: Iterable[str]) -> dict[str, Person]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return rows.find_people(conn, nips)
 
     def link_identities(self, links: Sequence[IdentityLink]) -> dict[str, IdentityLink]:
@@ -58,11 +58,11 @@ class SqlPersonStore:
             return previous
 
     def find_links(self, keys: Iterable[str]) -> dict[str, IdentityLink]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return rows.find_links(conn, keys)
 
     def links_of(self, nip: str) -> list[IdentityLink]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             result = conn.execute(select(transcript_identities)
                                   .where(transcript_identities.c.nip == nip)
                                   .order_by(transcript_identities.c.linked_at,
@@ -81,7 +81,7 @@ class SqlPersonStore:
             query = query.where(c.resolved_at.is_(None))
         if after_id is not None:
             query = query.where(c.id > after_id)
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [rows.conflict_of(row) for row in conn.execute(query)]
 
     def resolve_conflicts(self, key: str, when: datetime) -> int:

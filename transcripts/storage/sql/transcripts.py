@@ -32,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 
-from hub.storage.sql.common import write_transaction
+from hub.storage.sql.common import connection, write_transaction
 from transcripts.storage.contract import (
     AgencyTotals,
     Competency,
@@ -230,32 +230,32 @@ class SqlTranscriptStore:
             yield SqlTranscriptSession(conn)
 
     def feed_state(self) -> FeedState:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return SqlTranscriptSession(conn).feed_state()
 
     def evidence_of(self, nip: str, year: int) -> list[EvidenceRecord]:
         e = transcript_evidence.c
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             result = conn.execute(select(*rows.evidence_columns())
                                   .where(e.nip == nip, e.year == year)
                                   .order_by(e.timestamp, e.statement_id)).all()
         return [rows.evidence_of(row) for row in result]
 
     def years_of(self, nip: str) -> list[int]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return list(conn.execute(select(transcript_summaries.c.year)
                                      .where(transcript_summaries.c.nip == nip)
                                      .order_by(transcript_summaries.c.year)).scalars())
 
     def summary_of(self, nip: str, year: int) -> YearSummary | None:
         s = transcript_summaries.c
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(transcript_summaries)
                                .where(s.nip == nip, s.year == year)).first()
         return _summary_of(row) if row else None
 
     def count_unlinked(self) -> int:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return conn.execute(select(func.count()).select_from(transcript_unlinked)).scalar_one()
 
     # --- auditor queries ----------------------------------------------------------
@@ -276,7 +276,7 @@ class SqlTranscriptStore:
                             func.coalesce(s.activity_count, 0).label("activity_count"))
                      .select_from(_people_with_summaries(query.year))
                      .where(*conditions).order_by(p.nip).limit(query.limit))
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             result = conn.execute(statement).all()
         return [PersonYear(person=rows.person_of(row), year=query.year, jp_centi=row.jp,
                            jp_by_type_centi={k: getattr(row, c)
@@ -302,7 +302,7 @@ class SqlTranscriptStore:
             *[func.coalesce(func.sum(s[c]), 0).label(c) for c in _TYPE_COLUMNS.values()])
             .select_from(_people_with_summaries(year)).where(p.agency == agency)
             .group_by(p.unit, bucket))
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             groups = conn.execute(grouped).all()
         distribution = dict.fromkeys(range(LAST_BUCKET + 1), 0)
         units: dict[str | None, dict] = {}

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Row, Table, delete, insert, or_, sele
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists
-from hub.storage.sql.common import aware, upsert, utc
+from hub.storage.sql.common import aware, connection, transaction, upsert, utc
 from lti.platform.storage.contract import (
     LineItemQuery,
     PartnerTool,
@@ -66,7 +66,7 @@ class SqlLtiPlatformToolStore:
 
     def insert_tool(self, tool: PartnerTool) -> PartnerTool:
         try:
-            with self._engine.begin() as conn:
+            with transaction(self._engine) as conn:
                 tool_id = conn.execute(insert(tools).values(
                     client_id=tool.client_id, deployment_id=tool.deployment_id,
                     name=tool.name, organisation=tool.organisation, login_url=tool.login_url,
@@ -84,23 +84,23 @@ class SqlLtiPlatformToolStore:
         return stored
 
     def get_tool(self, tool_id: int) -> PartnerTool | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(tools).where(tools.c.id == tool_id)).first()
         return _tool(row) if row else None
 
     def find_tool(self, client_id: str) -> PartnerTool | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(tools).where(tools.c.client_id == client_id)).first()
         return _tool(row) if row else None
 
     def list_tools(self) -> list[PartnerTool]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [_tool(row) for row in conn.execute(select(tools).order_by(tools.c.id))]
 
     def update_tool(self, tool: PartnerTool) -> PartnerTool | None:
         if tool.id is None:  # never stored: there is no such tool
             return None
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             changed = conn.execute(update(tools).where(tools.c.id == tool.id).values(
                 name=tool.name, organisation=tool.organisation, login_url=tool.login_url,
                 target_link_uri=tool.target_link_uri, redirect_uris=list(tool.redirect_uris),
@@ -110,7 +110,7 @@ class SqlLtiPlatformToolStore:
         return self.get_tool(tool.id) if changed == 1 else None
 
     def set_tool_disabled(self, tool_id: int, when: datetime | None) -> bool:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             query = update(tools).where(tools.c.id == tool_id)
             if when is not None:  # keep the first disable time; still "found"
                 found = conn.execute(select(tools.c.id).where(tools.c.id == tool_id)).first()
@@ -125,14 +125,14 @@ class SqlLtiPlatformToolStore:
                   "lesson_hours": placement.lesson_hours,
                   "passing_score": placement.passing_score,
                   "created_at": utc(placement.created_at)}
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             statement = upsert(conn, placements).values(**values)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=[placements.c.catalogue_id],
                 set_={k: statement.excluded[k] for k in values if k != "catalogue_id"}))
 
     def get_placement(self, catalogue_id: str) -> ToolPlacement | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(placements).where(
                 placements.c.catalogue_id == catalogue_id)).first()
         return _placement(row) if row else None
@@ -141,18 +141,18 @@ class SqlLtiPlatformToolStore:
         query = select(placements).order_by(placements.c.catalogue_id)
         if tool_id is not None:
             query = query.where(placements.c.tool_id == tool_id)
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [_placement(row) for row in conn.execute(query)]
 
     def remember_assertion(self, client_id: str, jti: str, expires_at: datetime) -> bool:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             added = conn.execute(upsert(conn, lti_platform_assertions).values(
                 client_id=client_id, jti=jti, expires_at=utc(expires_at),
             ).on_conflict_do_nothing().returning(lti_platform_assertions.c.jti)).first()
         return added is not None
 
     def purge_assertions(self, now: datetime) -> int:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             return conn.execute(delete(lti_platform_assertions).where(
                 lti_platform_assertions.c.expires_at <= utc(now))).rowcount
 
@@ -181,14 +181,14 @@ class SqlLtiPlatformRosterStore:
                  "learner_sub": x.learner_sub, "name": x.name, "given_name": x.given_name,
                  "family_name": x.family_name, "email": x.email, "nip": x.nip,
                  "updated": utc(x.updated)} for x in new]
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             _upsert_all(conn, learners, rows, ["tool_id", "sub"])
 
     def find_learners(self, tool_id: int, subs: Iterable[str]) -> dict[str, PlatformLearner]:
         wanted = list(dict.fromkeys(subs))
         if not wanted:
             return {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(learners).where(learners.c.tool_id == tool_id,
                                                        learners.c.sub.in_(wanted))).all()
         return {row.sub: PlatformLearner(
@@ -197,7 +197,7 @@ class SqlLtiPlatformRosterStore:
             email=row.email, nip=row.nip, updated=aware(row.updated)) for row in rows}
 
     def upsert_context(self, context: PlatformContext) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             _upsert_all(conn, contexts, [{
                 "id": context.id, "kind": context.kind,
                 "lms_platform_id": context.lms_platform_id,
@@ -205,7 +205,7 @@ class SqlLtiPlatformRosterStore:
                 "label": context.label, "updated": utc(context.updated)}], ["id"])
 
     def get_context(self, context_id: str) -> PlatformContext | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(contexts).where(contexts.c.id == context_id)).first()
         if row is None:
             return None
@@ -216,7 +216,7 @@ class SqlLtiPlatformRosterStore:
     def upsert_members(self, new: Sequence[PlatformMember]) -> None:
         rows = [{"tool_id": m.tool_id, "context_id": m.context_id, "sub": m.sub,
                  "roles": list(m.roles), "updated": utc(m.updated)} for m in new]
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             _upsert_all(conn, members, rows, ["tool_id", "context_id", "sub"])
 
     def list_members(self, tool_id: int, context_id: str, *, after_sub: str | None = None,
@@ -226,13 +226,13 @@ class SqlLtiPlatformRosterStore:
                  .order_by(members.c.sub).limit(limit))
         if after_sub is not None:
             query = query.where(members.c.sub > after_sub)
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [PlatformMember(tool_id=row.tool_id, context_id=row.context_id,
                                    sub=row.sub, roles=tuple(row.roles),
                                    updated=aware(row.updated)) for row in conn.execute(query)]
 
     def upsert_link(self, link: PlatformLink) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             _upsert_all(conn, links, [{
                 "id": link.id, "tool_id": link.tool_id, "context_id": link.context_id,
                 "catalogue_id": link.catalogue_id, "title": link.title,
@@ -241,7 +241,7 @@ class SqlLtiPlatformRosterStore:
                 "updated": utc(link.updated)}], ["id"])
 
     def get_link(self, link_id: str) -> PlatformLink | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(links).where(links.c.id == link_id)).first()
         if row is None:
             return None
@@ -286,7 +286,7 @@ class SqlLtiPlatformGradebookStore:
         self._engine = engine
 
     def insert_line_item(self, item: PlatformLineItem) -> PlatformLineItem:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             item_id = conn.execute(insert(items).values(**_item_values(item))
                                    .returning(items.c.id)).scalar_one()
         stored = self.get_line_item(item_id)
@@ -295,7 +295,7 @@ class SqlLtiPlatformGradebookStore:
         return stored
 
     def get_line_item(self, item_id: int) -> PlatformLineItem | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(items).where(items.c.id == item_id)).first()
         return _item(row) if row else None
 
@@ -303,12 +303,12 @@ class SqlLtiPlatformGradebookStore:
         values = _item_values(item)
         for fixed in ("tool_id", "context_id", "created_at"):
             values.pop(fixed)
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             return conn.execute(update(items).where(items.c.id == item.id)
                                 .values(**values)).rowcount == 1
 
     def delete_line_item(self, item_id: int) -> bool:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             conn.execute(delete(results).where(results.c.line_item_id == item_id))
             return conn.execute(delete(items).where(items.c.id == item_id)).rowcount == 1
 
@@ -323,7 +323,7 @@ class SqlLtiPlatformGradebookStore:
                 statement = statement.where(column == value)
         if query.after_id is not None:
             statement = statement.where(items.c.id > query.after_id)
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [_item(row) for row in conn.execute(statement)]
 
     def save_result(self, result: PlatformResult, *,
@@ -333,7 +333,7 @@ class SqlLtiPlatformGradebookStore:
                   "comment": result.comment, "activity_progress": result.activity_progress,
                   "grading_progress": result.grading_progress,
                   "timestamp": utc(result.timestamp), "updated": utc(result.updated)}
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             statement = upsert(conn, results).values(**values)
             # AGS 2.0 §3.4.9: never replace a result with a score that is not newer; a
             # stored far-future timestamp (accepted before it was checked) blocks nothing.
@@ -356,5 +356,5 @@ class SqlLtiPlatformGradebookStore:
             query = query.where(results.c.sub == user_id)
         if after_sub is not None:
             query = query.where(results.c.sub > after_sub)
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [_result(row) for row in conn.execute(query)]

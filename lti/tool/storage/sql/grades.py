@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, func, or_, select, update
 
-from hub.storage.sql.common import aware, upsert, utc
+from hub.storage.sql.common import aware, connection, transaction, upsert, utc
 from lti.tool.storage.contract import GradeJob
 from lti.tool.storage.sql.tables import lti_cursors, lti_grade_jobs
 
@@ -21,7 +21,7 @@ class SqlLtiGradeStore:
 
     def enqueue_jobs(self, new_jobs: Sequence[GradeJob]) -> int:
         inserted = 0
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             for job in new_jobs:
                 inserted += conn.execute(upsert(conn, jobs).values(
                     platform_id=job.platform_id, resource_link_id=job.resource_link_id,
@@ -38,14 +38,14 @@ class SqlLtiGradeStore:
                        ) -> list[GradeJob]:
         due = (jobs.c.status == "pending", jobs.c.next_attempt_at <= utc(now),
                or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < utc(now)))
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             candidates = conn.execute(select(jobs.c.id).where(*due)
                                       .order_by(jobs.c.next_attempt_at, jobs.c.id)
                                       .limit(limit)).scalars().all()
         claimed = []
         for job_id in candidates:
             # A conditional UPDATE is the lease: of two workers only one changes the row.
-            with self._engine.begin() as conn:
+            with transaction(self._engine) as conn:
                 won = conn.execute(update(jobs).where(jobs.c.id == job_id, *due)
                                    .values(lease_until=utc(lease_until),
                                            attempts=jobs.c.attempts + 1)).rowcount == 1
@@ -55,14 +55,14 @@ class SqlLtiGradeStore:
         return claimed
 
     def complete_job(self, job_id: int, when: datetime) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(
                 status="done", done_at=utc(when), lease_until=None, last_error=None))
 
     def retry_job(self, job_id: int, error: str, next_attempt_at: datetime | None) -> None:
         values = ({"status": "failed"} if next_attempt_at is None
                   else {"next_attempt_at": utc(next_attempt_at)})
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(
                 last_error=error[:2000], lease_until=None, **values))
 
@@ -70,7 +70,7 @@ class SqlLtiGradeStore:
         query = select(jobs).order_by(jobs.c.id)
         if status is not None:
             query = query.where(jobs.c.status == status)
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return [_job(row) for row in conn.execute(query)]
 
     def latest_results(self, platform_id: int, resource_link_ids: Iterable[str],
@@ -83,18 +83,18 @@ class SqlLtiGradeStore:
                          jobs.c.resource_link_id.in_(link_ids),
                          *( [jobs.c.sub == sub] if sub is not None else []))
                   .group_by(jobs.c.resource_link_id, jobs.c.sub))
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(jobs).where(jobs.c.id.in_(newest))
                                 .order_by(jobs.c.resource_link_id, jobs.c.sub)).all()
         return [_job(row) for row in rows]
 
     def get_cursor(self, name: str) -> int:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return conn.execute(select(lti_cursors.c.seq).where(lti_cursors.c.name == name)
                                 ).scalar() or 0
 
     def set_cursor(self, name: str, seq: int) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             statement = upsert(conn, lti_cursors).values(name=name, seq=seq)
             conn.execute(statement.on_conflict_do_update(
                 index_elements=[lti_cursors.c.name], set_={"seq": statement.excluded.seq}))

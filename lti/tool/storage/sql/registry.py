@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists
-from hub.storage.sql.common import aware, upsert, utc, write_transaction
+from hub.storage.sql.common import aware, connection, transaction, upsert, utc, write_transaction
 from lti.tool.storage.contract import LtiPlatform
 from lti.tool.storage.sql.tables import (
     lti_deployments,
@@ -27,7 +27,7 @@ class SqlLtiPlatformStore:
 
     def insert_platform(self, platform: LtiPlatform) -> LtiPlatform:
         try:
-            with self._engine.begin() as conn:
+            with transaction(self._engine) as conn:
                 platform_id = conn.execute(insert(lti_platforms).values(
                     issuer=platform.issuer, client_id=platform.client_id, name=platform.name,
                     auth_login_url=platform.auth_login_url, token_url=platform.token_url,
@@ -59,7 +59,7 @@ class SqlLtiPlatformStore:
         query = select(lti_platforms).order_by(lti_platforms.c.id)
         if where is not None:
             query = query.where(where)
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(query).all()
             ids = [row.id for row in rows]
             deployments: dict[int, list[str]] = {i: [] for i in ids}
@@ -81,7 +81,7 @@ class SqlLtiPlatformStore:
             return None
         wanted = list(dict.fromkeys(platform.deployment_ids))
         try:
-            with self._engine.begin() as conn:
+            with transaction(self._engine) as conn:
                 changed = conn.execute(update(lti_platforms).where(
                     lti_platforms.c.id == platform.id).values(
                     client_id=platform.client_id, name=platform.name,
@@ -106,7 +106,7 @@ class SqlLtiPlatformStore:
         return self.get_platform(platform.id)
 
     def set_platform_disabled(self, platform_id: int, when: datetime | None) -> bool:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             query = update(lti_platforms).where(lti_platforms.c.id == platform_id)
             if when is not None:  # keep the first disable time; still "found"
                 found = conn.execute(select(lti_platforms.c.id).where(
@@ -117,14 +117,14 @@ class SqlLtiPlatformStore:
             return conn.execute(query.values(disabled_at=None)).rowcount == 1
 
     def add_deployment(self, platform_id: int, deployment_id: str, when: datetime) -> bool:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             added = conn.execute(upsert(conn, lti_deployments).values(
                 platform_id=platform_id, deployment_id=deployment_id, created_at=utc(when),
             ).on_conflict_do_nothing().returning(lti_deployments.c.deployment_id)).first()
         return added is not None
 
     def remove_deployment(self, platform_id: int, deployment_id: str) -> bool:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             result = conn.execute(delete(lti_deployments).where(
                 lti_deployments.c.platform_id == platform_id,
                 lti_deployments.c.deployment_id == deployment_id))
@@ -132,19 +132,19 @@ class SqlLtiPlatformStore:
 
     def insert_invite(self, token_digest: str, note: str, created_at: datetime,
                       expires_at: datetime) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             conn.execute(insert(lti_registration_invites).values(
                 token_digest=token_digest, note=note, created_at=utc(created_at),
                 expires_at=utc(expires_at)))
 
     def invite_is_open(self, token_digest: str, now: datetime) -> bool:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(lti_registration_invites.c.token_digest).where(
                 *_open_invite(token_digest, now))).first()
         return row is not None
 
     def close_invite(self, token_digest: str, platform_id: int, when: datetime) -> bool:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             result = conn.execute(update(lti_registration_invites)
                                   .where(*_open_invite(token_digest, when))
                                   .values(used_at=utc(when), platform_id=platform_id))
@@ -162,7 +162,7 @@ class SqlLtiSessionStore:
         self._engine = engine
 
     def put_value(self, key: str, value: Any, expires_at: datetime) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             statement = upsert(conn, lti_session_values).values(
                 key=key, value=value, expires_at=utc(expires_at))
             conn.execute(statement.on_conflict_do_update(
@@ -171,7 +171,7 @@ class SqlLtiSessionStore:
                       "expires_at": statement.excluded.expires_at}))
 
     def get_value(self, key: str, now: datetime) -> Any | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             return conn.execute(select(lti_session_values.c.value).where(
                 lti_session_values.c.key == key,
                 lti_session_values.c.expires_at > utc(now))).scalar()
@@ -188,6 +188,6 @@ class SqlLtiSessionStore:
         return value if deleted == 1 else None
 
     def purge_expired(self, now: datetime) -> int:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             return conn.execute(delete(lti_session_values).where(
                 lti_session_values.c.expires_at <= utc(now))).rowcount

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from hub.storage.contract import AlreadyExists
-from hub.storage.sql.common import aware, upsert, utc
+from hub.storage.sql.common import aware, connection, transaction, upsert, utc
 from lti.tool.storage.contract import (
     CatalogueEntry,
     LtiContext,
@@ -48,7 +48,7 @@ class SqlLtiRosterStore:
     def upsert_users(self, users: Sequence[LtiUser]) -> None:
         if not users:
             return
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             for user in users:
                 statement = upsert(conn, lti_users).values(
                     issuer=user.issuer, sub=user.sub, updated=utc(user.updated),
@@ -65,20 +65,20 @@ class SqlLtiRosterStore:
         subs = list(subs)
         if not subs:
             return {}
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(lti_users).where(
                 lti_users.c.issuer == issuer, lti_users.c.sub.in_(subs))).all()
         return {row.sub: _user(row) for row in rows}
 
     def find_users_by_email(self, email: str) -> list[LtiUser]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(lti_users).where(
                 func.lower(lti_users.c.email) == email.lower())).all()
         return [_user(row) for row in rows]
 
     # --- contexts and memberships ------------------------------------------------
     def upsert_context(self, context: LtiContext) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             statement = upsert(conn, lti_contexts).values(
                 platform_id=context.platform_id, context_id=context.context_id,
                 title=context.title, label=context.label,
@@ -90,7 +90,7 @@ class SqlLtiRosterStore:
                                      ("title", "label", "memberships_url"))}))
 
     def get_context(self, platform_id: int, context_id: str) -> LtiContext | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(lti_contexts).where(
                 lti_contexts.c.platform_id == platform_id,
                 lti_contexts.c.context_id == context_id)).first()
@@ -103,7 +103,7 @@ class SqlLtiRosterStore:
     def upsert_members(self, members: Sequence[LtiMember]) -> None:
         if not members:
             return
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             for member in members:
                 statement = upsert(conn, lti_memberships).values(
                     platform_id=member.platform_id, context_id=member.context_id,
@@ -119,7 +119,7 @@ class SqlLtiRosterStore:
                                           statement.excluded.launched)}))
 
     def list_members(self, platform_id: int, context_id: str) -> list[LtiMember]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(lti_memberships).where(
                 lti_memberships.c.platform_id == platform_id,
                 lti_memberships.c.context_id == context_id)
@@ -131,7 +131,7 @@ class SqlLtiRosterStore:
 
     # --- resource links ------------------------------------------------------------
     def upsert_resource_link(self, link: LtiResourceLink) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             statement = upsert(conn, lti_resource_links).values(
                 platform_id=link.platform_id, resource_link_id=link.resource_link_id,
                 deployment_id=link.deployment_id, context_id=link.context_id,
@@ -152,14 +152,14 @@ class SqlLtiRosterStore:
 
     def get_resource_link(self, platform_id: int, resource_link_id: str
                           ) -> LtiResourceLink | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(lti_resource_links).where(
                 lti_resource_links.c.platform_id == platform_id,
                 lti_resource_links.c.resource_link_id == resource_link_id)).first()
         return _link(row) if row else None
 
     def list_resource_links(self, platform_id: int, context_id: str) -> list[LtiResourceLink]:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(lti_resource_links).where(
                 lti_resource_links.c.platform_id == platform_id,
                 lti_resource_links.c.context_id == context_id)
@@ -168,7 +168,7 @@ class SqlLtiRosterStore:
         return [_link(row) for row in rows]
 
     def set_lineitem_url(self, platform_id: int, resource_link_id: str, url: str) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             conn.execute(update(lti_resource_links).where(
                 lti_resource_links.c.platform_id == platform_id,
                 lti_resource_links.c.resource_link_id == resource_link_id,
@@ -176,7 +176,7 @@ class SqlLtiRosterStore:
 
     def record_link_launch(self, platform_id: int, resource_link_id: str, sub: str,
                            when: datetime) -> None:
-        with self._engine.begin() as conn:
+        with transaction(self._engine) as conn:
             statement = upsert(conn, lti_link_launches).values(
                 platform_id=platform_id, resource_link_id=resource_link_id, sub=sub,
                 first_launch=utc(when), last_launch=utc(when))
@@ -207,7 +207,7 @@ class SqlLtiRosterStore:
                    or_(*matches) if matches else true())
             .order_by(launches.c.sub, links.c.platform_id, links.c.resource_link_id)
         )
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(query).all()
         return [(row.sub, _link(row)) for row in rows]
 
@@ -232,7 +232,7 @@ class SqlLtiCatalogueStore:
 
     def insert_entry(self, entry: CatalogueEntry) -> None:
         try:
-            with self._engine.begin() as conn:
+            with transaction(self._engine) as conn:
                 conn.execute(insert(lti_catalogue).values(
                     id=entry.id, title=entry.title, description=entry.description,
                     activity_id=entry.activity_id, launch_url=entry.launch_url,
@@ -242,7 +242,7 @@ class SqlLtiCatalogueStore:
             raise AlreadyExists(entry.id) from None
 
     def get_entry(self, entry_id: str) -> CatalogueEntry | None:
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             row = conn.execute(select(lti_catalogue).where(lti_catalogue.c.id == entry_id)
                                ).first()
         return _entry(row) if row else None
@@ -251,7 +251,7 @@ class SqlLtiCatalogueStore:
         activity_ids = list(activity_ids)
         if not activity_ids:
             return []
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(select(lti_catalogue).where(
                 lti_catalogue.c.activity_id.in_(activity_ids))).all()
         return [_entry(row) for row in rows]
@@ -263,7 +263,7 @@ class SqlLtiCatalogueStore:
         for word in text.lower().split():
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             query = query.where(haystack.like(f"%{escaped}%", escape="\\"))
-        with self._engine.connect() as conn:
+        with connection(self._engine) as conn:
             rows = conn.execute(query.limit(limit)).all()
         return [_entry(row) for row in rows]
 
