@@ -22,13 +22,23 @@ from flask import Blueprint, jsonify, request
 
 from hub.auth import require_scope
 from hub.errors import BadRequest, Conflict, NotFound
-from hub.inputs import parse_body
+from hub.inputs import parse_body, parse_query
 from hub.storage import current_storage
 from hub.text_input import NotUTF8, decode_utf8
 from transcripts import frameworks, identity, inputs, queries, render
 from transcripts.access import Reader, reader_for, record_access
-from transcripts.admin_inputs import AgencyLimits, PersonBody, RuleBody
-from transcripts.identifiers import lti_actor
+from transcripts.admin_inputs import (
+    AccessLogQuery,
+    AgencyLimits,
+    ConflictsQuery,
+    CsvFrameworkQuery,
+    IdentityLink,
+    IdentityQuery,
+    PersonBody,
+    RosterQuery,
+    RuleBody,
+)
+from transcripts.api_inputs import NoParameters
 from transcripts.mapping import RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
@@ -43,7 +53,7 @@ def _admin() -> Reader:
 
 
 def _no_params() -> None:
-    inputs.strict_query(request.args, {})
+    parse_query(NoParameters, request.args)
 
 
 @blueprint.put("/people/<nip>")
@@ -53,11 +63,12 @@ def put_person(nip: str):
     nip = inputs.nip_in_path(nip)
     body = parse_body(PersonBody, request.get_json(silent=True))
     storage = current_storage()
-    created = storage.people.get_person(nip) is None
+    people = transcript_stores(storage).people
+    created = people.get_person(nip) is None
     person = Person(nip=nip, name=body.name, employee_type=body.employee_type,
                     agency=body.agency, unit=body.unit, source="admin",
                     updated_at=datetime.now(UTC))
-    storage.people.upsert_people([person])
+    people.upsert_people([person])
     identity.link_claims(storage, [(a, nip) for a in identity.nip_accounts(nip,
                                                                            current_policy())],
                          "admin", current_policy())
@@ -67,12 +78,12 @@ def put_person(nip: str):
 @blueprint.post("/roster")
 def post_roster():
     _admin()
-    args = inputs.strict_query(request.args, {"skip_invalid": inputs.boolean})
+    query = parse_query(RosterQuery, request.args)
     if request.mimetype not in ("text/csv", "text/plain"):
         raise BadRequest("send the roster as text/csv", header="Content-Type")
     roster = parse_roster(_uploaded_text("the roster"))
     report = identity.import_roster(current_storage(), roster, current_policy(),
-                                    skip_invalid=args.get("skip_invalid", False))
+                                    skip_invalid=query.skip_invalid)
     body = {"imported": report.imported, "people": report.people, "links": report.links,
             "errors": [{"line": e.line, "column": e.column, "message": e.message}
                        for e in report.errors],
@@ -85,11 +96,11 @@ def get_identities(nip: str):
     reader = _admin()
     _no_params()
     nip = inputs.nip_in_path(nip)
-    storage = current_storage()
-    if storage.people.get_person(nip) is None:
+    data = transcript_stores()
+    if data.people.get_person(nip) is None:
         raise NotFound(f"no person with NIP {nip}")
-    links = storage.people.links_of(nip)
-    record_access(storage.access, reader, "identities.read", [nip])
+    links = data.people.links_of(nip)
+    record_access(data.access, reader, "identities.read", [nip])
     return jsonify({"nip": nip, "identities": [render.link_json(link) for link in links]})
 
 
@@ -97,19 +108,13 @@ def get_identities(nip: str):
 def post_identity():
     _admin()
     _no_params()
-    body = inputs.json_object(request.get_json(silent=True),
-                              {"nip": True, "agent": False, "lti": False, "relink": False})
-    nip = inputs.nip("nip", body["nip"]) if isinstance(body["nip"], str) else None
-    if nip is None:
-        raise BadRequest("nip must be a string", pointer="/nip")
-    actor = inputs.identity(body)
-    if not isinstance(body.get("relink", False), bool):
-        raise BadRequest("relink must be true or false", pointer="/relink")
+    body = parse_body(IdentityLink, request.get_json(silent=True))
+    nip, actor = body.nip, body.actor()
     storage = current_storage()
-    if storage.people.get_person(nip) is None:
+    if transcript_stores(storage).people.get_person(nip) is None:
         raise NotFound(f"no person with NIP {nip}; register them first")
     result = identity.link_identity(storage, nip, actor, current_policy(),
-                                    relink=body.get("relink", False))
+                                    relink=body.relink)
     if result.conflicts:
         conflict = result.conflicts[0]
         raise Conflict(f"{actor.identifier} is linked to NIP {conflict.linked_nip}; the "
@@ -121,15 +126,7 @@ def post_identity():
 @blueprint.delete("/identities")
 def delete_identity():
     _admin()
-    args = inputs.strict_query(request.args, {"agent": lambda n, v: v,
-                                              "lti_issuer": inputs.text,
-                                              "lti_sub": inputs.text})
-    if "agent" in args:
-        actor = inputs.agent_identity(args["agent"], parameter="agent")
-    elif "lti_issuer" in args and "lti_sub" in args:
-        actor = lti_actor(args["lti_issuer"], args["lti_sub"])
-    else:
-        raise BadRequest("give agent, or lti_issuer and lti_sub", parameter="agent")
+    actor = parse_query(IdentityQuery, request.args).actor()
     if identity.unlink_identity(current_storage(), actor, current_policy()) is None:
         raise NotFound(f"{actor.identifier} is not linked")
     return "", 204
@@ -138,14 +135,11 @@ def delete_identity():
 @blueprint.get("/conflicts")
 def get_conflicts():
     reader = _admin()
-    args = inputs.strict_query(request.args, {"open": inputs.boolean,
-                                              "after": inputs.bounded_int(0, 2**62),
-                                              "limit": inputs.bounded_int(1, 1000)})
-    storage = current_storage()
-    conflicts = storage.people.list_conflicts(open_only=args.get("open", True),
-                                              after_id=args.get("after"),
-                                              limit=args.get("limit", 100))
-    record_access(storage.access, reader, "conflicts.read",
+    query = parse_query(ConflictsQuery, request.args)
+    data = transcript_stores()
+    conflicts = data.people.list_conflicts(open_only=query.open, after_id=query.after,
+                                           limit=query.limit)
+    record_access(data.access, reader, "conflicts.read",
                   [n for c in conflicts for n in (c.linked_nip, c.claimed_nip)])
     return jsonify({"conflicts": [render.conflict_json(c) for c in conflicts]})
 
@@ -156,11 +150,9 @@ def post_framework():
     storage, policy = current_storage(), current_policy()
     try:
         if request.mimetype == "text/csv":
-            args = inputs.strict_query(request.args, {"id": inputs.text, "title": inputs.text})
-            if "id" not in args or "title" not in args:
-                raise BadRequest("a CSV framework needs ?id= and ?title=", parameter="id")
-            parsed = frameworks.parse_csv(_uploaded_text("the framework CSV"), args["id"],
-                                          args["title"])
+            named = parse_query(CsvFrameworkQuery, request.args)
+            parsed = frameworks.parse_csv(_uploaded_text("the framework CSV"), named.id,
+                                          named.title)
         elif request.is_json:
             _no_params()
             parsed = frameworks.parse_case(request.get_json(silent=True))
@@ -170,7 +162,9 @@ def post_framework():
         changed = frameworks.import_framework(storage, parsed, policy)
     except frameworks.FrameworkError as exc:
         raise BadRequest(str(exc), pointer=exc.pointer) from None
-    framework = storage.frameworks.get_framework(parsed.framework.id)
+    framework = transcript_stores(storage).frameworks.get_framework(parsed.framework.id)
+    if framework is None:  # removed by a concurrent request since the import
+        raise NotFound(f"no framework {parsed.framework.id}")
     return jsonify({**render.framework_json(framework, parsed.competencies),
                     "evidence_remapped": changed}), 201
 
@@ -231,7 +225,7 @@ def put_agencies(key: str):
     storage = current_storage()
     if storage.credentials.find_credential(key) is None:
         raise NotFound(f"no credential with key {key}")
-    storage.access.set_agency_limits(key, agencies)
+    transcript_stores(storage).access.set_agency_limits(key, agencies)
     return jsonify({"credential_key": key, "agencies": sorted(set(agencies))})
 
 
@@ -246,14 +240,10 @@ def delete_agencies(key: str):
 @blueprint.get("/access-log")
 def get_access_log():
     reader = _admin()
-    args = inputs.strict_query(request.args, {
-        "subject": inputs.text, "credential": inputs.text, "action": inputs.text,
-        "since": inputs.timestamp, "until": inputs.timestamp,
-        "after": inputs.bounded_int(0, 2**62), "limit": inputs.bounded_int(1, 1000)})
-    query = AccessQuery(subject=args.get("subject"), credential_key=args.get("credential"),
-                        action=args.get("action"), since=args.get("since"),
-                        until=args.get("until"), after_id=args.get("after"),
-                        limit=args.get("limit", 100))
+    given = parse_query(AccessLogQuery, request.args)
+    query = AccessQuery(subject=given.subject, credential_key=given.credential,
+                        action=given.action, since=given.since, until=given.until,
+                        after_id=given.after, limit=given.limit)
     entries = queries.access_log(current_storage(), reader, query)
     return jsonify({"entries": [render.access_json(e) for e in entries],
                     "next_after": entries[-1].id if len(entries) == query.limit else None})
@@ -263,11 +253,11 @@ def get_access_log():
 def get_status():
     _admin()
     _no_params()
-    storage = current_storage()
-    state = storage.transcripts.feed_state()
+    data = transcript_stores()
+    state = data.transcripts.feed_state()
     return jsonify({"cursor": state.cursor, "open_gaps": sorted(state.gaps),
-                    "waiting_for_identity": storage.transcripts.count_unlinked(),
-                    "issuer_keys": len(storage.issuer_keys.list_keys())})
+                    "waiting_for_identity": data.transcripts.count_unlinked(),
+                    "issuer_keys": len(data.issuer_keys.list_keys())})
 
 
 def _uploaded_text(what: str) -> str:

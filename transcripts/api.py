@@ -20,21 +20,23 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from hub.auth import require_scope
 from hub.errors import BadRequest, NotFound, ServiceUnavailable
+from hub.inputs import parse_body, parse_query
 from hub.storage import current_storage
 from transcripts import inputs, queries, render, signing
 from transcripts.access import Reader, anonymous_reader, reader_for, record_access
 from transcripts.aggregation import transcript_json
+from transcripts.api_inputs import (
+    AgencyReportQuery,
+    FrameworksQuery,
+    NoParameters,
+    PeopleQuery,
+    TranscriptQuery,
+    VerifyBody,
+)
 from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
 blueprint = Blueprint("transcripts_api", __name__, url_prefix="/api/transcripts")
-
-SEARCH_PARAMS = {"year": inputs.year, "agency": inputs.text, "unit": inputs.text,
-                 "name": inputs.text, "compliance": inputs.choice("compliant", "non_compliant",
-                                                                  "unknown"),
-                 "after": inputs.nip, "limit": inputs.bounded_int(1, 1000),
-                 "format": inputs.choice("json", "csv")}
-
 
 def _auditor() -> Reader:
     return reader_for(require_scope("auditor"), transcript_stores().access)
@@ -48,13 +50,12 @@ def _csv(lines: Iterator[str], filename: str) -> Response:
 @blueprint.get("/people")
 def search_people():
     reader = _auditor()
-    args = inputs.strict_query(request.args, SEARCH_PARAMS)
+    query = parse_query(PeopleQuery, request.args)
     criteria = queries.PeopleFilter(
-        year=args.get("year") or inputs.current_year(), agency=args.get("agency"),
-        unit=args.get("unit"), name=args.get("name"), compliance=args.get("compliance"),
-        after=args.get("after"), limit=args.get("limit", 100))
+        year=query.year or inputs.current_year(), agency=query.agency, unit=query.unit,
+        name=query.name, compliance=query.compliance, after=query.after, limit=query.limit)
     storage, policy = current_storage(), current_policy()
-    if args.get("format") == "csv":
+    if query.format == "csv":
         rows = queries.all_people(storage, policy, reader, criteria)
         return _csv(render.standings_csv(rows), f"asn-{criteria.year}.csv")
     return jsonify(render.people_page_json(queries.search_people(storage, policy, reader,
@@ -64,23 +65,23 @@ def search_people():
 @blueprint.get("/people/<nip>")
 def get_person(nip: str):
     reader = _auditor()
-    inputs.strict_query(request.args, {})
+    parse_query(NoParameters, request.args)
     nip = inputs.nip_in_path(nip)
     storage = current_storage()
     person, years = queries.person_and_years(storage, reader, nip)
-    record_access(storage.access, reader, "person.read", [nip])
+    record_access(transcript_stores(storage).access, reader, "person.read", [nip])
     return jsonify({**render.person_json(person), "years": years})
 
 
 @blueprint.get("/people/<nip>/transcripts/<int:year>")
 def get_transcript(nip: str, year: int):
     reader = _auditor()
-    args = inputs.strict_query(request.args, {"format": inputs.choice("json", "csv")})
+    query = parse_query(TranscriptQuery, request.args)
     storage, policy = current_storage(), current_policy()
     read = queries.read_transcript(storage, policy, reader, inputs.nip_in_path(nip),
                                    inputs.year("year", str(year)))
     transcript = read.transcript
-    if args.get("format") == "csv":
+    if query.format == "csv":
         return _csv(render.transcript_csv(transcript, read.competencies),
                     f"transkrip-{transcript.person.nip}-{year}.csv")
     return jsonify(transcript_json(transcript))
@@ -89,13 +90,13 @@ def get_transcript(nip: str, year: int):
 @blueprint.post("/people/<nip>/transcripts/<int:year>/credential")
 def issue_credential(nip: str, year: int):
     reader = _auditor()
-    inputs.strict_query(request.args, {})
+    parse_query(NoParameters, request.args)
     storage, policy = current_storage(), current_policy()
     transcript = queries.transcript_for(storage, policy, reader, inputs.nip_in_path(nip),
                                         inputs.year("year", str(year)),
                                         action="credential.issue")
     try:
-        issued = signing.issue(storage.issuer_keys, policy, transcript)
+        issued = signing.issue(transcript_stores(storage).issuer_keys, policy, transcript)
     except signing.SigningError as exc:
         raise ServiceUnavailable(str(exc)) from None
     return jsonify({"credential": issued.token, "payload": issued.credential,
@@ -105,46 +106,42 @@ def issue_credential(nip: str, year: int):
 @blueprint.get("/reports/agency")
 def agency_report():
     reader = _auditor()
-    args = inputs.strict_query(request.args, {
-        "agency": inputs.text, "year": inputs.year, "limit": inputs.bounded_int(1, 5000),
-        "after": inputs.nip, "format": inputs.choice("json", "csv")})
-    if "agency" not in args:
-        raise BadRequest("agency is required", parameter="agency")
+    query = parse_query(AgencyReportQuery, request.args)
     storage, policy = current_storage(), current_policy()
-    year = args.get("year") or inputs.current_year()
-    if args.get("format") == "csv":
-        if not reader.may_read_agency(args["agency"]):
-            raise NotFound(f"agency {args['agency']!r} is not visible to this credential")
+    year = query.year or inputs.current_year()
+    if query.format == "csv":
+        if not reader.may_read_agency(query.agency):
+            raise NotFound(f"agency {query.agency!r} is not visible to this credential")
         rows = queries.all_people(storage, policy, reader, queries.PeopleFilter(
-            year=year, agency=args["agency"], compliance="non_compliant"))
+            year=year, agency=query.agency, compliance="non_compliant"))
         return _csv(render.standings_csv(rows), f"belum-20-jp-{year}.csv")
-    report = queries.agency_report(storage, policy, reader, args["agency"], year,
-                                   limit=args.get("limit", queries.UNDER_REQUIRED_PAGE),
-                                   after=args.get("after"))
+    report = queries.agency_report(storage, policy, reader, query.agency, year,
+                                   limit=query.limit or queries.UNDER_REQUIRED_PAGE,
+                                   after=query.after)
     return jsonify(render.report_json(report))
 
 
 @blueprint.get("/frameworks")
 def list_frameworks():
     require_scope("auditor", "admin")
-    args = inputs.strict_query(request.args, {"competencies": inputs.boolean})
-    storage = current_storage()
-    competencies = storage.frameworks.competencies() if args.get("competencies") else {}
+    query = parse_query(FrameworksQuery, request.args)
+    stored = transcript_stores().frameworks
+    competencies = stored.competencies() if query.competencies else {}
     return jsonify({"frameworks": [
         render.framework_json(f, [c for c in competencies.values() if c.framework_id == f.id])
-        for f in storage.frameworks.list_frameworks()]})
+        for f in stored.list_frameworks()]})
 
 
 # --- public: the issuer and verification ----------------------------------------------
 @blueprint.get("/issuer")
 def issuer():
-    inputs.strict_query(request.args, {})
+    parse_query(NoParameters, request.args)
     return jsonify(signing.issuer_profile(current_policy()))
 
 
 @blueprint.get("/issuer/jwks")
 def issuer_jwks():
-    inputs.strict_query(request.args, {})
+    parse_query(NoParameters, request.args)
     response = jsonify(signing.jwks(transcript_stores().issuer_keys.list_keys()))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -152,7 +149,7 @@ def issuer_jwks():
 
 @blueprint.get("/issuer/keys/<kid>")
 def issuer_key(kid: str):
-    inputs.strict_query(request.args, {})
+    parse_query(NoParameters, request.args)
     key = transcript_stores().issuer_keys.get_key(kid)
     if key is None:
         raise NotFound(f"no issuer key {kid}")
@@ -163,7 +160,7 @@ def issuer_key(kid: str):
 def verify():
     """Anyone may verify: the body is the compact JWS (text/plain) or
     {"credential": "<compact JWS>"}."""
-    inputs.strict_query(request.args, {})
+    parse_query(NoParameters, request.args)
     token = _token_from_body()
     result = queries.verify_credential(current_storage(), current_policy(),
                                        anonymous_reader("verifier"), token)
@@ -172,8 +169,7 @@ def verify():
 
 def _token_from_body() -> str:
     if request.is_json:
-        body = inputs.json_object(request.get_json(silent=True), {"credential": True})
-        token = body["credential"]
+        token = parse_body(VerifyBody, request.get_json(silent=True)).credential
     else:
         token = request.get_data(as_text=True)
     if not isinstance(token, str) or not token.strip() or len(token) > 2_000_000:

@@ -1,48 +1,27 @@
-"""Request → typed input for the transcripts API.  Query strings are strict: an unknown
-or repeated parameter is a 400 naming it; a malformed value is a 400 naming it too."""
+"""Request → typed input for the transcripts API: the value types of its query models
+(parsed by `hub.inputs.parse_query`: an unknown, repeated or malformed parameter is a 400
+naming it), and the checks of path values and xAPI identities."""
 
 from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from werkzeug.datastructures import MultiDict
+from pydantic import AfterValidator, BeforeValidator
 
 from hub.errors import BadRequest
 from hub.timestamps import parse_timestamp
 from transcripts.evidence import JAKARTA
-from transcripts.identifiers import Actor, actor_of, lti_actor
+from transcripts.identifiers import Actor, actor_of
 from transcripts.nip import InvalidNip, parse_nip
-
-Parser = Callable[[str, str], Any]
-
-
-def strict_query(args: MultiDict, parsers: Mapping[str, Parser]) -> dict[str, Any]:
-    for name in args:
-        if name not in parsers:
-            raise BadRequest(f"unknown parameter {name!r}; this request accepts "
-                             f"{', '.join(sorted(parsers)) or 'none'}", parameter=name)
-        if len(args.getlist(name)) > 1:
-            raise BadRequest(f"parameter {name!r} is given more than once", parameter=name)
-    return {name: parsers[name](name, args[name]) for name in args}
 
 
 def has_control(value: str) -> bool:
     """Control characters have no place in a name, agency or unit (and PostgreSQL refuses
     NUL in text)."""
     return any(unicodedata.category(c) == "Cc" for c in value)
-
-
-def text(name: str, value: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 200:
-        raise BadRequest(f"{name} must be 1 to 200 characters", parameter=name)
-    if has_control(value):
-        raise BadRequest(f"{name} must not contain control characters", parameter=name)
-    return value
 
 
 def year(name: str, value: str) -> int:
@@ -55,29 +34,6 @@ def current_year() -> int:
     return datetime.now(JAKARTA).year
 
 
-def bounded_int(low: int, high: int) -> Parser:
-    def parse(name: str, value: str) -> int:
-        if not value.isdigit() or not low <= int(value) <= high:
-            raise BadRequest(f"{name} must be a whole number from {low} to {high}",
-                             parameter=name)
-        return int(value)
-    return parse
-
-
-def choice(*allowed: str) -> Parser:
-    def parse(name: str, value: str) -> str:
-        if value not in allowed:
-            raise BadRequest(f"{name} must be one of {', '.join(allowed)}", parameter=name)
-        return value
-    return parse
-
-
-def boolean(name: str, value: str) -> bool:
-    if value not in ("true", "false"):
-        raise BadRequest(f"{name} must be true or false", parameter=name)
-    return value == "true"
-
-
 def nip(name: str, value: str) -> str:
     try:
         return parse_nip(value).value
@@ -85,48 +41,11 @@ def nip(name: str, value: str) -> str:
         raise BadRequest(f"{name} is not a valid NIP: {exc}", parameter=name) from None
 
 
-def timestamp(name: str, value: str) -> datetime:
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 timestamp", parameter=name) from None
-
-
 def nip_in_path(value: str) -> str:
     try:
         return parse_nip(value).value
     except InvalidNip as exc:
         raise BadRequest(f"the NIP in the path is not valid: {exc}", pointer="/nip") from None
-
-
-def json_object(body: Any, fields: Mapping[str, bool]) -> dict[str, Any]:
-    """The body as an object with only `fields` (name → required)."""
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object (Content-Type: application/json)",
-                         pointer="")
-    for name in body:
-        if name not in fields:
-            raise BadRequest(f"unknown field {name!r}; expected {', '.join(fields)}",
-                             pointer=f"/{name}")
-    for name, required in fields.items():
-        if required and name not in body:
-            raise BadRequest(f"{name} is required", pointer=f"/{name}")
-    return body
-
-
-def identity(body: Mapping[str, Any]) -> Actor:
-    """`agent` (an xAPI Agent with one IFI) or `lti` ({"issuer", "sub"})."""
-    if ("agent" in body) == ("lti" in body):
-        raise BadRequest("give exactly one of agent or lti", pointer="/agent")
-    if "agent" in body:
-        return agent_identity(body["agent"], pointer="/agent")
-    lti = body["lti"]
-    if not isinstance(lti, dict) or set(lti) != {"issuer", "sub"} or not all(
-            isinstance(v, str) and v for v in lti.values()):
-        raise BadRequest("lti must be {\"issuer\": ..., \"sub\": ...}", pointer="/lti")
-    if any(has_control(v) for v in lti.values()):
-        raise BadRequest("lti values must not contain control characters", pointer="/lti")
-    return lti_actor(lti["issuer"], lti["sub"])
 
 
 def agent_identity(agent: Any, *, pointer: str | None = None,
@@ -145,3 +64,59 @@ def agent_identity(agent: Any, *, pointer: str | None = None,
                          "(mbox, mbox_sha1sum, openid or account)",
                          pointer=pointer, parameter=parameter)
     return actor
+
+
+# --- query-string value types for `hub.inputs.parse_query` models ------------------------
+# A query value is always a string; a ValueError message is reported after the name.
+
+def _query_text(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise ValueError("must be 1 to 200 characters")
+    if has_control(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _query_year(value: object) -> int:
+    if not isinstance(value, str) or not value.isdigit() or not 1900 <= int(value) <= 2200:
+        raise ValueError("must be a year such as 2026")
+    return int(value)
+
+
+def _query_nip(value: str) -> str:
+    try:
+        return parse_nip(value).value
+    except InvalidNip as exc:
+        raise ValueError(f"is not a valid NIP: {exc}") from None
+
+
+def _query_flag(value: object) -> bool:
+    if value not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return value == "true"
+
+
+def _query_timestamp(value: object) -> datetime:
+    try:
+        return parse_timestamp(str(value))
+    except ValueError:
+        raise ValueError("must be an ISO 8601 timestamp") from None
+
+
+def whole_number(low: int, high: int) -> BeforeValidator:
+    """For `Annotated[int, whole_number(low, high)]`: a query value that is a whole number
+    from `low` to `high` (digits only, no sign or spaces)."""
+    def parse(value: object) -> int:
+        if not isinstance(value, str) or not value.isdigit() or not low <= int(value) <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return int(value)
+    return BeforeValidator(parse)
+
+
+Text = Annotated[str, AfterValidator(_query_text)]  # a name, agency, unit or key
+Year = Annotated[int, BeforeValidator(_query_year)]
+Nip = Annotated[str, AfterValidator(_query_nip)]
+Flag = Annotated[bool, BeforeValidator(_query_flag)]  # exactly true or false
+Timestamp = Annotated[datetime, BeforeValidator(_query_timestamp)]
+Format = Literal["json", "csv"]

@@ -315,6 +315,49 @@ def test_an_identity_is_an_agent_with_one_identifier_or_an_lti_user(registry, cl
         assert response.status_code == 400
 
 
+@pytest.mark.parametrize(("body", "pointer", "words"), [
+    ({"nip": SITI, "agent": {"mbox": "mailto:a@b.id"}, "force": True}, "/force",
+     "unknown field /force"),
+    ({"nip": SITI, "agent": {"mbox": "mailto:a@b.id", "openid": "https://x"}}, "/agent",
+     "exactly one identifier"),
+    ({"nip": SITI}, "/agent", "exactly one of agent or lti"),
+    ({"nip": SITI, "agent": {"mbox": "mailto:a@b.id"}, "relink": "yes"}, "/relink", "bool"),
+    ({"agent": {"mbox": "mailto:a@b.id"}}, "/nip", "required"),
+    ({"nip": "123", "agent": {"mbox": "mailto:a@b.id"}}, "/nip", "not a valid NIP"),
+])
+def test_a_bad_identity_link_says_what_is_wrong_where(registry, client, admin, body, pointer,
+                                                      words):
+    response = client.post("/api/transcripts/admin/identities", json=body,
+                           headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["pointer"]) == (400, pointer)
+    assert words in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize(("method", "url", "params", "parameter"), [
+    ("get", "/api/transcripts/admin/conflicts", {"open": "true", "sort": "id"}, "sort"),
+    ("get", "/api/transcripts/admin/conflicts", {"open": "1"}, "open"),
+    ("get", "/api/transcripts/admin/access-log", {"since": "yesterday"}, "since"),
+    ("get", "/api/transcripts/admin/access-log", {"who": "x"}, "who"),
+    ("get", "/api/transcripts/admin/status", {"verbose": "true"}, "verbose"),
+    ("delete", "/api/transcripts/admin/identities", {"nip": SITI}, "nip"),
+    ("delete", "/api/transcripts/admin/identities", {"lti_issuer": "https://lms"}, "agent"),
+    ("delete", "/api/transcripts/admin/identities", {"agent": "{"}, "agent"),
+    ("post", "/api/transcripts/admin/roster", {"skip_invalid": "ya"}, "skip_invalid"),
+])
+def test_a_bad_admin_query_is_a_400_naming_the_parameter(registry, client, admin, method,
+                                                         url, params, parameter):
+    response = getattr(client, method)(url, query_string=params, headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["parameter"]) == (400, parameter)
+
+
+def test_a_csv_framework_needs_its_id_and_title(client, admin):
+    response = client.post("/api/transcripts/admin/frameworks", data="kode,nama,jenis\n",
+                           content_type="text/csv", query_string={"id": "x"},
+                           headers=admin_headers(admin))
+    assert (response.status_code, response.json["error"]["parameter"]) == (400, "title")
+    assert "required" in response.json["error"]["message"]
+
+
 def test_agency_limits_through_the_cli(registry, runner, auditor):
     result = runner.invoke(args=["transcripts", "auditors", "limit", auditor["key"],
                                  "--agency", JABAR])

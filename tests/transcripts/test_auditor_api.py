@@ -164,6 +164,27 @@ def test_malformed_search_parameters_are_a_400_naming_them(registry, auditor_get
     assert response.json["error"]["parameter"] == parameter
 
 
+@pytest.mark.parametrize("url", [
+    f"/api/transcripts/people/{SITI}", "/api/transcripts/frameworks",
+    "/api/transcripts/issuer", "/api/transcripts/issuer/jwks"])
+def test_an_unknown_parameter_anywhere_in_the_api_is_a_400_naming_it(registry, auditor_get,
+                                                                     url):
+    response = auditor_get(url, tahun="2026")
+    assert (response.status_code, response.json["error"]["parameter"]) == (400, "tahun")
+    assert "'tahun'" in response.json["error"]["message"]
+
+
+def test_a_repeated_or_malformed_parameter_is_a_400_naming_it(registry, client, auditor):
+    headers = {"Authorization": auditor["Authorization"]}
+    twice = client.get("/api/transcripts/people?year=2026&year=2025", headers=headers)
+    assert (twice.status_code, twice.json["error"]["parameter"]) == (400, "year")
+    flag = client.get("/api/transcripts/frameworks?competencies=yes", headers=headers)
+    assert (flag.status_code, flag.json["error"]["parameter"]) == (400, "competencies")
+    assert "true or false" in flag.json["error"]["message"]
+    signed = client.get("/api/transcripts/people?limit=%2B5", headers=headers)
+    assert (signed.status_code, signed.json["error"]["parameter"]) == (400, "limit")
+
+
 def test_the_agency_report_needs_an_agency(registry, auditor_get):
     response = auditor_get("/api/transcripts/reports/agency", year=2026)
     assert (response.status_code, response.json["error"]["parameter"]) == (400, "agency")

@@ -635,6 +635,7 @@ def test_an_unknown_language_is_ignored(registry, client):
     ("/auditor/people?nip=12345", 400, "NIP tidak sah"),
     ("/auditor/people?year=2026&year=2025", 400, "lebih dari sekali"),
     ("/auditor/people?sort=name", 400, 'Parameter "sort" tidak dikenal'),
+    ("/auditor/agency?tahun=2026", 400, 'Parameter "tahun" tidak dikenal'),
     (f"/auditor/people/{SITI}/2026?format=json", 400, 'Parameter "format" tidak dikenal'),
     ("/auditor/agency/report.csv", 400, "Pilih instansi terlebih dahulu."),
     ("/auditor/agency/report.pdf?year=2026", 400, "Pilih instansi terlebih dahulu."),

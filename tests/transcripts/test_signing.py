@@ -153,6 +153,11 @@ def test_garbage_is_not_a_credential(registry, client):
     assert result["errors"] == ["not a compact JWS (header.payload.signature)"]
     empty = client.post("/api/transcripts/verify", json={"credential": ""})
     assert (empty.status_code, empty.json["error"]["pointer"]) == (400, "/credential")
+    extra = client.post("/api/transcripts/verify", json={"credential": "a.b.c", "kid": "x"})
+    assert (extra.status_code, extra.json["error"]["pointer"]) == (400, "/kid")
+    assert "unknown field /kid" in extra.json["error"]["message"]
+    missing = client.post("/api/transcripts/verify", json={})
+    assert (missing.status_code, missing.json["error"]["pointer"]) == (400, "/credential")
 
 
 def test_the_key_url_in_kid_dereferences_to_the_public_jwk(issued, client, issuer_key):

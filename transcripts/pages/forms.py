@@ -1,34 +1,46 @@
-"""Query strings of the auditor pages → typed filters, with the API's parsers
-(`transcripts.inputs`) so a page accepts exactly what the API accepts.  HTML forms send
+"""Query strings of the auditor pages → typed filters: pydantic models with the API's
+value types (`transcripts.inputs`) so a page accepts exactly what the API accepts.  HTML forms send
 empty fields, which mean "any" here; `lang` is the language switch, not a filter."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
+from hub.inputs import Input, parse_query
 from transcripts import inputs
+from transcripts.inputs import Nip, Text, Year
 from transcripts.queries import PeopleFilter
 
-COMPLIANCE = ("compliant", "non_compliant", "unknown")
+
+class NoFields(Input):
+    pass
 
 
-def text(name: str, value: str) -> str:
-    """The API's text, without control characters: PostgreSQL refuses NUL in a string, and
-    no agency, unit or name has a control character."""
-    value = inputs.text(name, value)
-    if any(ord(character) < 32 or ord(character) == 127 for character in value):
-        raise BadRequest(f"{name} must not contain control characters", parameter=name)
-    return value
+class YearField(Input):
+    year: Year | None = None
 
 
-SEARCH_FIELDS = {"year": inputs.year, "agency": text, "unit": text, "name": text,
-                 "compliance": inputs.choice(*COMPLIANCE), "after": inputs.nip,
-                 "nip": inputs.nip}
-AGENCY_FIELDS = {"agency": text, "year": inputs.year, "after": inputs.nip}
+class SearchFields(Input):
+    year: Year | None = None
+    agency: Text | None = None  # Text refuses control characters (PostgreSQL refuses NUL)
+    unit: Text | None = None
+    name: Text | None = None
+    compliance: Literal["compliant", "non_compliant", "unknown"] | None = None
+    after: Nip | None = None
+    nip: Nip | None = None
+
+
+class AgencyFields(Input):
+    agency: Text | None = None
+    year: Year | None = None
+    after: Nip | None = None
+
+
+F = TypeVar("F", bound=Input)
 PAGE_SIZE = 50
 
 
@@ -53,15 +65,16 @@ def filled(args: MultiDict) -> MultiDict:
                       if k != "lang" and v.strip()])
 
 
-def parse(args: MultiDict, fields: dict[str, Any]) -> dict[str, Any]:
+def parse(args: MultiDict, fields: type[F]) -> F:
+    """The filled-in fields of `args` as `fields`, or the `InvalidField` a person can fix."""
     given = filled(args)
     for name in given:
-        if name not in fields:
+        if name not in fields.model_fields:
             raise InvalidField("error.unknown_parameter", name)
         if len(given.getlist(name)) > 1:
             raise InvalidField("error.repeated_parameter", name)
     try:
-        return inputs.strict_query(given, fields)
+        return parse_query(fields, given)
     except BadRequest as exc:
         field = exc.parameter or ""
         raise InvalidField(FIELD_ERRORS.get(field, "error.bad_text"), field) from None
@@ -93,12 +106,11 @@ class SearchForm:
 
 
 def search_form(args: MultiDict) -> SearchForm:
-    values = parse(args, SEARCH_FIELDS)
-    return SearchForm(year=values.get("year") or inputs.current_year(),
-                      agency=values.get("agency", ""), unit=values.get("unit", ""),
-                      name=values.get("name", ""), compliance=values.get("compliance", ""),
-                      after=values.get("after"), nip=values.get("nip"),
-                      submitted=bool(filled(args)))
+    values = parse(args, SearchFields)
+    return SearchForm(year=values.year or inputs.current_year(),
+                      agency=values.agency or "", unit=values.unit or "",
+                      name=values.name or "", compliance=values.compliance or "",
+                      after=values.after, nip=values.nip, submitted=bool(filled(args)))
 
 
 @dataclass(frozen=True)
@@ -109,11 +121,11 @@ class AgencyForm:
 
 
 def agency_form(args: MultiDict, *, require_agency: bool = False) -> AgencyForm:
-    values = parse(args, AGENCY_FIELDS)
-    if require_agency and "agency" not in values:
+    values = parse(args, AgencyFields)
+    if require_agency and values.agency is None:
         raise InvalidField("error.agency_required", "agency")
-    return AgencyForm(year=values.get("year") or inputs.current_year(),
-                      agency=values.get("agency", ""), after=values.get("after"))
+    return AgencyForm(year=values.year or inputs.current_year(),
+                      agency=values.agency or "", after=values.after)
 
 
 def year_in_path(value: str) -> int:
@@ -131,4 +143,4 @@ def nip_in_path(value: str) -> str:
 
 
 def optional_year(args: MultiDict) -> int | None:
-    return parse(args, {"year": inputs.year}).get("year")
+    return parse(args, YearField).year

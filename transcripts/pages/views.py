@@ -224,7 +224,7 @@ def person(nip: str):
 
 def _read_transcript(nip: str, year: str, *, with_years: bool = False) -> queries.TranscriptRead:
     _, reader = session.auditor()
-    forms.parse(request.args, {})
+    forms.parse(request.args, forms.NoFields)
     nip, year_value = forms.nip_in_path(nip), forms.year_in_path(year)
     return queries.read_transcript(current_storage(), current_policy(), reader, nip,
                                    year_value, with_years=with_years)
