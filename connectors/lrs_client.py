@@ -129,6 +129,13 @@ class _Header(AuthBase):
         return request
 
 
+class _NoAuth(AuthBase):
+    """No Authorization at all (and no ~/.netrc entry either)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 def _basic(username: str, password: str) -> _Header:
     # RFC 7617 §2.1: UTF-8, so names outside Latin-1 work too.
     pair = f"{username}:{password}".encode()
@@ -211,7 +218,7 @@ class RemoteLrs:
             raise InvalidAnswer("GET about did not answer a JSON object")
         return answer
 
-    def post_statements(self, statements: Sequence[Mapping[str, Any]],
+    def post_statements(self, statements: Sequence[dict[str, Any]],
                         attachments: Iterable[AttachmentLike] = ()) -> list[str]:
         """POST statements (with their attachments' content as multipart/mixed, xAPI 1.0.3
         Communication 1.5.2); the ids the partner stored them under."""
@@ -341,7 +348,7 @@ class RemoteLrs:
         form = {"grant_type": "client_credentials"}
         if auth.scope:
             form["scope"] = auth.scope
-        client: _Header | None = None
+        client: AuthBase = _NoAuth()
         if auth.client_auth == "basic":
             # RFC 6749 §2.3.1: form-urlencoded first, then Basic.
             client = _basic(quote_plus(auth.client_id), quote_plus(auth.client_secret))

@@ -13,12 +13,14 @@ import base64
 import email.parser
 import email.policy
 import json
+import os
 import socket
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -46,10 +48,26 @@ def http_date(seconds_from_now: float) -> str:
 
 
 # --- a second hub ------------------------------------------------------------------
+@contextmanager
+def _without_hub_variables() -> Iterator[None]:
+    """create_app reads HUB_* variables besides its overrides; the second hub is another
+    deployment, so it sees none of the test process's (HUB_TEST_* are the suite's own)."""
+    saved = {name: value for name, value in os.environ.items()
+             if name.startswith("HUB_") and not name.startswith("HUB_TEST_")}
+    for name in saved:
+        del os.environ[name]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 class SecondHub:
     """A real hub on 127.0.0.1:<free port>, built by `create_app` from a configuration of
-    its own (not the app under test's), with a credential that reads and writes
-    statements.  `close()` stops the server and releases the database."""
+    its own (not the app under test's; `settings` by setting name, as create_app takes
+    them), with a credential that reads and writes statements.  Its settings are its
+    app's (`app.extensions["hub.settings"]`), so replacing one app's settings leaves the
+    other's alone.  `close()` stops the server and releases the database."""
 
     __test__ = False
 
@@ -57,15 +75,17 @@ class SecondHub:
         # The port is known once the server is bound, and the app wants its public URL:
         # the server calls the app through self, set just below.
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server.block_on_close = False  # close() never waits on a kept-alive client
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.endpoint = self.url + "/xapi"
-        self.app = create_app({
-            "env": "test", "secret_key": TEST_SECRET,
-            "key_encryption_keys": (TEST_KEY_ENCRYPTION_KEY,), "database_url": database_url,
-            "instance_path": str(instance_path), "public_url": self.url,
-            "log_format": "text", "log_level": "WARNING", "auth_failure_delay_ms": 0,
-            **settings,
-        })
+        with _without_hub_variables():
+            self.app = create_app({
+                "env": "test", "secret_key": TEST_SECRET,
+                "key_encryption_keys": (TEST_KEY_ENCRYPTION_KEY,),
+                "database_url": database_url, "instance_path": str(instance_path),
+                "public_url": self.url, "log_format": "text", "log_level": "WARNING",
+                "auth_failure_delay_ms": 0, **settings,
+            })
         self.key, self.secret = self.issue_credential("statements/write", "statements/read")
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True, name="second-hub")
@@ -191,6 +211,7 @@ class FlakyPartner:
         self._released = threading.Event()  # ends every hang when the partner closes
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
+        self._server.block_on_close = False  # close() never waits on a kept-alive client
         self._server.partner = self  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.endpoint = self.url + "/xapi"
@@ -362,6 +383,7 @@ def _drop(handler: _Handler, *, midway: bool) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as LRSs do: a drop hits a reused connection
+    timeout = 30  # an idle kept-alive connection ends its thread
 
     def do_GET(self) -> None:
         self.server.partner._handle(self)  # type: ignore[attr-defined]

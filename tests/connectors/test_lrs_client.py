@@ -475,3 +475,18 @@ def test_retry_after_reads_seconds_and_http_dates():
         assert retry_after_seconds(unreadable, now) is None
     assert retry_after_seconds(http_date(60)) == pytest.approx(60, abs=1.5)
     assert timedelta(seconds=retry_after_seconds("3600", now)) == timedelta(hours=1)
+
+
+# --- the partners themselves ---------------------------------------------------------
+def test_a_second_hub_has_settings_of_its_own(app, make_second_hub, monkeypatch):
+    monkeypatch.setenv("HUB_TRANSCRIPT_ISSUER_NAME", "Hub yang diuji")
+    other = make_second_hub(statement_page_size=2)
+    mine, theirs = app.extensions["hub.settings"], other.app.extensions["hub.settings"]
+    assert (mine.lrs.statement_page_size, theirs.lrs.statement_page_size) == (100, 2)
+    assert theirs.transcripts.issuer_name == "Berpijar Learning Hub"  # no HUB_ of ours
+    assert theirs.database_url != mine.database_url
+    assert theirs.public_url == other.url
+    other.seed([statement() for _ in range(3)])
+    with hub_client(other) as lrs:
+        page = lrs.get_statements()
+    assert len(page.statements) == 2 and page.more is not None
