@@ -4,6 +4,7 @@ three workers on PostgreSQL share the destinations and never deliver to one at o
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -129,5 +130,5 @@ def test_three_workers_share_destinations_without_two_delivering_to_one_at_once(
     for hub in hubs:
         assert sorted(hub.statement_ids()) == sorted(ids)
         spans = sorted(hub.posts)
-        for (_, end), (begin, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (begin, _) in itertools.pairwise(spans):
             assert begin >= end - 0.001, "two deliveries to one destination overlapped"
