@@ -242,3 +242,27 @@ def test_a_hanging_destination_blocks_neither_ingest_nor_the_other_destinations(
         flaky_partner.close()  # ends the hang
         worker.stop()
         thread.join(30)
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+def test_a_worker_that_joins_gets_its_share_from_the_one_running(app):
+    recorder = Recorder([f"u{i}" for i in range(4)])
+    add_loop(app, recorder.loop())
+    first, second = (Worker(app, FAST, only=frozenset({"probe"})) for _ in range(2))
+    threads = [_start(first)]
+    try:
+        assert wait_for(lambda: {r[0] for r in recorder.runs} == set(recorder.names))
+        threads.append(_start(second))
+
+        def held() -> tuple[int, int]:
+            with app.app_context():
+                now = datetime.now(UTC)
+                return (len(stores().worker.held_by(first.id, now)),
+                        len(stores().worker.held_by(second.id, now)))
+
+        assert wait_for(lambda: held() == (2, 2), timeout=20), held()
+    finally:
+        for worker in (first, second):
+            worker.stop()
+        for thread in threads:
+            thread.join(15)
