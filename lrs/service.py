@@ -19,15 +19,19 @@ from flask import current_app
 from hub.storage import current_storage
 from hub.storage.contract import Credential
 from lrs.agents import PersonResolver, set_person_resolver
+from lrs.feed import GAP_TTL, Feed, FeedState, advance, fill_gaps, read_after
 from lrs.identifiers import agent_key
 from lrs.listeners import add_statements_listener, notify_stored
 from lrs.statements import ops
 from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import StoredStatement
 
-# StoredStatement: the record other features read statements as (lrs.storage.contract).
-__all__ = ["PersonResolver", "StoredStatement", "add_statements_listener", "agent_key",
-           "find_statements", "newest_seq", "record_statements", "set_person_resolver",
+# StoredStatement: the record other features read statements as (lrs.storage.contract);
+# FeedState, advance, fill_gaps, read_after: following the feed from a durable cursor
+# without missing statements committed out of order (lrs.feed).
+__all__ = ["GAP_TTL", "Feed", "FeedState", "PersonResolver", "StoredStatement",
+           "add_statements_listener", "advance", "agent_key", "fill_gaps", "find_statements",
+           "newest_seq", "read_after", "record_statements", "set_person_resolver",
            "statements_after"]
 
 
