@@ -1,11 +1,12 @@
-"""Following the statement feed from a durable cursor without missing a statement.
+"""Following the statement feed from a durable position, without losing a statement.
 
-Whoever follows `statements_after(cursor)` (transcripts, webhooks, forwarding) keeps a
-`FeedState`: the cursor, and the sequence numbers it skipped.  PostgreSQL hands out
-statement sequence numbers before commit, so a later number can become visible first;
-a skipped number is remembered as a *gap* and looked for again on every read for
-GAP_TTL, after which it is taken to belong to a rolled-back transaction (which also
-leaves gaps).
+Statements get increasing sequence numbers (`seq`); a reader keeps a cursor and reads
+`statements_after(cursor)`.  PostgreSQL hands out sequence numbers before commit, so a
+later number can become visible first.  A skipped number is remembered as a *gap* and
+looked for again on every read for GAP_TTL; after that it is taken to belong to a
+rolled-back transaction (which also leaves gaps).  The transcripts follower, the
+forwarding connectors and the webhooks read the feed this way, each with its own
+`FeedState` kept in its own store.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ GAP_SPAN_ONE_READ = 2_000
 class FeedState:
     cursor: int  # every statement with seq <= cursor was processed, except `gaps`
     gaps: Mapping[int, datetime]  # seqs skipped while possibly uncommitted → when noticed
+
+
+START = FeedState(cursor=0, gaps={})
 
 
 def _gap_runs(seqs: Iterable[int]) -> list[tuple[int, int]]:
@@ -77,9 +81,8 @@ def advance(cursor: int, gaps: Mapping[int, datetime], batch: Sequence[StoredSta
     return FeedState(cursor=batch[-1].seq if batch else cursor, gaps=gaps)
 
 
-def read_after(feed: Feed, state: FeedState, moment: datetime, batch_size: int
-               ) -> tuple[list[StoredStatement], dict[int, datetime], list[StoredStatement]]:
-    """(statements found in gaps, gaps still open, the next batch after the cursor);
-    `advance(state.cursor, gaps, batch, moment)` is the state once they are processed."""
+def read_feed(feed: Feed, state: FeedState, moment: datetime, batch_size: int
+              ) -> tuple[list[StoredStatement], dict[int, datetime], list[StoredStatement]]:
+    """(statements found in gaps, gaps still open, the next batch after the cursor)."""
     filled, gaps = fill_gaps(feed, state.gaps, moment) if state.gaps else ([], {})
     return filled, gaps, feed(state.cursor, batch_size)

@@ -8,10 +8,7 @@ advanced cursor — or not at all.
   statement listener calls it after every commit; `flask transcripts sync` catches up
   whatever a crash between a commit and its listener left behind.
 * PostgreSQL hands out statement sequence numbers before commit, so a later number can
-  become visible first.  A skipped number is remembered as a *gap* and looked for again
-  on every sync for GAP_TTL; after that it is taken to belong to a rolled-back
-  transaction (which also leaves gaps).  The cursor and gap rules are `lrs.feed`'s,
-  shared with every other follower of the feed (webhooks, forwarding).
+  become visible first: the feed is read with its gaps (`lrs.feed`, through lrs.service).
 * `reprocess_identities` runs when identifiers are linked, relinked or unlinked:
   statements waiting for a NIP, and evidence already credited through those
   identifiers, are processed again.
@@ -27,8 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from lrs.service import GAP_TTL as GAP_TTL  # how long a skipped seq is looked for again
-from lrs.service import Feed, FeedState, StoredStatement, advance, read_after
+from lrs.service import Feed, FeedState, StoredStatement, advance, read_feed
 from transcripts.aggregation import summaries_for
 from transcripts.announce import SummaryListener, changes_of
 from transcripts.evidence import StatementFacts, read_statement
@@ -184,11 +180,11 @@ def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
         # another processor moved the cursor meanwhile.
         peeked = store.feed_state()
         moment = now()
-        filled, gaps, batch = read_after(feed, peeked, moment, batch_size)
+        filled, gaps, batch = read_feed(feed, peeked, moment, batch_size)
         with store.session() as session:
             state = session.feed_state()
             if state != peeked:
-                filled, gaps, batch = read_after(feed, state, moment, batch_size)
+                filled, gaps, batch = read_feed(feed, state, moment, batch_size)
             if filled or batch:
                 apply_statements(session, [*filled, *batch], policy, moment,
                                  on_change=on_change)

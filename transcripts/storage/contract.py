@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-# The transcripts' place in the statement feed: the cursor and its gaps (lrs.feed).
-from lrs.service import FeedState as FeedState
+from lrs.service import FeedState  # the transcripts follower's position in the feed
 
 # --- transcripts -----------------------------------------------------------
 # Competency transcripts of civil servants (the `transcripts` package).  JP (jam

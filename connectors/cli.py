@@ -1,0 +1,17 @@
+"""The `worker` and `connectors` CLI groups (connectors.worker_cli, connectors.forwarding_cli)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import AppGroup
+
+connectors_group = AppGroup("connectors", help="Forwarding, pulling, imports and webhooks.")
+
+
+def register(app: Flask) -> None:
+    from connectors.forwarding_cli import destinations_group
+    from connectors.worker_cli import worker_group
+
+    connectors_group.add_command(destinations_group)
+    app.cli.add_command(worker_group)
+    app.cli.add_command(connectors_group)

@@ -1,0 +1,32 @@
+"""The connectors slice: its contract, its SQL stores and its migrations (issue 15)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, cast
+
+from connectors.storage.contract import DestinationStore, WorkerStore
+from hub.storage import current_storage
+from hub.storage.contract import SqlHandle, Storage, StorageSlice
+
+
+class ConnectorStores(Protocol):
+    @property
+    def worker(self) -> WorkerStore: ...
+    @property
+    def destinations(self) -> DestinationStore: ...
+
+
+def _open_sql(handle: SqlHandle) -> ConnectorStores:
+    from connectors.storage.sql import open_sql  # SQLAlchemy only when the engine is SQL
+
+    return open_sql(handle)
+
+
+SLICE = StorageSlice(name="connectors", migrations=Path(__file__).resolve().parent / "migrations",
+                     open_sql=_open_sql)
+
+
+def stores(storage: Storage | None = None) -> ConnectorStores:
+    """This slice's stores on `storage` (default: the running app's)."""
+    return cast(ConnectorStores, (storage or current_storage()).slice(SLICE.name))

@@ -1,0 +1,20 @@
+"""The connectors slice on SQL (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors.storage.sql.destinations import SqlDestinationStore
+from connectors.storage.sql.worker import SqlWorkerStore
+from hub.storage.contract import SqlHandle
+
+
+@dataclass(frozen=True)
+class SqlConnectorStores:
+    worker: SqlWorkerStore
+    destinations: SqlDestinationStore
+
+
+def open_sql(handle: SqlHandle) -> SqlConnectorStores:
+    return SqlConnectorStores(worker=SqlWorkerStore(handle.engine),
+                              destinations=SqlDestinationStore(handle.engine, handle.cipher))
