@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.storage.sql.destinations import SqlDestinationStore
+from connectors.storage.sql.webhooks import SqlWebhookStore
 from connectors.storage.sql.worker import SqlWorkerStore
 from hub.storage.contract import SqlHandle
 
@@ -13,8 +14,13 @@ from hub.storage.contract import SqlHandle
 class SqlConnectorStores:
     worker: SqlWorkerStore
     destinations: SqlDestinationStore
+    webhooks: SqlWebhookStore
+
+    def reseal_private_keys(self) -> dict[str, int]:
+        return {"webhook_secrets": self.webhooks.reseal_secrets()}
 
 
 def open_sql(handle: SqlHandle) -> SqlConnectorStores:
     return SqlConnectorStores(worker=SqlWorkerStore(handle.engine),
-                              destinations=SqlDestinationStore(handle.engine, handle.cipher))
+                              destinations=SqlDestinationStore(handle.engine, handle.cipher),
+                              webhooks=SqlWebhookStore(handle.engine, handle.cipher))
