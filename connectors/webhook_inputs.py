@@ -49,7 +49,9 @@ class SubscriptionBody(Body):
     @classmethod
     def _filter_for_statements(cls, value: StatementFilterBody | None,
                                info: ValidationInfo) -> StatementFilterBody | None:
-        if value is not None and STATEMENT_STORED not in info.data.get("events", [STATEMENT_STORED]):
+        # events failed its own check when missing here: leave the filter alone then
+        events = info.data.get("events", [STATEMENT_STORED])
+        if value is not None and STATEMENT_STORED not in events:
             raise ValueError(f"a filter applies to {STATEMENT_STORED} only; add it to events")
         return value
 

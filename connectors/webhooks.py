@@ -236,7 +236,8 @@ def statement_matches(rule: StatementFilter, statement: StoredStatement) -> bool
             return False
     if rule.authority_key:
         authority = document.get("authority")
-        if not isinstance(authority, dict) or lrs_service.agent_key(authority) != rule.authority_key:
+        if not isinstance(authority, dict) \
+                or lrs_service.agent_key(authority) != rule.authority_key:
             return False
     return True
 

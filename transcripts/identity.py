@@ -22,8 +22,8 @@ from hub.storage import current_storage
 from hub.storage.contract import Storage
 from lrs import service as lrs_service
 from transcripts import ingest
-from transcripts.announce import announcer
 from transcripts.access import anonymous_reader, reader_for, record_access
+from transcripts.announce import announcer
 from transcripts.identifiers import (
     Actor,
     actor_of,

@@ -241,9 +241,10 @@ def _feed_columns(state: FeedState) -> dict[str, Any]:
                           for seq, when in state.gaps.items()}}
 
 
-def _feed_of(row: Row[Any]) -> FeedState:
-    gaps = {int(seq): datetime.fromisoformat(when) for seq, when in (row.feed_gaps or {}).items()}
-    return FeedState(cursor=row.feed_cursor, gaps=gaps)
+def _feed_of(row: Row[Any, Any]) -> FeedState:
+    cursor, stored_gaps = row
+    gaps = {int(seq): datetime.fromisoformat(when) for seq, when in (stored_gaps or {}).items()}
+    return FeedState(cursor=cursor, gaps=gaps)
 
 
 def _entry(row: Row[Any]) -> OutboxEntry:
