@@ -341,6 +341,28 @@ def test_the_outbox_survives_a_crash_between_commit_and_delivery(app, app_config
     assert [p["data"]["id"] for p in receiver.payloads] == [stored["id"]]
 
 
+def test_three_deliverers_at_once_send_each_message_once(app, store, subscribe, receiver):
+    subscription = subscribe("statement.stored")
+    ids = store(*[statement() for _ in range(30)])
+    with app.app_context():
+        assert webhooks.collect_statements(subscription["id"]) == 30
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            deliver(app, limit=100)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(p["data"]["id"] for p in receiver.payloads) == sorted(ids)
+
+
 # --- transcript events ---------------------------------------------------------------------------
 def test_jp_reached_fires_once_when_a_person_crosses_20_jp(app, app_config, client, admin,
                                                           store, subscribe, receiver):

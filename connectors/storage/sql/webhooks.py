@@ -3,7 +3,9 @@
 A subscription's secret is sealed with the storage cipher (HUB_KEY_ENCRYPTION_KEYS): a
 database dump alone cannot sign a message.  Claiming due messages takes row locks with
 SKIP LOCKED on PostgreSQL, so workers (or a `deliver` command beside the worker) never
-claim the same row at once; on SQLite the write lock already serialises claims.
+claim the same row at once; on SQLite the write lock already serialises claims.  Every
+write takes SQLite's write lock from its first statement (`write_transaction`): most
+read before they write, and a deferred transaction cannot upgrade its lock safely.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from connectors.storage.webhook_contract import (
     WebhookMessage,
 )
 from hub.storage.key_encryption import KeyCipher
-from hub.storage.sql.common import aware, connection, transaction, upsert, utc
+from hub.storage.sql.common import aware, connection, upsert, utc, write_transaction
 from lrs.service import FeedState
 
 _BATCH = 500
@@ -40,7 +42,7 @@ class SqlWebhookStore:
     # --- subscriptions ---------------------------------------------------------------
     def add_subscription(self, subscription: Subscription, start: FeedState) -> None:
         now = datetime.now(UTC)
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             conn.execute(insert(subscriptions).values(
                 id=subscription.id, url=subscription.url,
                 secret=self._cipher.seal(subscription.secret),
@@ -69,13 +71,13 @@ class SqlWebhookStore:
         values: dict[str, Any] = {"enabled": enabled, "updated_at": utc(when)}
         if restart is not None:
             values.update(_feed_columns(restart))
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             return conn.execute(update(subscriptions)
                                 .where(subscriptions.c.id == subscription_id)
                                 .values(**values)).rowcount == 1
 
     def remove_subscription(self, subscription_id: str) -> bool:
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             # Children first: SQLite enforces foreign keys only with a pragma.
             conn.execute(delete(outbox).where(outbox.c.subscription_id == subscription_id))
             return conn.execute(delete(subscriptions)
@@ -90,14 +92,17 @@ class SqlWebhookStore:
         return _feed_of(row) if row else None
 
     def lock_feed_state(self, subscription_id: str) -> FeedState | None:
+        # FOR NO KEY UPDATE: it does not wait for outbox inserts (their foreign key check
+        # takes FOR KEY SHARE), e.g. the transcripts listener's, nor they for it.
         query = (select(subscriptions.c.feed_cursor, subscriptions.c.feed_gaps)
-                 .where(subscriptions.c.id == subscription_id).with_for_update())
-        with transaction(self._engine) as conn:
+                 .where(subscriptions.c.id == subscription_id)
+                 .with_for_update(key_share=True))
+        with write_transaction(self._engine) as conn:
             row = conn.execute(query).first()
         return _feed_of(row) if row else None
 
     def save_feed_state(self, subscription_id: str, state: FeedState) -> None:
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             conn.execute(update(subscriptions).where(subscriptions.c.id == subscription_id)
                          .values(**_feed_columns(state)))
 
@@ -108,7 +113,7 @@ class SqlWebhookStore:
                  "state": "pending", "attempts": 0, "next_attempt_at": utc(m.created_at),
                  "created_at": utc(m.created_at)} for m in messages]
         added = 0
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             for start in range(0, len(rows), _BATCH):
                 statement = upsert(conn, outbox).on_conflict_do_nothing(
                     index_elements=["subscription_id", "event_key"])
@@ -127,7 +132,7 @@ class SqlWebhookStore:
         with connection(self._engine) as conn:
             if conn.execute(due.limit(1)).first() is None:
                 return []  # the usual case when idle: no write transaction for nothing
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             ids = list(conn.execute(due.limit(limit)
                                     .with_for_update(of=outbox, skip_locked=True)).scalars())
             if not ids:
@@ -139,7 +144,7 @@ class SqlWebhookStore:
         return [_entry(row) for row in rows]
 
     def record_attempts(self, outcomes: Sequence[AttemptOutcome]) -> None:
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             for outcome in outcomes:
                 finished = outcome.at if outcome.state != "pending" else None
                 conn.execute(update(outbox).where(outbox.c.id == outcome.entry_id).values(
@@ -166,7 +171,7 @@ class SqlWebhookStore:
             conditions.append(outbox.c.subscription_id == subscription_id)
         values = {"state": "pending", "attempts": 0, "next_attempt_at": utc(when),
                   "leased_until": None, "finished_at": None}
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             if entry_ids is None:
                 return conn.execute(update(outbox).where(*conditions).values(**values)).rowcount
             ids = sorted(set(entry_ids))
@@ -188,7 +193,7 @@ class SqlWebhookStore:
         with connection(self._engine) as conn:
             if conn.execute(old.limit(1)).first() is None:
                 return 0  # the usual case: no write transaction for nothing
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             ids = list(conn.execute(old).scalars())
             if ids:
                 conn.execute(delete(outbox).where(o.id.in_(ids)))
@@ -208,7 +213,7 @@ class SqlWebhookStore:
 
     def reseal_secrets(self) -> int:
         changed = 0
-        with transaction(self._engine) as conn:
+        with write_transaction(self._engine) as conn:
             for key, stored in conn.execute(select(subscriptions.c.id,
                                                    subscriptions.c.secret)).all():
                 resealed = self._cipher.reseal(stored)
