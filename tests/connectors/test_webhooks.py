@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 
 from connectors import webhooks
+from connectors.runtime import Worker, WorkerOptions
 from connectors.storage.sql.webhook_tables import webhook_subscriptions
 from hub.app import create_app
 from transcripts import service as transcripts_service
@@ -361,6 +363,29 @@ def test_three_deliverers_at_once_send_each_message_once(app, store, subscribe, 
         thread.join(60)
     assert errors == []
     assert sorted(p["data"]["id"] for p in receiver.payloads) == sorted(ids)
+
+
+def test_the_worker_delivers_each_subscription_as_a_unit_of_its_own(app, client, admin, store,
+                                                                   subscribe, receiver):
+    subscription = subscribe("statement.stored")
+    stored = statement()
+    store(stored)
+    options = WorkerOptions(lease_seconds=3.0, heartbeat_seconds=0.2, renew_seconds=0.5,
+                            graceful_seconds=10.0)
+    worker = Worker(app, options, only=frozenset({"webhooks"}))
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        status = client.get("/api/connectors/admin/worker",
+                            headers={"Authorization": admin["Authorization"]}).get_json()
+    finally:
+        worker.stop()
+        thread.join(15)
+    assert [p["data"]["id"] for p in receiver.payloads] == [stored["id"]]
+    assert f"webhooks:{subscription['id']}" in {u["name"] for u in status["loops"]}
 
 
 # --- transcript events ---------------------------------------------------------------------------
