@@ -91,7 +91,7 @@ def _now() -> datetime:
 class RetryPolicy:
     base_seconds: float = 5.0
     cap_seconds: float = 86_400.0  # no wait longer than a day, Retry-After included
-    max_attempts: int = 15  # with full jitter, about a day of trying on average
+    max_attempts: int = 16  # full jitter: about a day of trying on average, two at most
     timeout_seconds: float = 15.0  # the spec recommends 15 to 30 s
 
 
