@@ -22,6 +22,7 @@ feed and travel like any other.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
@@ -50,6 +51,7 @@ from connectors.storage.contract import (
 )
 from hub.errors import NotFound
 from hub.loops import Lag, Lease, Loop
+from hub.settings import current_settings
 from hub.storage import current_storage
 from lrs import service as lrs_service
 from lrs.service import FeedState, StoredStatement
@@ -127,12 +129,12 @@ class Matcher:
         for key in rules.credentials:
             credential = current_storage().credentials.find_credential(key)
             if credential is not None:
-                self.authorities.add(lrs_service.agent_key(credential.authority))
+                self.authorities.add(_authority_key(credential.authority))
 
     def matches(self, statement: dict[str, Any]) -> bool:
         rules = self.rules
         if rules.credentials and \
-                lrs_service.agent_key(statement.get("authority") or {}) not in self.authorities:
+                _authority_key(statement.get("authority") or {}) not in self.authorities:
             return False
         if rules.verbs and (statement.get("verb") or {}).get("id") not in rules.verbs:
             return False
@@ -142,6 +144,11 @@ class Matcher:
                     not str(target.get("id", "")).startswith(rules.activity_prefix):
                 return False
         return not rules.agencies or agency_of(statement.get("actor") or {}) in rules.agencies
+
+
+def _authority_key(authority: dict[str, Any]) -> str:
+    # An OAuth authority is an anonymous Group (no agent key): compare it whole.
+    return lrs_service.agent_key(authority) or json.dumps(authority, sort_keys=True)
 
 
 # --- delivery ---------------------------------------------------------------------------
@@ -156,7 +163,9 @@ def client_for(destination: Destination) -> RemoteLrs:
         kept = _CLIENTS.get(destination.id)
         if kept is not None and kept[0] == destination.updated_at:
             return kept[1]
-        client = RemoteLrs(destination.endpoint, destination.version, remote_auth(destination.auth))
+        timeout = current_settings().worker.partner_timeout_seconds
+        client = RemoteLrs(destination.endpoint, destination.version, remote_auth(destination.auth),
+                           connect_timeout=min(10.0, timeout), read_timeout=timeout)
         _CLIENTS[destination.id] = (destination.updated_at, client)
     if kept is not None:
         kept[1].close()

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from connectors.runtime import Worker
+from connectors.runtime import Worker, WorkerOptions
 from connectors.status import status_json, worker_status
 
 
@@ -24,8 +24,12 @@ def worker_group(context: click.Context, only: tuple[str, ...]) -> None:
     flight and stop.  `worker status` shows what the workers are doing."""
     if context.invoked_subcommand is not None:
         return
-    worker = Worker(current_app._get_current_object(),  # type: ignore[attr-defined]
-                    only=frozenset(only) or None)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = app.extensions["hub.settings"].worker
+    options = WorkerOptions(lease_seconds=settings.lease_seconds,
+                            heartbeat_seconds=settings.heartbeat_seconds,
+                            renew_seconds=max(1.0, settings.lease_seconds / 6))
+    worker = Worker(app, options, only=frozenset(only) or None)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
     worker.run()

@@ -3,6 +3,7 @@ working on one at once, graceful stop, and the status (CLI and admin API)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -208,5 +209,5 @@ def test_three_workers_share_the_units_and_never_run_one_at_once(app):
         by_unit.setdefault(unit, []).append((holder, began, ended))
     for unit, runs in by_unit.items():
         runs.sort(key=lambda r: r[1])
-        for (h1, _, end1), (h2, begin2, _) in zip(runs, runs[1:], strict=False):
+        for (h1, _, end1), (h2, begin2, _) in itertools.pairwise(runs):
             assert begin2 >= end1, f"{unit}: {h1} and {h2} ran it at once"
