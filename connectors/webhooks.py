@@ -65,6 +65,7 @@ from connectors.storage.webhook_contract import (
     WebhookStore,
 )
 from hub.loops import Lag, Lease, Loop
+from hub.settings import current_settings
 from hub.storage import current_storage
 from hub.storage.contract import Storage
 from lrs import service as lrs_service
@@ -92,7 +93,7 @@ class RetryPolicy:
     base_seconds: float = 5.0
     cap_seconds: float = 86_400.0  # no wait longer than a day, Retry-After included
     max_attempts: int = 16  # full jitter: about a day of trying on average, two at most
-    timeout_seconds: float = 15.0  # the spec recommends 15 to 30 s
+    timeout_seconds: float = 30.0  # HUB_CONNECTORS_TIMEOUT_SECONDS; the spec says 15 to 30 s
 
 
 class SubscriptionError(ValueError):
@@ -358,7 +359,9 @@ def deliver_webhooks(limit: int = 100, *, subscription_id: str | None = None,
     targets = ([subscription_id] if subscription_id is not None
                else [s.id for s in store.list_subscriptions(enabled_only=True)])
     done = sum(collect_statements(target, lease=lease, now=now) for target in targets)
-    step = _Step(policy=policy or RetryPolicy(), now=now, http=requests.Session())
+    policy = policy or RetryPolicy(
+        timeout_seconds=current_settings().worker.partner_timeout_seconds)
+    step = _Step(policy=policy, now=now, http=requests.Session())
     began = time.monotonic()
     try:
         while step.attempted < limit and time.monotonic() - began < step_seconds:
