@@ -55,7 +55,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.secret: str | None = None
-        self.script: deque[tuple[int, dict[str, str], str]] = deque()
+        self.script: deque[tuple[int, dict[str, str], str, float]] = deque()
         self.received: list[Received] = []
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self._server.block_on_close = False
@@ -63,8 +63,9 @@ class Receiver:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
-    def answer(self, status: int, body: str = "", **headers: str) -> None:
-        self.script.append((status, {k.replace("_", "-"): v for k, v in headers.items()}, body))
+    def answer(self, status: int, body: str = "", *, delay: float = 0.0, **headers: str) -> None:
+        self.script.append((status, {k.replace("_", "-"): v for k, v in headers.items()}, body,
+                            delay))
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         request = Request(environ)
@@ -76,7 +77,8 @@ class Receiver:
         except WebhookVerificationError as exc:
             payload, error = None, str(exc)
         self.received.append(Received(headers, body, payload, error))
-        status, extra, text = self.script.popleft() if self.script else (200, {}, "")
+        status, extra, text, delay = self.script.popleft() if self.script else (200, {}, "", 0)
+        time.sleep(delay)
         start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'Status')}",
                        [("Content-Type", "text/plain"), *extra.items()])
         return [text.encode()]
@@ -313,6 +315,19 @@ def test_an_unreachable_receiver_is_retried_later(app, client, admin, store):
     entry = outbox_entry(app)
     assert entry.attempts == 1 and entry.response_status is None
     assert "ConnectionError" in entry.error
+
+
+def test_a_receiver_that_answers_too_late_is_tried_again(app, store, subscribe, receiver):
+    subscribe("statement.stored")
+    store(statement())
+    receiver.answer(200, delay=1.5)
+    clock = Clock()
+    deliver(app, now=clock, policy=webhooks.RetryPolicy(timeout_seconds=0.3))
+    entry = outbox_entry(app)
+    assert entry.attempts == 1 and "no answer within 0.3 s" in entry.error
+    clock.advance(6)
+    deliver(app, now=clock)
+    assert outbox_entry(app, "delivered").attempts == 2
 
 
 def test_a_410_turns_the_subscription_off(app, client, admin, store, subscribe, receiver):
