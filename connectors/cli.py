@@ -10,8 +10,10 @@ connectors_group = AppGroup("connectors", help="Forwarding, pulling, imports and
 
 def register(app: Flask) -> None:
     from connectors.forwarding_cli import destinations_group
+    from connectors.webhooks_cli import webhooks_group
     from connectors.worker_cli import worker_group
 
     connectors_group.add_command(destinations_group)
+    connectors_group.add_command(webhooks_group)
     app.cli.add_command(worker_group)
     app.cli.add_command(connectors_group)

@@ -1,6 +1,11 @@
 """The transcripts processor bound to the running app: the statement listener, and what
 `flask transcripts sync|rebuild` run, and the worker's follower loop.  The feed is
-`lrs.service.statements_after`."""
+`lrs.service.statements_after`.
+
+For other features (through this module only): `add_transcript_listener(app, listener)`
+registers a listener told of every change of a person's yearly totals
+(`TranscriptChange`: NIP, year, JP per competency type before and after, the JP the
+person must reach), inside the transaction that saves them (transcripts.announce)."""
 
 from __future__ import annotations
 
@@ -12,21 +17,32 @@ from typing import Any
 from hub.loops import Lag, Lease, Loop
 from lrs import service as lrs_service
 from transcripts import ingest
+from transcripts.announce import (
+    TranscriptChange,
+    TranscriptListener,
+    YearTotals,
+    add_transcript_listener,
+    announcer,
+)
 from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
 log = logging.getLogger(__name__)
 
+__all__ = ["TranscriptChange", "TranscriptListener", "YearTotals", "add_transcript_listener",
+           "feed_lag", "follower_loop", "on_statements_stored", "rebuild_now", "sync_now"]
+
 
 def sync_now(*, max_batches: int | None = None,
              progress: Callable[[int], None] | None = None) -> ingest.SyncReport:
     return ingest.sync(transcript_stores().transcripts, lrs_service.statements_after,
-                       current_policy(), max_batches=max_batches, progress=progress)
+                       current_policy(), max_batches=max_batches, progress=progress,
+                       on_change=announcer())
 
 
 def rebuild_now(progress: Callable[[int], None] | None = None) -> ingest.SyncReport:
     return ingest.rebuild(transcript_stores().transcripts, lrs_service.statements_after,
-                          current_policy(), progress=progress)
+                          current_policy(), progress=progress, on_change=announcer())
 
 
 def on_statements_stored(statements: list[dict[str, Any]]) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from connectors.storage.contract import DestinationStore, WorkerStore
+from connectors.storage.webhook_contract import WebhookStore
 from hub.storage import current_storage
 from hub.storage.contract import SqlHandle, Storage, StorageSlice
 
@@ -15,6 +16,8 @@ class ConnectorStores(Protocol):
     def worker(self) -> WorkerStore: ...
     @property
     def destinations(self) -> DestinationStore: ...
+    @property
+    def webhooks(self) -> WebhookStore: ...
 
 
 def _open_sql(handle: SqlHandle) -> ConnectorStores:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.storage.sql.destinations import SqlDestinationStore
+from connectors.storage.sql.webhooks import SqlWebhookStore
 from connectors.storage.sql.worker import SqlWorkerStore
 from hub.storage.contract import SqlHandle
 
@@ -13,6 +14,10 @@ from hub.storage.contract import SqlHandle
 class SqlConnectorStores:
     worker: SqlWorkerStore
     destinations: SqlDestinationStore
+    webhooks: SqlWebhookStore
+
+    def reseal_private_keys(self) -> dict[str, int]:
+        return {"webhook_secrets": self.webhooks.reseal_secrets()}
 
     def reseal_private_keys(self) -> dict[str, int]:
         """Partner secrets, sealed again under the first key (`flask db reencrypt-keys`)."""
@@ -21,4 +26,5 @@ class SqlConnectorStores:
 
 def open_sql(handle: SqlHandle) -> SqlConnectorStores:
     return SqlConnectorStores(worker=SqlWorkerStore(handle.engine),
-                              destinations=SqlDestinationStore(handle.engine, handle.cipher))
+                              destinations=SqlDestinationStore(handle.engine, handle.cipher),
+                              webhooks=SqlWebhookStore(handle.engine, handle.cipher))
