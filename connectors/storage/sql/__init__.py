@@ -17,11 +17,9 @@ class SqlConnectorStores:
     webhooks: SqlWebhookStore
 
     def reseal_private_keys(self) -> dict[str, int]:
-        return {"webhook_secrets": self.webhooks.reseal_secrets()}
-
-    def reseal_private_keys(self) -> dict[str, int]:
         """Partner secrets, sealed again under the first key (`flask db reencrypt-keys`)."""
-        return {"connector_destinations": self.destinations.reseal_secrets()}
+        return {"connector_destinations": self.destinations.reseal_secrets(),
+                "webhook_secrets": self.webhooks.reseal_secrets()}
 
 
 def open_sql(handle: SqlHandle) -> SqlConnectorStores:
