@@ -199,9 +199,11 @@ class Partner:
                 "account": {"homePage": public_url.rstrip("/") + "/partners", "name": self.key}}
 
 
-def create_partner(env: dict[str, str], source: Path = ROOT) -> Partner:
-    output = flask(env, "credentials", "create", "--name", "benchmark", "--owner",
-                   "bench/run.py", "--scope", "all", source=source)
+def create_partner(env: dict[str, str], source: Path = ROOT, *,
+                   scopes: tuple[str, ...] = ("all",), name: str = "benchmark") -> Partner:
+    scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
+    output = flask(env, "credentials", "create", "--name", name, "--owner",
+                   "bench/run.py", *scope_args, source=source)
     key = re.search(r"^key:\s+(\S+)", output, re.MULTILINE)
     secret = re.search(r"^secret:\s+(\S+)", output, re.MULTILINE)
     if not key or not secret:
@@ -210,6 +212,7 @@ def create_partner(env: dict[str, str], source: Path = ROOT) -> Partner:
 
 
 WORKER_NICENESS = 10  # ingest wins the CPU in a burst; the worker catches up after it
+WORKER_COMMAND = ("-m", "flask", "--app", "wsgi", "worker")  # after the interpreter
 
 # --- gunicorn ------------------------------------------------------------------------
 def free_port() -> int:
@@ -221,11 +224,14 @@ def free_port() -> int:
 class Gunicorn:
     """`gunicorn -w N -b 127.0.0.1:<port> wsgi:app`, started in its own session, and the
     hub's worker (`flask --app wsgi worker`, the transcripts follower among its loops) at
-    nice 10 beside it, as docs/operations.md runs them."""
+    nice 10 beside it, as docs/operations.md runs them.  `worker_command` replaces the
+    worker's arguments after the interpreter (None: gunicorn alone)."""
 
     def __init__(self, env: dict[str, str], workers: int, log_path: Path,
-                 source: Path = ROOT) -> None:
+                 source: Path = ROOT, *,
+                 worker_command: tuple[str, ...] | None = WORKER_COMMAND) -> None:
         self.env, self.workers, self.log_path, self.source = env, workers, log_path, source
+        self.worker_command = worker_command
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -238,10 +244,11 @@ class Gunicorn:
              "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "10",
              "wsgi:app"],
             cwd=self.source, env=self.env, stdout=log, stderr=log, start_new_session=True)
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-            cwd=self.source, env=self.env, stdout=log, stderr=log, start_new_session=True,
-            preexec_fn=lambda: os.nice(WORKER_NICENESS))
+        if self.worker_command is not None:
+            self.worker = subprocess.Popen(
+                [sys.executable, *self.worker_command],
+                cwd=self.source, env=self.env, stdout=log, stderr=log, start_new_session=True,
+                preexec_fn=lambda: os.nice(WORKER_NICENESS))
         log.close()
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
@@ -357,6 +364,15 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
+def memory_trajectory(kib: list[int]) -> dict:
+    """Start, end and peak of RSS samples (KiB) in MiB, and the value at each tenth:
+    flat memory levels off, a leak keeps rising."""
+    return {"start_mib": round(kib[0] / 1024, 1), "end_mib": round(kib[-1] / 1024, 1),
+            "peak_mib": round(max(kib) / 1024, 1), "samples": len(kib),
+            "by_tenth_mib": [round(kib[min(len(kib) - 1, i * len(kib) // 10)] / 1024, 1)
+                             for i in range(1, 11)]}
+
+
 @dataclass
 class RssSampler:
     """Samples the RSS of gunicorn's workers every `interval` seconds in a thread."""
@@ -416,12 +432,7 @@ class RssSampler:
         return used
 
     def report(self) -> dict:
-        workers = {str(pid): {"start_mib": round(v[0] / 1024, 1), "end_mib": round(v[-1] / 1024, 1),
-                              "peak_mib": round(max(v) / 1024, 1), "samples": len(v),
-                              # the trajectory: flat memory levels off, a leak keeps rising
-                              "by_tenth_mib": [round(v[min(len(v) - 1, i * len(v) // 10)] / 1024, 1)
-                                               for i in range(1, 11)]}
-                   for pid, v in self.samples.items() if v}
+        workers = {str(pid): memory_trajectory(v) for pid, v in self.samples.items() if v}
         totals = {k: round(sum(w[k] for w in workers.values()), 1)
                   for k in ("start_mib", "end_mib", "peak_mib")}
         return {"workers": workers, "total": totals, "interval_s": self.interval,

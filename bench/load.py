@@ -150,11 +150,14 @@ class IngestResult:
 
 
 def ingest(base_url: str, auth: tuple[str, str], bodies: list[tuple[int, bytes]], *,
-           clients: int, time_limit: float) -> IngestResult:
-    """POST every body from `clients` threads, each with its own session."""
-    work: queue.Queue[tuple[int, bytes]] = queue.Queue()
-    for item in bodies:
-        work.put(item)
+           clients: int, time_limit: float, rate: float | None = None) -> IngestResult:
+    """POST every body from `clients` threads, each with its own session; with `rate`
+    (statements/s) no body leaves before its turn on that schedule (late ones go at once)."""
+    work: queue.Queue[tuple[float, int, bytes]] = queue.Queue()
+    due = 0.0
+    for size, body in bodies:
+        work.put((due, size, body))
+        due += size / rate if rate else 0.0
     result = IngestResult()
     lock = threading.Lock()
     began = time.perf_counter()
@@ -164,9 +167,11 @@ def ingest(base_url: str, auth: tuple[str, str], bodies: list[tuple[int, bytes]]
         session = _session(auth)
         while time.perf_counter() < deadline:
             try:
-                size, body = work.get_nowait()
+                turn, size, body = work.get_nowait()
             except queue.Empty:
                 return
+            if (wait := began + turn - time.perf_counter()) > 0:
+                time.sleep(wait)
             sent = time.perf_counter()
             try:
                 response = session.post(base_url + "/xapi/statements", data=body,
