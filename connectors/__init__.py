@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from connectors import cli, forwarding
+    from connectors import cli, forwarding, pulling
     from hub.loops import add_loop
 
     for slice_ in storage_slices():
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     cli.register(app)
     add_loop(app, forwarding.forwarding_loop())
+    add_loop(app, pulling.pulling_loop())
 
 
 def storage_slices() -> tuple[StorageSlice, ...]:

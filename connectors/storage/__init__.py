@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, cast
 
-from connectors.storage.contract import DestinationStore, WorkerStore
+from connectors.storage.contract import DestinationStore, SourceStore, WorkerStore
 from hub.storage import current_storage
 from hub.storage.contract import SqlHandle, Storage, StorageSlice
 
@@ -15,6 +15,8 @@ class ConnectorStores(Protocol):
     def worker(self) -> WorkerStore: ...
     @property
     def destinations(self) -> DestinationStore: ...
+    @property
+    def sources(self) -> SourceStore: ...
 
 
 def _open_sql(handle: SqlHandle) -> ConnectorStores:

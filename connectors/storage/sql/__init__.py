@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.storage.sql.destinations import SqlDestinationStore
+from connectors.storage.sql.sources import SqlSourceStore
 from connectors.storage.sql.worker import SqlWorkerStore
 from hub.storage.contract import SqlHandle
 
@@ -13,8 +14,10 @@ from hub.storage.contract import SqlHandle
 class SqlConnectorStores:
     worker: SqlWorkerStore
     destinations: SqlDestinationStore
+    sources: SqlSourceStore
 
 
 def open_sql(handle: SqlHandle) -> SqlConnectorStores:
     return SqlConnectorStores(worker=SqlWorkerStore(handle.engine),
-                              destinations=SqlDestinationStore(handle.engine, handle.cipher))
+                              destinations=SqlDestinationStore(handle.engine, handle.cipher),
+                              sources=SqlSourceStore(handle.engine, handle.cipher))
