@@ -206,6 +206,8 @@ def _take(source: Source, state: PullState, page: StatementsPage, lease: Lease |
                      for i in report.conflicts if i in by_id]
         problems += [_problem(source, with_ids[position], "refused", _refusal(error), now)
                      for position, error in report.refused]
+        order = {id(s): position for position, s in enumerate(statements)}
+        problems.sort(key=lambda problem: order[id(problem.statement)])  # as the page had them
         stores().sources.add_pull_conflicts(problems)
         stores().sources.save_pull_state(source.id, PullState(
             cursor=_latest_stored(statements, state.cursor), more=page.more, attempts=0,
