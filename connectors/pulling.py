@@ -91,7 +91,12 @@ def update_source(source: Source) -> Source:
     current = get_source(source.id)
     check_credential(source.credential)
     updated = replace(source, created_at=current.created_at, updated_at=_now())
-    stores().sources.replace_source(updated)
+    with current_storage().begin(write=True):
+        stores().sources.replace_source(updated)
+        state = stores().sources.pull_state(source.id)
+        if state is not None and state.more is not None and source.endpoint != current.endpoint:
+            # The pending page is the old endpoint's: the poll starts again from the cursor.
+            stores().sources.save_pull_state(source.id, replace(state, more=None))
     return updated
 
 

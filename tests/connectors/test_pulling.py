@@ -438,3 +438,20 @@ def test_sources_by_command(app, runner, puller, xapi, client, second_hub: Secon
     assert bad.exit_code != 0 and "/endpoint" in bad.output
     assert runner.invoke(args=["connectors", "sources", "remove", source]).exit_code == 0
     assert runner.invoke(args=["connectors", "sources", "remove", source]).exit_code != 0
+
+
+def test_a_new_endpoint_drops_the_pending_more_link(app, client, admin, puller,
+                                                    flaky_partner: FlakyPartner):
+    flaky_partner.answer_next(200, {"statements": [
+        as_stored(make_statement(id=str(uuid.uuid4())), "2026-12-01T08:00:00.000Z")],
+        "more": "/xapi/statements?p=2"})
+    body = source_body(flaky_partner.endpoint, "hub", "rahasia", puller["key"])
+    source = register(client, admin, body)
+    with app.app_context():
+        pulling.pull(source, client=quick_client(flaky_partner))
+    assert state(app, source).more is not None
+    moved = client.put(f"{ADMIN_API}/sources/{source}", headers=admin,
+                       json={**body, "endpoint": "https://lrs-baru.vendor.example/xapi"})
+    assert moved.status_code == 200, moved.get_json()
+    after = moved.get_json()["pulling"]
+    assert after["more"] is None and after["cursor"] == "2026-12-01T08:00:00Z"
