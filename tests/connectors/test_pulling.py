@@ -3,6 +3,9 @@ a scripted partner that answers what a source may answer (bad statements, failur
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,6 +15,7 @@ from sqlalchemy import text
 
 from connectors import pulling
 from connectors.lrs_client import BasicAuth, RemoteLrs
+from connectors.runtime import Worker, WorkerOptions
 from connectors.storage import stores
 from hub.app import create_app
 from hub.loops import Lag
@@ -416,8 +420,6 @@ def test_the_pull_loop_has_a_unit_per_enabled_source_and_reports_its_lag(
 # --- the CLI ------------------------------------------------------------------------------------
 def test_sources_by_command(app, runner, puller, xapi, client, second_hub: SecondHub,
                             tmp_path):
-    import json
-
     shared = str(uuid.uuid4())
     client.post("/xapi/statements", json=[make_statement("completed", id=shared)],
                 headers=xapi())
@@ -455,3 +457,31 @@ def test_a_new_endpoint_drops_the_pending_more_link(app, client, admin, puller,
     assert moved.status_code == 200, moved.get_json()
     after = moved.get_json()["pulling"]
     assert after["more"] is None and after["cursor"] == "2026-12-01T08:00:00Z"
+
+
+def test_the_worker_pulls_a_source_under_its_lease_and_reports_it(
+        app, client, admin, puller, second_hub: SecondHub):
+    ids = second_hub.seed([make_statement(id=str(uuid.uuid4())) for _ in range(5)])
+    source = register(client, admin, source_body(second_hub.endpoint, *second_hub.credential,
+                                                 puller["key"], page_limit=2))
+    worker = Worker(app, WorkerOptions(lease_seconds=3.0, heartbeat_seconds=0.2,
+                                       renew_seconds=0.5, graceful_seconds=10.0),
+                    only=frozenset({"pull"}))
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and state(app, source).polled_at is None:
+            time.sleep(0.05)
+        assert state(app, source).pulled == 5
+        assert sorted(stored_here(app, ids)) == sorted(ids)
+        while time.monotonic() < deadline:
+            units = client.get(f"{ADMIN_API}/worker", headers=admin).get_json()["loops"]
+            if any(u["name"] == f"pull:{source}" and u["processed"] == 5 for u in units):
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"the worker status does not show the pull: {units}")
+    finally:
+        worker.stop()
+        thread.join(15)
