@@ -48,7 +48,9 @@ from lrs.service import FeedState, StoredStatement
 
 log = logging.getLogger(__name__)
 
-FEED_READ = 1000  # statements read from the feed per step, matching or not
+# Statements read from the feed per step, matching or not: a few batches' worth, so a
+# selective filter still moves quickly and a small batch does not decode a long read.
+FEED_READ_MIN, FEED_READ_MAX = 200, 2000
 ANSWER_LIMIT = 2000  # characters of a destination's answer kept with a dead letter
 
 
@@ -170,8 +172,9 @@ def deliver(destination_id: str, lease: Lease | None = None, *,
     now = _now()
     if state.retry_at is not None and state.retry_at > now:
         return 0
+    reading = min(FEED_READ_MAX, max(FEED_READ_MIN, 4 * destination.batch_size))
     filled, gaps, read = lrs_service.read_feed(lrs_service.statements_after, state.feed, now,
-                                               FEED_READ)
+                                               reading)
     matcher = Matcher(destination.filter)
     # The batch: the matching statements of the gaps, then of the feed after the cursor,
     # up to batch_size; the cursor moves only past what the batch covers.
