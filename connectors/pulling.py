@@ -35,7 +35,7 @@ from connectors.lrs_client import AuthFailed, Refused, RemoteLrs, Retry, Stateme
 from connectors.remotes import PartnerClients, failure_delay, failure_reason
 from connectors.storage import stores
 from connectors.storage.contract import PullConflict, PullConflictKind, PullState, Source
-from hub.errors import BadRequest, HubError, NotFound
+from hub.errors import BadRequest, Conflict, HubError, NotFound
 from hub.loops import Lag, Lease, Loop
 from hub.storage import current_storage
 from hub.timestamps import format_timestamp, parse_timestamp
@@ -70,9 +70,16 @@ def check_credential(key: str) -> None:
         raise BadRequest(str(refused), pointer="/credential") from None
 
 
+def _check_name(source: Source) -> None:
+    if any(s.name == source.name and s.id != source.id
+           for s in stores().sources.list_sources()):
+        raise Conflict(f"a pulling source is already named {source.name!r}")
+
+
 def add_source(source: Source) -> Source:
     """Register `source` (its id is assigned here); its first poll is due at once."""
     check_credential(source.credential)
+    _check_name(source)
     now = _now()
     added = replace(source, id=uuid.uuid4().hex, created_at=now, updated_at=now)
     stores().sources.add_source(added, PullState())
@@ -90,6 +97,7 @@ def get_source(source_id: str) -> Source:
 def update_source(source: Source) -> Source:
     current = get_source(source.id)
     check_credential(source.credential)
+    _check_name(source)
     updated = replace(source, created_at=current.created_at, updated_at=_now())
     with current_storage().begin(write=True):
         stores().sources.replace_source(updated)

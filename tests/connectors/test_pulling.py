@@ -117,6 +117,8 @@ def test_a_source_is_registered_without_showing_its_secret(client, admin, puller
     with storage.engine.connect() as conn:
         sealed = conn.execute(text("SELECT auth_secret FROM connector_sources")).scalar()
     assert sealed.startswith("fernet:") and "rahasia" not in sealed
+    again = client.post(f"{ADMIN_API}/sources", json=body, headers=admin)
+    assert again.status_code == 409, "names are unique"
     # Changed by PUT; removed by DELETE.
     changed = client.put(f"{ADMIN_API}/sources/{shown['id']}",
                          json={**body, "enabled": False, "poll_seconds": 60}, headers=admin)
