@@ -270,10 +270,7 @@ def _wait(source: Source, state: PullState,
           failure: Retry | AuthFailed | Refused | lrs_service.CredentialRefused,
           lease: Lease | None, *, drop_more: bool = False) -> None:
     attempts = state.attempts + 1
-    if isinstance(failure, lrs_service.CredentialRefused):
-        delay, reason = failure_delay(Retry(None, ""), attempts), str(failure)
-    else:
-        delay, reason = failure_delay(failure, attempts), failure_reason(failure)
+    delay, reason = failure_delay(failure, attempts), failure_reason(failure)
     log.warning("source %s: %s; attempt %d, next in %.1f s", source.name, reason, attempts,
                 delay)
     with current_storage().begin(write=True):

@@ -10,7 +10,6 @@ from connectors.lrs_client import (
     AuthFailed,
     BasicAuth,
     OAuth2ClientCredentials,
-    Refused,
     RemoteLrs,
     Retry,
     backoff,
@@ -54,12 +53,12 @@ class PartnerClients:
         return client
 
 
-def failure_delay(failure: Retry | AuthFailed | Refused, attempts: int) -> float:
+def failure_delay(failure: Exception, attempts: int) -> float:
     """Seconds before trying again after `attempts` failures in a row: the partner's
     Retry-After when it gave one (429/503), else exponential backoff with full jitter."""
     after = failure.after_seconds if isinstance(failure, Retry) else None
     return after if after is not None else backoff(attempts - 1, BACKOFF_BASE, BACKOFF_CAP)
 
 
-def failure_reason(failure: Retry | AuthFailed | Refused) -> str:
+def failure_reason(failure: Exception) -> str:
     return failure.reason if isinstance(failure, Retry | AuthFailed) else str(failure)
