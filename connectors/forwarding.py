@@ -48,8 +48,8 @@ from lrs.service import FeedState, StoredStatement
 
 log = logging.getLogger(__name__)
 
-# Statements read from the feed per step, matching or not: a few batches' worth, so a
-# selective filter still moves quickly and a small batch does not decode a long read.
+# Statements read from the feed per step under a filter, matching or not: a few batches'
+# worth, so a selective filter still moves quickly (without a filter: one batch).
 FEED_READ_MIN, FEED_READ_MAX = 200, 2000
 ANSWER_LIMIT = 2000  # characters of a destination's answer kept with a dead letter
 
@@ -172,7 +172,9 @@ def deliver(destination_id: str, lease: Lease | None = None, *,
     now = _now()
     if state.retry_at is not None and state.retry_at > now:
         return 0
-    reading = min(FEED_READ_MAX, max(FEED_READ_MIN, 4 * destination.batch_size))
+    unfiltered = destination.filter == ForwardFilter()
+    reading = destination.batch_size if unfiltered else \
+        min(FEED_READ_MAX, max(FEED_READ_MIN, 4 * destination.batch_size))
     filled, gaps, read = lrs_service.read_feed(lrs_service.statements_after, state.feed, now,
                                                reading)
     matcher = Matcher(destination.filter)

@@ -130,6 +130,10 @@ class SecondHub:
             found += batch
         return found
 
+    def count(self) -> int:
+        """How many statements it holds, cheaply (SQLite numbers them without gaps)."""
+        return self.storage.statements.max_statement_seq() or 0
+
     def statement_ids(self) -> list[str]:
         return [s.id for s in self.stored()]
 

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -29,7 +30,7 @@ def wait_for(condition, timeout: float = 60.0) -> bool:
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.1)
+        time.sleep(0.25)
     return condition()
 
 
@@ -39,8 +40,12 @@ def start_worker(database_url: str, *loops: str) -> subprocess.Popen:
            "HUB_KEY_ENCRYPTION_KEYS": TEST_KEY_ENCRYPTION_KEY, "HUB_LOG_LEVEL": "WARNING",
            "HUB_WORKER_LEASE_SECONDS": "3", "HUB_WORKER_HEARTBEAT_SECONDS": "1"}
     only = [arg for loop in loops for arg in ("--only", loop)]
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", *only],
-                            cwd=ROOT, env=env, stderr=subprocess.PIPE)
+    # Its logs go to a file: a pipe nobody reads fills up and blocks the worker's logging.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - read and closed by stop()
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", *only],
+                               cwd=ROOT, env=env, stderr=log)
+    process.log = log  # type: ignore[attr-defined]
+    return process
 
 
 def stop(process: subprocess.Popen) -> tuple[int, str]:
@@ -51,7 +56,10 @@ def stop(process: subprocess.Popen) -> tuple[int, str]:
     except subprocess.TimeoutExpired:
         process.kill()
         code = process.wait(timeout=10)
-    return code, process.stderr.read().decode() if process.stderr else ""
+    process.log.seek(0)  # type: ignore[attr-defined]
+    text = process.log.read().decode(errors="replace")  # type: ignore[attr-defined]
+    process.log.close()  # type: ignore[attr-defined]
+    return code, text
 
 
 def destination(client, admin, hub, batch_size: int) -> str:
@@ -96,8 +104,8 @@ def test_kill_9_mid_delivery_then_restart_delivers_every_statement_exactly_once(
     time.sleep(0.5)
     restarted = start_worker(database_url, "forward")
     try:
-        assert wait_for(lambda: len(second_hub.statement_ids()) == 200, timeout=90), \
-            f"{len(second_hub.statement_ids())} of 200 arrived after the restart"
+        assert wait_for(lambda: second_hub.count() == 200, timeout=90), \
+            f"{second_hub.count()} of 200 arrived after the restart"
     finally:
         code, stderr = stop(restarted)
     assert code == 0, stderr
@@ -119,8 +127,8 @@ def test_three_workers_share_destinations_without_two_delivering_to_one_at_once(
         assert wait_for(lambda: all(len(h.posts) >= 2 for h in hubs), timeout=60)
         workers[0].send_signal(signal.SIGKILL)  # one dies; the others take its destination
         workers[0].wait(timeout=10)
-        assert wait_for(lambda: all(len(h.statement_ids()) == 200 for h in hubs), timeout=120), \
-            [len(h.statement_ids()) for h in hubs]
+        assert wait_for(lambda: all(h.count() == 200 for h in hubs), timeout=120), \
+            [h.count() for h in hubs]
     finally:
         results = [stop(w) for w in workers[1:]]
         if workers[0].poll() is None:
@@ -132,3 +140,45 @@ def test_three_workers_share_destinations_without_two_delivering_to_one_at_once(
         spans = sorted(hub.posts)
         for (_, end), (begin, _) in itertools.pairwise(spans):
             assert begin >= end - 0.001, "two deliveries to one destination overlapped"
+
+
+def test_the_worker_rides_out_a_database_restart_and_loses_nothing(
+        running_postgres, make_second_hub, tmp_path):
+    from hub.app import create_app
+
+    app = create_app({"env": "test", "secret_key": TEST_SECRET, "log_level": "ERROR",
+                      "key_encryption_keys": (TEST_KEY_ENCRYPTION_KEY,),
+                      "database_url": running_postgres.url,
+                      "instance_path": str(tmp_path / "instance")})
+    hub = make_second_hub()
+    hub.delay = 0.05
+    client = app.test_client()
+    from hub.auth import issue_credential
+
+    def credential(*scopes: str) -> dict:
+        issued = issue_credential(app.extensions["hub.storage"].credentials, name="t",
+                                  owner="t", scopes=scopes, authority_home_page="https://h/p")
+        from tests.conftest import basic_auth
+
+        return {"Authorization": basic_auth(issued.credential.key, issued.secret)}
+
+    admin, partner = credential("admin"), credential("all")
+    destination(client, admin, hub, batch_size=10)
+    ids = store(client, lambda **_: {**partner, "X-Experience-API-Version": "1.0.3"}, 200)
+    app.extensions["hub.storage"].dispose()
+    worker = start_worker(running_postgres.url, "forward")
+    try:
+        assert wait_for(lambda: len(hub.posts) >= 3)
+        running_postgres.stop()
+        time.sleep(3)
+        assert worker.poll() is None, "the worker died with the database"
+        running_postgres.start()
+        arrived = wait_for(lambda: hub.count() == 200, timeout=90)
+        if not arrived:
+            worker.send_signal(signal.SIGUSR1)  # its threads' stacks, for the message below
+            time.sleep(1)
+    finally:
+        code, stderr = stop(worker)
+    assert arrived, f"{hub.count()} of 200 after the restart; worker: {stderr[-3000:]}"
+    assert code == 0, stderr
+    assert sorted(hub.statement_ids()) == sorted(ids)

@@ -16,6 +16,10 @@ class SqlConnectorStores:
     destinations: SqlDestinationStore
     sources: SqlSourceStore
 
+    def reseal_private_keys(self) -> dict[str, int]:
+        """Partner secrets, sealed again under the first key (`flask db reencrypt-keys`)."""
+        return {"connector_destinations": self.destinations.reseal_secrets()}
+
 
 def open_sql(handle: SqlHandle) -> SqlConnectorStores:
     return SqlConnectorStores(worker=SqlWorkerStore(handle.engine),
