@@ -206,13 +206,12 @@ def _take(source: Source, state: PullState, page: StatementsPage, lease: Lease |
     problems = [_problem(source, s, "refused", "the statement has no id; a pulled statement "
                          "must keep the id its source gave it", now)
                 for s in statements if not (isinstance(s.get("id"), str) and s["id"])]
-    parts = {sha2: lrs_service.Attachment(a.sha2, a.content_type, a.content)
-             for sha2, a in page.attachments.items()}
     with current_storage().begin(write=True):
         if lease is not None:
             lease.confirm()
         report = lrs_service.store_as(source.credential, [_as_sent(s) for s in with_ids],
-                                      source.version, attachments=parts, notify=False)
+                                      source.version, attachments=page.attachments,
+                                      notify=False)
         by_id = {s["id"].lower(): s for s in with_ids}
         problems += [_problem(source, by_id[i], "conflict", f"statement {i} is already stored "
                               "with other content; the stored one is kept", now)
