@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from connectors import cli, forwarding, webhooks
+    from connectors import cli, forwarding, pulling, webhooks
     from hub.loops import add_loop
     from transcripts.service import add_transcript_listener
 
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     cli.register(app)
     add_loop(app, forwarding.forwarding_loop())
+    add_loop(app, pulling.pulling_loop())
     add_loop(app, webhooks.webhooks_loop())
     # Transcript events enter the webhook outbox in the transaction saving the totals.
     add_transcript_listener(app, webhooks.on_transcript_changes)

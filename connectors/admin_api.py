@@ -6,6 +6,10 @@
     GET|PUT|DELETE /api/connectors/admin/destinations/<id>      one, with its delivery position
     GET    /api/connectors/admin/dead-letters?destination=      statements a destination refused
     POST   /api/connectors/admin/destinations/<id>/dead-letters/resend   {"ids": [...]}?
+    GET    /api/connectors/admin/sources                        pulling sources
+    POST   /api/connectors/admin/sources                        register one (201)
+    GET|PUT|DELETE /api/connectors/admin/sources/<id>           one, with its pulling position
+    GET    /api/connectors/admin/sources/<id>/conflicts         statements not stored
 """
 
 from __future__ import annotations
@@ -14,12 +18,26 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from connectors import forwarding
-from connectors.inputs import DeadLetterQuery, DestinationBody, ResendBody
+from connectors import forwarding, pulling
+from connectors.inputs import (
+    DeadLetterQuery,
+    DestinationBody,
+    PullConflictQuery,
+    ResendBody,
+    SourceBody,
+)
 from connectors.lrs_client import AuthFailed, Retry
 from connectors.status import status_json, worker_status
 from connectors.storage import stores
-from connectors.storage.contract import DeadLetter, DeliveryState, Destination
+from connectors.storage.contract import (
+    DeadLetter,
+    DeliveryState,
+    Destination,
+    PullConflict,
+    PullState,
+    RemoteAuth,
+    Source,
+)
 from hub.auth import require_scope
 from hub.errors import BadGateway
 from hub.inputs import parse_body, parse_query
@@ -39,13 +57,10 @@ def _when(value: Any) -> str | None:
 def destination_json(destination: Destination, state: DeliveryState | None = None
                      ) -> dict[str, Any]:
     """A destination as the API shows it: never its secret."""
-    auth, rules = destination.auth, destination.filter
+    rules = destination.filter
     body: dict[str, Any] = {
         "id": destination.id, "name": destination.name, "endpoint": destination.endpoint,
-        "version": destination.version,
-        "auth": {"kind": auth.kind, "username": auth.username,
-                 **({"token_url": auth.token_url} if auth.token_url else {}),
-                 **({"scope": auth.scope} if auth.scope else {})},
+        "version": destination.version, "auth": auth_json(destination.auth),
         "filter": {"credentials": list(rules.credentials), "verbs": list(rules.verbs),
                    "activity_prefix": rules.activity_prefix, "agencies": list(rules.agencies)},
         "batch_size": destination.batch_size, "enabled": destination.enabled,
@@ -56,6 +71,12 @@ def destination_json(destination: Destination, state: DeliveryState | None = Non
                             "delivered": state.delivered, "attempts": state.attempts,
                             "retry_at": _when(state.retry_at), "last_error": state.last_error}
     return body
+
+
+def auth_json(auth: RemoteAuth) -> dict[str, Any]:
+    return {"kind": auth.kind, "username": auth.username,
+            **({"token_url": auth.token_url} if auth.token_url else {}),
+            **({"scope": auth.scope} if auth.scope else {})}
 
 
 def letter_json(letter: DeadLetter) -> dict[str, Any]:
@@ -121,3 +142,68 @@ def resend(destination_id: str):
     except (Retry, AuthFailed) as failure:
         raise BadGateway(f"the destination did not take them: {failure.reason}") from None
     return jsonify({"delivered": delivered, "refused": refused})
+
+
+# --- pulling sources ----------------------------------------------------------------------
+def source_json(source: Source, state: PullState | None = None) -> dict[str, Any]:
+    """A source as the API shows it: never its secret."""
+    body: dict[str, Any] = {
+        "id": source.id, "name": source.name, "endpoint": source.endpoint,
+        "version": source.version, "auth": auth_json(source.auth),
+        "credential": source.credential, "poll_seconds": source.poll_seconds,
+        "page_limit": source.page_limit, "enabled": source.enabled,
+        "start": _when(source.start) or "beginning",
+        "created_at": _when(source.created_at), "updated_at": _when(source.updated_at),
+    }
+    if state is not None:
+        body["pulling"] = {"cursor": _when(state.cursor), "more": state.more,
+                           "pulled": state.pulled, "polled_at": _when(state.polled_at),
+                           "attempts": state.attempts, "retry_at": _when(state.retry_at),
+                           "last_error": state.last_error}
+    return body
+
+
+def conflict_json(conflict: PullConflict) -> dict[str, Any]:
+    return {"id": conflict.id, "source": conflict.source_id,
+            "statement_id": conflict.statement_id, "kind": conflict.kind,
+            "message": conflict.message, "noticed_at": _when(conflict.noticed_at),
+            "statement": conflict.statement}
+
+
+@blueprint.get("/sources")
+def list_sources():
+    return jsonify([source_json(s) for s in stores().sources.list_sources()])
+
+
+@blueprint.post("/sources")
+def add_source():
+    body = parse_body(SourceBody, request.get_json(silent=True))
+    added = pulling.add_source(body.source())
+    response = jsonify(source_json(added, pulling.pull_state(added.id)))
+    response.status_code = 201
+    response.headers["Location"] = f"{blueprint.url_prefix}/sources/{added.id}"
+    return response
+
+
+@blueprint.get("/sources/<source_id>")
+def get_source(source_id: str):
+    return jsonify(source_json(pulling.get_source(source_id), pulling.pull_state(source_id)))
+
+
+@blueprint.put("/sources/<source_id>")
+def put_source(source_id: str):
+    body = parse_body(SourceBody, request.get_json(silent=True))
+    updated = pulling.update_source(body.source(source_id))
+    return jsonify(source_json(updated, pulling.pull_state(source_id)))
+
+
+@blueprint.delete("/sources/<source_id>")
+def delete_source(source_id: str):
+    pulling.remove_source(source_id)
+    return "", 204
+
+
+@blueprint.get("/sources/<source_id>/conflicts")
+def source_conflicts(source_id: str):
+    query = parse_query(PullConflictQuery, request.args)
+    return jsonify([conflict_json(c) for c in pulling.conflicts(source_id, query.limit)])

@@ -24,22 +24,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.lrs_client import (
-    AuthFailed,
-    BasicAuth,
-    OAuth2ClientCredentials,
-    Refused,
-    RemoteLrs,
-    Retry,
-    backoff,
-)
+from connectors.lrs_client import AuthFailed, Refused, RemoteLrs, Retry
+from connectors.remotes import PartnerClients, failure_delay
 from connectors.service import agency_of
 from connectors.storage import stores
 from connectors.storage.contract import (
@@ -47,11 +39,9 @@ from connectors.storage.contract import (
     DeliveryState,
     Destination,
     ForwardFilter,
-    RemoteAuth,
 )
 from hub.errors import NotFound
 from hub.loops import Lag, Lease, Loop
-from hub.settings import current_settings
 from hub.storage import current_storage
 from lrs import service as lrs_service
 from lrs.service import FeedState, StoredStatement
@@ -61,8 +51,6 @@ log = logging.getLogger(__name__)
 # Statements read from the feed per step under a filter, matching or not: a few batches'
 # worth, so a selective filter still moves quickly (without a filter: one batch).
 FEED_READ_MIN, FEED_READ_MAX = 200, 2000
-BACKOFF_BASE = 1.0
-BACKOFF_CAP = 300.0
 ANSWER_LIMIT = 2000  # characters of a destination's answer kept with a dead letter
 
 
@@ -160,32 +148,13 @@ def _authority_key(authority: dict[str, Any]) -> str:
 
 
 # --- delivery ---------------------------------------------------------------------------
-_CLIENTS: dict[str, tuple[datetime | None, RemoteLrs]] = {}
-_CLIENTS_LOCK = threading.Lock()
+_CLIENTS = PartnerClients()
 
 
 def client_for(destination: Destination) -> RemoteLrs:
-    """The destination's client, kept while the destination is unchanged: its HTTP
-    connections and OAuth 2 token are reused from step to step."""
-    with _CLIENTS_LOCK:
-        kept = _CLIENTS.get(destination.id)
-        if kept is not None and kept[0] == destination.updated_at:
-            return kept[1]
-        timeout = current_settings().worker.partner_timeout_seconds
-        client = RemoteLrs(destination.endpoint, destination.version, remote_auth(destination.auth),
-                           connect_timeout=min(10.0, timeout), read_timeout=timeout)
-        _CLIENTS[destination.id] = (destination.updated_at, client)
-    if kept is not None:
-        kept[1].close()
-    return client
-
-
-def remote_auth(auth: RemoteAuth) -> BasicAuth | OAuth2ClientCredentials:
-    if auth.kind == "oauth2":
-        assert auth.token_url is not None  # the input model requires it
-        return OAuth2ClientCredentials(token_url=auth.token_url, client_id=auth.username,
-                                       client_secret=auth.secret, scope=auth.scope)
-    return BasicAuth(auth.username, auth.secret)
+    """The destination's client, kept while the destination is unchanged."""
+    return _CLIENTS.get(destination.id, destination.updated_at, destination.endpoint,
+                        destination.version, destination.auth)
 
 
 def _attachments(batch: Sequence[StoredStatement]) -> list[lrs_service.Attachment]:
@@ -289,8 +258,7 @@ def _settle(destination_id: str, state: DeliveryState, gaps: dict[int, datetime]
 def _wait(destination_id: str, state: DeliveryState, failure: Retry | AuthFailed,
           lease: Lease | None) -> None:
     attempts = state.attempts + 1
-    after = failure.after_seconds if isinstance(failure, Retry) else None
-    delay = after if after is not None else backoff(attempts - 1, BACKOFF_BASE, BACKOFF_CAP)
+    delay = failure_delay(failure, attempts)
     log.warning("destination %s: %s; attempt %d, next in %.1f s", destination_id,
                 failure.reason, attempts, delay)
     with current_storage().begin(write=True):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
 
-from connectors.storage.contract import Destination, ForwardFilter, RemoteAuth
+from connectors.storage.contract import Destination, ForwardFilter, RemoteAuth, Source
 from hub.inputs import Body, Input, NonBlank
+from hub.timestamps import parse_timestamp
 
 
 def http_url(value: str) -> str:
@@ -41,6 +43,10 @@ class AuthBody(Body):
             raise ValueError("token_url and scope are for kind oauth2 only")
         return self
 
+    def remote_auth(self) -> RemoteAuth:
+        return RemoteAuth(kind=self.kind, username=self.username, secret=self.secret,
+                          token_url=self.token_url, scope=self.scope)
+
 
 class FilterBody(Body):
     credentials: list[NonBlank] = Field(default_factory=list, max_length=100)
@@ -65,9 +71,7 @@ class DestinationBody(Body):
         return Destination(
             id=destination_id, name=self.name.strip(), endpoint=self.endpoint,
             version=self.version,
-            auth=RemoteAuth(kind=self.auth.kind, username=self.auth.username,
-                            secret=self.auth.secret, token_url=self.auth.token_url,
-                            scope=self.auth.scope),
+            auth=self.auth.remote_auth(),
             filter=ForwardFilter(credentials=tuple(rules.credentials), verbs=tuple(rules.verbs),
                                  activity_prefix=rules.activity_prefix,
                                  agencies=tuple(rules.agencies)),
@@ -82,3 +86,39 @@ class DeadLetterQuery(Input):
 
 class ResendBody(Body):
     ids: list[int] | None = Field(default=None, max_length=10_000)
+
+
+def start_text(value: str) -> str:
+    if value == "beginning":
+        return value
+    try:
+        parse_timestamp(value)
+    except (ValueError, OverflowError):
+        raise ValueError('must be "beginning" or an ISO 8601 timestamp') from None
+    return value
+
+
+class SourceBody(Body):
+    name: NonBlank = Field(max_length=200)
+    endpoint: HttpUrl
+    version: Literal["1.0.3", "2.0.0"] = "1.0.3"
+    auth: AuthBody
+    # The hub credential whose authority the pulled statements get (pulling.add_source
+    # checks that it exists, is not revoked and may store statements).
+    credential: NonBlank = Field(max_length=64)
+    poll_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+    page_limit: int = Field(default=100, ge=1, le=1000)
+    enabled: bool = True
+    # Where pulling starts: every statement of the source, or those stored after a time.
+    start: Annotated[str, AfterValidator(start_text)] = "beginning"
+
+    def source(self, source_id: str = "") -> Source:
+        start: datetime | None = None if self.start == "beginning" else parse_timestamp(self.start)
+        return Source(id=source_id, name=self.name.strip(), endpoint=self.endpoint,
+                      version=self.version, auth=self.auth.remote_auth(),
+                      credential=self.credential.strip(), poll_seconds=self.poll_seconds,
+                      page_limit=self.page_limit, enabled=self.enabled, start=start)
+
+
+class PullConflictQuery(Input):
+    limit: int = Field(default=100, ge=1, le=1000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, cast
 
-from connectors.storage.contract import DestinationStore, WorkerStore
+from connectors.storage.contract import DestinationStore, SourceStore, WorkerStore
 from connectors.storage.webhook_contract import WebhookStore
 from hub.storage import current_storage
 from hub.storage.contract import SqlHandle, Storage, StorageSlice
@@ -16,6 +16,8 @@ class ConnectorStores(Protocol):
     def worker(self) -> WorkerStore: ...
     @property
     def destinations(self) -> DestinationStore: ...
+    @property
+    def sources(self) -> SourceStore: ...
     @property
     def webhooks(self) -> WebhookStore: ...
 

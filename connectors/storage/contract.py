@@ -1,5 +1,6 @@
 """The connectors slice's storage contract: the worker's leases and status, forwarding
-destinations with their delivery positions, and dead letters.
+destinations with their delivery positions, and dead letters; pulling sources with
+their positions and the statements they gave that were not stored.
 
 Every method joins the caller's unit of work (`Storage.begin`) when one is open.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from lrs.service import FeedState
 
@@ -156,3 +157,77 @@ class DestinationStore(Protocol):
 
     def mark_resent(self, letter_ids: Sequence[int], when: datetime) -> int: ...
 
+
+
+# --- pulling ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Source:
+    """A partner LRS the hub polls for statements (GET statements?since=, following
+    `more`); what it gives is stored under the hub credential `credential`."""
+
+    id: str
+    name: str
+    endpoint: str  # the source's xAPI base, e.g. https://lrs.vendor.example/xapi
+    version: str  # the X-Experience-API-Version we send, "1.0.3" or "2.0.0"
+    auth: RemoteAuth
+    credential: str  # the hub credential key whose authority pulled statements get
+    poll_seconds: int = 300  # from the end of one poll to the start of the next
+    page_limit: int = 100
+    enabled: bool = True
+    start: datetime | None = None  # only statements stored after it; None: from the beginning
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PullState:
+    """Where a source's pulling stands, and why it waits."""
+
+    cursor: datetime | None = None  # the greatest `stored` taken from the source
+    more: str | None = None  # the next page of the poll under way (absolute URL)
+    attempts: int = 0  # failed requests in a row
+    retry_at: datetime | None = None
+    last_error: str | None = None
+    pulled: int = 0  # statements newly stored from this source
+    polled_at: datetime | None = None  # when the last poll reached the end
+
+
+PullConflictKind = Literal["conflict", "refused"]
+
+
+@dataclass(frozen=True)
+class PullConflict:
+    """A statement from a source the hub did not store, kept here so it is never lost:
+    its id is stored with other content (`conflict`; the stored one is left as it was),
+    or the hub refuses it (`refused`, with the validation message)."""
+
+    id: int
+    source_id: str
+    statement_id: str
+    kind: PullConflictKind
+    message: str
+    statement: dict[str, Any]  # as the source sent it
+    noticed_at: datetime
+
+
+class SourceStore(Protocol):
+    def add_source(self, source: Source, state: PullState) -> None: ...
+
+    def replace_source(self, source: Source) -> bool: ...
+
+    def remove_source(self, source_id: str) -> bool: ...
+
+    def get_source(self, source_id: str) -> Source | None: ...
+
+    def list_sources(self, *, enabled_only: bool = False) -> list[Source]: ...
+
+    def pull_state(self, source_id: str) -> PullState | None: ...
+
+    def save_pull_state(self, source_id: str, state: PullState) -> None: ...
+
+    def add_pull_conflicts(self, conflicts: Sequence[PullConflict]) -> int:
+        """Insert `conflicts` (their `id` is ignored) but those already recorded with the
+        same source, statement id, kind and incoming statement; returns how many were new."""
+
+    def pull_conflicts(self, source_id: str | None = None, *,
+                       limit: int = 100) -> list[PullConflict]: ...

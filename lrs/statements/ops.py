@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.auth import VOID_ANY_SCOPE, effective_scopes
-from hub.errors import BadRequest, Conflict, Forbidden, NotFound
+from hub.errors import BadRequest, Conflict, Forbidden, HubError, NotFound
 from hub.storage.contract import Credential, Storage
 from lrs.identifiers import agent_key
 from lrs.statements.attachments import check_attachments
-from lrs.statements.records import build_record, complete_statement
+from lrs.statements.records import build_record, comparison_digest, complete_statement
 from lrs.statements.signatures import verify_signatures
 from lrs.statements.storing import save_statements
 from lrs.storage import stores as lrs_stores
@@ -21,6 +21,7 @@ from lrs.storage.contract import (
     StatementConflict,
     StatementPage,
     StatementQuery,
+    StatementRecord,
     StatementStore,
     StoredStatement,
 )
@@ -85,6 +86,140 @@ def store_statements(
         new = set(fresh)
         on_stored([r.document for r in records if r.id in new])
     return [r.id for r in records]
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    """What `store_each` did with each statement it was handed (ids in the order given)."""
+
+    stored: list[str]  # newly stored
+    present: list[str]  # already stored with the same content: a no-op
+    conflicts: list[str]  # already stored with other content: left as it was
+    refused: list[tuple[int, HubError]]  # position in the batch, and why
+
+
+# How often a batch is compared and saved again when a concurrent writer stores one of its
+# ids with other content in between (the comparison then sees that conflict).
+_CONFLICT_RETRIES = 3
+
+
+def store_each(
+    storage: Storage, validator, statements: Sequence[dict[str, Any]], version: str,
+    credential: Credential, *, dry_run: bool = False,
+    on_stored: Callable[[list[dict[str, Any]]], None] | None = None,
+    attachments: Mapping[str, Attachment] | None = None,
+) -> StoreReport:
+    """Store statements one by one on their own merits, as a batch in one unit of work:
+    each is validated like a partner's POST, and one that fails is refused alone instead
+    of refusing the batch.  An id already stored with the same content changes nothing
+    (xAPI 1.0.3 Communication 2.1.2.s2.b4); with other content it is a conflict, reported
+    and never overwritten (2.1.2.s2.b5).  `dry_run`: everything but the storing.
+    `attachments` (by sha2) are the contents the statements' attachments refer to, as
+    multipart parts would bring them; parts no stored statement refers to are not kept."""
+    parts = {sha2.lower(): part for sha2, part in (attachments or {}).items()}
+    refused: list[tuple[int, HubError]] = []
+    accepted: list[tuple[int, dict[str, Any]]] = []
+    hashes: list[tuple[str, ...]] = []
+    seen: set[str] = set()
+    unchanged = _stored_unchanged(lrs_stores(storage).statements, statements)
+    for position, statement in enumerate(statements):
+        try:
+            statement_id = str(statement.get("id", "")).lower()
+            if statement_id in seen:
+                raise BadRequest(f"statement id {statement_id} appears twice in the batch",
+                                 pointer="/id", rule="xAPI 1.0.3 Communication 2.1.2.s2.b6")
+            if position not in unchanged:
+                validator.validate_statement(statement, version)
+                own = _own_parts(statement, parts)
+                used = check_attachments([statement], own)
+                verify_signatures([statement], own)
+        except BadRequest as error:
+            refused.append((position, error))
+            continue
+        if statement_id:
+            seen.add(statement_id)
+        if position not in unchanged:
+            accepted.append((position, statement))
+            hashes.append(tuple(a["sha2"].lower() for a in statement.get("attachments") or ()
+                                if a["sha2"].lower() in used))
+    records = _records_for([s for _, s in accepted], version, credential, hashes)
+    kept = []
+    for (position, _), record in zip(accepted, records, strict=True):
+        try:
+            if record.voiding_target:
+                _check_voiding(lrs_stores(storage).statements, [record],
+                               voids_any=VOID_ANY_SCOPE in effective_scopes(credential.scopes))
+        except HubError as error:
+            refused.append((position, error))
+            continue
+        kept.append(record)
+    refused.sort(key=lambda entry: entry[0])
+    for _ in range(_CONFLICT_RETRIES):
+        known = lrs_stores(storage).statements.comparison_digests([r.id for r in kept])
+        conflicts = [r.id for r in kept if r.id in known and known[r.id] != r.comparison_digest]
+        candidates = [r for r in kept if r.id not in set(conflicts)]
+        if dry_run:
+            fresh = [r.id for r in candidates if r.id not in known]
+            break
+        try:
+            kept_parts = [parts[h] for h in {h for r in candidates for h in r.attachment_hashes}]
+            fresh = save_statements(storage, candidates, kept_parts) if candidates else []
+            break
+        except StatementConflict:  # stored meanwhile by another writer: compare again
+            continue
+    else:
+        raise Conflict("statements kept being stored with other content while this batch "
+                       "was stored; try again", rule="xAPI 1.0.3 Communication 2.1.2.s2.b5")
+    new = set(fresh)
+    if new and on_stored is not None:
+        on_stored([r.document for r in candidates if r.id in new])
+    kept_ids = {r.id for r in candidates}
+    present = {position: r.id for (position, _), r in zip(accepted, records, strict=True)
+               if r.id in kept_ids and r.id not in new}
+    present.update(unchanged)
+    return StoreReport(stored=[r.id for r in candidates if r.id in new],
+                       present=[present[p] for p in sorted(present)],
+                       conflicts=conflicts, refused=refused)
+
+
+def _stored_unchanged(store: StatementStore, statements: Sequence[dict[str, Any]],
+                      ) -> dict[int, str]:
+    """Position → id of the statements already stored with the same content: storing them
+    is a no-op (xAPI 1.0.3 Communication 2.1.2.s2.b4), and they were valid when stored, so
+    they are neither validated nor prepared again (a re-import is mostly these)."""
+    digests: dict[int, tuple[str, str]] = {}
+    for position, statement in enumerate(statements):
+        statement_id = statement.get("id") if isinstance(statement, dict) else None
+        if not isinstance(statement_id, str):
+            continue
+        try:
+            digests[position] = (statement_id.lower(), comparison_digest(statement))
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            continue  # malformed: validation will say how
+    known = store.comparison_digests({i for i, _ in digests.values()}) if digests else {}
+    return {position: i for position, (i, digest) in digests.items() if known.get(i) == digest}
+
+
+def _records_for(statements: list[dict[str, Any]], version: str, credential: Credential,
+                 hashes: Sequence[tuple[str, ...]] | None = None) -> list[StatementRecord]:
+    now = datetime.now(UTC)
+    stored = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as served: ms
+    held = effective_scopes(credential.scopes)
+    return [build_record(complete_statement(s, version=version, stored=stored,
+                                            authority=credential.authority),
+                         received=s, stored=stored,
+                         attachment_hashes=hashes[i] if hashes is not None else (),
+                         learn_definitions="define" in held,
+                         voids_any_authority=VOID_ANY_SCOPE in held)
+            for i, s in enumerate(statements)]
+
+
+def _own_parts(statement: dict[str, Any], parts: Mapping[str, Attachment]
+               ) -> dict[str, Attachment]:
+    """The parts among `parts` that this statement's attachments refer to."""
+    wanted = {a["sha2"].lower() for a in statement.get("attachments") or ()
+              if isinstance(a, dict) and isinstance(a.get("sha2"), str)}
+    return {sha2: part for sha2, part in parts.items() if sha2 in wanted}
 
 
 def _match_put_id(statement: Any, statement_id: str) -> None:

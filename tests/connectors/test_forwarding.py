@@ -346,6 +346,8 @@ def test_destination_secrets_move_to_a_new_key_encryption_key(app_config):
     result = during.test_cli_runner().invoke(args=["db", "reencrypt-keys"])
     assert result.exit_code == 0, result.output
     assert "connector_destinations: 1 re-encrypted" in result.output
+    assert "connector_sources: 0 re-encrypted" in result.output
+    assert "webhook_secrets: 0 re-encrypted" in result.output
     during.extensions["hub.storage"].dispose()
 
     after = create_app({**app_config, "key_encryption_keys": (new,)})

@@ -94,3 +94,55 @@ connector_dead_letters = Table(
     Column("resent_at", When),
     Index("ix_connector_dead_letters_destination", "destination_id", "id"),
 )
+
+# --- connectors_0002_sources -----------------------------------------------------------
+connector_sources = Table(
+    "connector_sources",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("endpoint", Text, nullable=False),
+    Column("version", String(8), nullable=False),
+    Column("auth_kind", String(8), nullable=False),
+    Column("auth_username", String(255), nullable=False),
+    Column("auth_secret", Text, nullable=False),
+    Column("auth_token_url", Text),
+    Column("auth_scope", Text),
+    Column("credential", String(64), nullable=False),
+    Column("poll_seconds", Integer, nullable=False),
+    Column("page_limit", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("start", When),
+    Column("created_at", When, nullable=False),
+    Column("updated_at", When, nullable=False),
+)
+
+connector_pulls = Table(
+    "connector_pulls",
+    metadata,
+    Column("source_id", String(64), ForeignKey("connector_sources.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("cursor", When),
+    Column("more", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("retry_at", When),
+    Column("last_error", Text),
+    Column("pulled", BigInteger, nullable=False),
+    Column("polled_at", When),
+)
+
+connector_pull_conflicts = Table(
+    "connector_pull_conflicts",
+    metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("source_id", String(64), ForeignKey("connector_sources.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("statement_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("statement", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("noticed_at", When, nullable=False),
+    Index("ux_connector_pull_conflicts_seen", "source_id", "statement_id", "kind", "digest",
+          unique=True),
+)

@@ -1,0 +1,65 @@
+"""Pulling as operators run it (`flask --app wsgi worker --only pull`, real processes):
+killed with SIGKILL mid-poll and restarted, the worker goes on from the durable `more`
+link and cursor, and every statement of the source is stored exactly once."""
+
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+
+import pytest
+
+from connectors import pulling
+from lrs import service as lrs_service
+from tests.connectors.test_worker_processes import start_worker, stop, wait_for
+from tests.factories import make_statement
+
+ADMIN_API = "/api/connectors/admin"
+
+pytestmark = pytest.mark.slow
+
+
+def test_kill_9_mid_poll_then_restart_stores_every_statement_exactly_once(
+        app, client, make_credential, database_url, second_hub):
+    admin = {"Authorization": make_credential("admin")["Authorization"]}
+    puller = make_credential("statements/write", name="LRS vendor")
+    ids: list[str] = []
+    for _ in range(4):
+        ids += second_hub.seed([make_statement(id=str(uuid.uuid4())) for _ in range(50)])
+    response = client.post(f"{ADMIN_API}/sources", headers=admin, json={
+        "name": "LRS vendor", "endpoint": second_hub.endpoint, "credential": puller["key"],
+        "page_limit": 5, "auth": {"kind": "basic", "username": second_hub.key,
+                                  "secret": second_hub.secret}})
+    assert response.status_code == 201, response.get_json()
+    source = response.get_json()["id"]
+
+    def pulled() -> int:
+        with app.app_context():
+            return pulling.pull_state(source).pulled
+
+    worker = start_worker(database_url, "pull")
+    try:
+        assert wait_for(lambda: pulled() >= 20), "the worker pulled nothing"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    with app.app_context():
+        midway = pulling.pull_state(source)
+    assert 0 < midway.pulled < 200 and midway.more is not None, "the kill came after the end"
+    time.sleep(0.5)
+    restarted = start_worker(database_url, "pull")
+    try:
+        assert wait_for(lambda: pulled() == 200, timeout=120), f"{pulled()} of 200 pulled"
+    finally:
+        code, stderr = stop(restarted)
+    assert code == 0, stderr
+    with app.app_context():
+        found = lrs_service.find_statements(ids)
+        done = pulling.pull_state(source)
+        feed = lrs_service.statements_after(0, 1000)
+    assert sorted(found) == sorted(ids)
+    assert len(feed) == 200, "each statement stored once"
+    assert done.more is None and done.polled_at is not None
