@@ -354,3 +354,18 @@ def test_destination_secrets_move_to_a_new_key_encryption_key(app_config):
     with after.app_context():
         assert forwarding.get_destination(added.id).auth.secret == "rahasia-mitra"
     after.extensions["hub.storage"].dispose()
+
+
+def test_an_agency_filter_sends_only_that_agencys_civil_servants(
+        app, client, admin, xapi, flaky_partner: FlakyPartner):
+    from tests.transcripts.transcript_fixtures import learning, load_roster, siasn
+
+    load_roster(app)  # Siti: Kementerian PANRB; Ani: Pemerintah Provinsi Jawa Barat
+    destination = register(client, admin, destination_body(
+        flaky_partner.endpoint, "h", "s", filter={"agencies": ["Kementerian PANRB"]}))
+    siti = post(client, xapi, [learning(siasn("199001012015032001"))])
+    post(client, xapi, [learning(siasn("198512032010122003"))])  # Jawa Barat
+    post(client, xapi, [make_statement()])  # nobody in the registry
+    drain(app, destination, quick_client(flaky_partner))
+    sent = [s["id"] for r in flaky_partner.xapi_requests for s in json.loads(r.body)]
+    assert sent == siti
