@@ -68,9 +68,12 @@ def parse_query(model: type[M], args: MultiDict[str, str], *,
                 context: dict[str, Any] | None = None) -> M:
     """`args` as `model`. A parameter given twice is an error unless named in
     `repeatable`, whose fields then receive every value as a list. Unknown names are
-    refused before any value is read (citing `unknown_rule`); `context` reaches the
-    field validators as `info.context`."""
+    refused before any value is read (citing `unknown_rule`), or left out when the model
+    is configured `extra="ignore"`; `context` reaches the field validators as
+    `info.context`."""
     known = [field.alias or name for name, field in model.model_fields.items()]
+    if model.model_config.get("extra") == "ignore":  # a model that says so skips the rest
+        args = MultiDict([(k, v) for k, v in args.items(multi=True) if k in known])
     for name in args:
         if name not in known:
             near = next((k for k in known if k.lower() == name.lower()), None)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, ConfigDict, StringConstraints
 
 from hub.inputs import Body, Input, NonBlank
+from lti.tool.registration import InvalidRegistration, check_url
 
 
 class PlatformRegistration(Body):
@@ -63,3 +66,47 @@ class CatalogueQuery(Input):
 
 class GradeJobsQuery(Input):
     status: Literal["pending", "done", "failed"] | None = None
+
+
+# --- the pages (lti.tool.views) ----------------------------------------------------------
+class PageFields(Input):
+    """What every LTI page takes: `lang`, the language switch (`?lang=` links and the
+    pages' own forms send it; hub.i18n.pick_language reads it)."""
+
+    lang: str | None = None
+
+
+class CourseQuery(PageFields):
+    roster: Literal["failed"] | None = None  # set by the hub's own redirect after a refresh
+
+
+class CatalogueSearch(PageFields):
+    """The deep-linking page's search form."""
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+
+class DeepLinkChoice(PageFields):
+    """The deep-linking page's choice form: the catalogue ids ticked. None ticked is an
+    answer too (an empty content_items list: the LMS adds nothing)."""
+
+    entry: list[NonBlank] = []
+
+
+def _configuration_url(value: str) -> str:
+    try:
+        return check_url("openid_configuration", value)
+    except InvalidRegistration as exc:
+        raise ValueError(exc.message) from None
+
+
+class RegistrationQuery(Input):
+    """LTI DR 1.0 §3.3: the platform opens the registration URL with `openid_configuration`
+    (required) and `registration_token` (optional). Other names are ignored, not refused:
+    the LMS builds this URL, not the admin, and a platform adding a name of its own must
+    not make registering impossible (the hub reads none of them)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    openid_configuration: Annotated[str, AfterValidator(_configuration_url)]
+    registration_token: str | None = None
