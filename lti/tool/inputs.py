@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, StringConstraints
@@ -69,11 +70,22 @@ class GradeJobsQuery(Input):
 
 
 # --- the pages (lti.tool.views) ----------------------------------------------------------
+def _no_control(value: str) -> str:
+    # These pages check this themselves (hub.guards leaves NUL to them), to say it on a page;
+    # PostgreSQL text cannot hold NUL, and no id, search or URL needs a control character.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must not hold control characters")
+    return value
+
+
+PageText = Annotated[str, AfterValidator(_no_control)]
+
+
 class PageFields(Input):
     """What every LTI page takes: `lang`, the language switch (`?lang=` links and the
     pages' own forms send it; hub.i18n.pick_language reads it)."""
 
-    lang: str | None = None
+    lang: PageText | None = None
 
 
 class CourseQuery(PageFields):
@@ -83,14 +95,15 @@ class CourseQuery(PageFields):
 class CatalogueSearch(PageFields):
     """The deep-linking page's search form."""
 
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
+                 AfterValidator(_no_control)] = ""
 
 
 class DeepLinkChoice(PageFields):
     """The deep-linking page's choice form: the catalogue ids ticked. None ticked is an
     answer too (an empty content_items list: the LMS adds nothing)."""
 
-    entry: list[NonBlank] = []
+    entry: list[Annotated[NonBlank, AfterValidator(_no_control)]] = []
 
 
 def _configuration_url(value: str) -> str:
@@ -108,5 +121,5 @@ class RegistrationQuery(Input):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    openid_configuration: Annotated[str, AfterValidator(_configuration_url)]
-    registration_token: str | None = None
+    openid_configuration: Annotated[PageText, AfterValidator(_configuration_url)]
+    registration_token: PageText | None = None

@@ -66,3 +66,14 @@ def test_a_catalogue_search_it_does_not_take_is_a_page_naming_it(app, browser, q
     text = page.get_data(as_text=True)
     assert 'data-reason="bad_parameter"' in text and f"&#34;{named}&#34;" in text
     assert "Request refused" in text
+
+
+def test_a_nul_in_a_search_or_a_choice_is_a_page_not_a_500(app, browser):
+    # PostgreSQL text cannot hold NUL; these pages say so themselves, not as JSON.
+    add_entries(app)
+    location = browser.launch(claims=DEEP_LINK).headers["Location"]
+    search = browser.client.get(location, query_string={"q": "etika\x00"})
+    choice = browser.client.post(location, data={"entry": "k3\x00"})
+    for page in (search, choice):
+        assert page.status_code == 400 and page.mimetype == "text/html"
+        assert 'data-reason="bad_parameter"' in page.get_data(as_text=True)
