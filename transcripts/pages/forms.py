@@ -40,12 +40,12 @@ class SignInLink(Input):
 
 
 # Keys and secrets as the hub issues them (hub.auth: 32 hex digits, 43 URL-safe characters),
-# with room to spare: printable ASCII without spaces; anything else is no credential's.
-_PRINTABLE = r"^[!-~]*$"
+# with room to spare. A key is one printable ASCII word; a secret may be mistyped (a
+# failed attempt, counted as for HTTP Basic) but holds no control character.
 CredentialKey = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64,
-                                                 pattern=_PRINTABLE)]
+                                                 pattern=r"^[!-~]*$")]
 CredentialSecret = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200,
-                                                    pattern=_PRINTABLE)]
+                                                    pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 
 
 class SignInFields(SignInLink):
