@@ -115,9 +115,10 @@ def _configuration_url(value: str) -> str:
 
 class RegistrationQuery(Input):
     """LTI DR 1.0 §3.3: the platform opens the registration URL with `openid_configuration`
-    (required) and `registration_token` (optional). Other names are ignored, not refused:
-    the LMS builds this URL, not the admin, and a platform adding a name of its own must
-    not make registering impossible (the hub reads none of them)."""
+    (required) and `registration_token` (optional). The spec names no others and says
+    nothing of them; they are ignored, not refused, because the LMS builds this URL, not
+    the admin: a platform adding a name of its own must not make registering impossible
+    (the hub reads none of them)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
