@@ -36,9 +36,10 @@ def nul_pointer(value: Any, pointer: str = "") -> str | None:
     return None
 
 
-# The auditor pages refuse control characters themselves, naming the field in the
-# page's language; everything else gets this guard's JSON 400.
-PAGES_WITH_OWN_CHECKS = ("/auditor/",)
+# The auditor pages and the LTI tool pages that read a query or form refuse control
+# characters themselves, naming the field in the page's language; everything else gets
+# this guard's JSON 400.
+PAGES_WITH_OWN_CHECKS = ("/auditor/", "/lti/course/", "/lti/deep-link/", "/lti/register/")
 
 
 def init_guards(app: Flask) -> None:

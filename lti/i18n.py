@@ -34,14 +34,15 @@ REASON_KEYS = (
     N_("rejected.missing_resource_link_id"), N_("rejected.missing_sub"),
     N_("rejected.bad_deep_linking_settings"), N_("rejected.launch_expired"),
     N_("rejected.platform_unreachable"), N_("rejected.bad_login"),
-    N_("rejected.platform_disabled"),
+    N_("rejected.platform_disabled"), N_("rejected.missing_parameter"),
+    N_("rejected.bad_parameter"),
 )
 
 # Keys the pages build at run time ("type." + kind, an error page's title, intro, help).
 RUNTIME_KEYS = (
     N_("type.teknis"), N_("type.manajerial"), N_("type.sosial_kultural"), N_("type.unmapped"),
     N_("title.launch_refused"), N_("title.register_error"), N_("register_error.intro"),
-    N_("register_error.help"),
+    N_("register_error.help"), N_("refused.intro"),
 )
 
 
@@ -53,11 +54,12 @@ def translator(language: str) -> Translator:
     return i18n.translator(language)
 
 
-def reason_text(code: str, language: str) -> str:
-    """The reason said for people; a code without one is shown as it is."""
+def reason_text(code: str, language: str, **values: object) -> str:
+    """The reason said for people (with its `{name}` values); a code without one is shown
+    as it is."""
     text = i18n.translator(language)
     key = f"rejected.{code}"
-    return text(key) if text.knows(key) else code
+    return text(key, **values) if text.knows(key) else code
 
 
 @dataclass(frozen=True)

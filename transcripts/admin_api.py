@@ -36,7 +36,7 @@ from transcripts.admin_inputs import (
     IdentityQuery,
     PersonBody,
     RosterQuery,
-    RuleBody,
+    rule_bodies,
 )
 from transcripts.api_inputs import NoParameters
 from transcripts.mapping import RuleError
@@ -181,13 +181,10 @@ def get_rules():
 def post_rules():
     _admin()
     _no_params()
-    body = request.get_json(silent=True)
-    items = body if isinstance(body, list) else [body]
+    bodies = rule_bodies(request.get_json(silent=True))
     storage = current_storage()
     rules = []
-    for index, item in enumerate(items):
-        prefix = f"/{index}" if isinstance(body, list) else ""
-        rule = parse_body(RuleBody, item, pointer=prefix)
+    for prefix, rule in bodies:
         try:
             rules.append(frameworks.new_rule(
                 storage, kind=rule.kind, pattern=rule.pattern, competency=rule.competency,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, field_validator, model_validator
 
 from hub.errors import BadRequest
-from hub.inputs import Body, Input, whole_number
+from hub.inputs import Body, Input, parse_body, whole_number
 from transcripts.identifiers import Actor, lti_actor
 from transcripts.inputs import (
     Flag,
@@ -69,6 +69,17 @@ class RuleBody(Body):
 
     def jp_centi(self) -> int | None:
         return None if self.jp is None else round(self.jp * 100)
+
+
+def rule_bodies(body: object) -> list[tuple[str, RuleBody]]:
+    """POST /rules: one rule object, or a non-empty array of them; each rule with the
+    pointer prefix of its errors ("" for the one object, "/<index>" in an array)."""
+    if not isinstance(body, list):
+        return [("", parse_body(RuleBody, body))]
+    if not body:  # nothing to add, and the remap after it would read every statement
+        raise BadRequest("the array holds no rule; send at least one", pointer="")
+    return [(f"/{i}", parse_body(RuleBody, item, pointer=f"/{i}"))
+            for i, item in enumerate(body)]
 
 
 def _lti_value(value: str) -> str:

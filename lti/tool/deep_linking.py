@@ -9,7 +9,7 @@ from pylti1p3.lineitem import LineItem
 
 from hub.settings import current_settings
 from lti.tool.grades import DEFAULT_SCORE_MAXIMUM
-from lti.tool.storage.contract import CatalogueEntry
+from lti.tool.storage.contract import CatalogueEntry, LtiCatalogueStore
 from lti.tool.validation import HubMessageLaunch
 
 SEARCH_LIMIT = 50
@@ -46,3 +46,24 @@ def accepts_multiple(launch: HubMessageLaunch) -> bool:
     settings = launch.get_launch_data()[
         "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"]
     return settings.get("accept_multiple") in (True, "true")
+
+
+class UnknownEntry(LookupError):
+    """A choice the catalogue does not hold (a forged form, or an entry removed since
+    the page was shown)."""
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__(entry_id)
+        self.entry_id = entry_id
+
+
+def chosen_entries(catalogue: LtiCatalogueStore, ids: Sequence[str],
+                   launch: HubMessageLaunch) -> list[CatalogueEntry]:
+    """The entries ticked, in order; only the first when the platform takes one item."""
+    chosen = []
+    for entry_id in ids:
+        entry = catalogue.get_entry(entry_id)
+        if entry is None:
+            raise UnknownEntry(entry_id)
+        chosen.append(entry)
+    return chosen if accepts_multiple(launch) else chosen[:1]

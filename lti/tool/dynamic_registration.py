@@ -22,7 +22,6 @@ from lti.tool.registration import (
     NIP_CUSTOM_PARAMETERS,
     InvalidRegistration,
     NewPlatform,
-    check_url,
     invite_digest,
     register_platform,
     tool_urls,
@@ -96,17 +95,14 @@ def registration_request(configuration: dict) -> dict:
     }
 
 
-def register_dynamically(invite: str, openid_configuration: str | None,
+def register_dynamically(invite: str, openid_configuration: str,
                          registration_token: str | None) -> LtiPlatform:
+    """`openid_configuration` is an https URL already (lti.tool.inputs.RegistrationQuery)."""
     storage = tool_stores()
     digest = invite_digest(invite)
     if not storage.lti_platforms.invite_is_open(digest, datetime.now(UTC)):
         raise RegistrationFailed("this registration link is unknown, used or expired")
-    try:
-        url = check_url("openid_configuration", openid_configuration)
-    except InvalidRegistration as exc:
-        raise RegistrationFailed(str(exc)) from None
-    configuration = _fetch_configuration(url, registration_token)
+    configuration = _fetch_configuration(openid_configuration, registration_token)
     headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
     try:
         response = http_session().post(configuration["registration_endpoint"],

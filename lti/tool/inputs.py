@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, ConfigDict, StringConstraints
 
 from hub.inputs import Body, Input, NonBlank
+from lti.tool.registration import InvalidRegistration, check_url
 
 
 class PlatformRegistration(Body):
@@ -63,3 +67,60 @@ class CatalogueQuery(Input):
 
 class GradeJobsQuery(Input):
     status: Literal["pending", "done", "failed"] | None = None
+
+
+# --- the pages (lti.tool.views) ----------------------------------------------------------
+def _no_control(value: str) -> str:
+    # These pages check this themselves (hub.guards leaves NUL to them), to say it on a page;
+    # PostgreSQL text cannot hold NUL, and no id, search or URL needs a control character.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must not hold control characters")
+    return value
+
+
+PageText = Annotated[str, AfterValidator(_no_control)]
+
+
+class PageFields(Input):
+    """What every LTI page takes: `lang`, the language switch (`?lang=` links and the
+    pages' own forms send it; hub.i18n.pick_language reads it)."""
+
+    lang: PageText | None = None
+
+
+class CourseQuery(PageFields):
+    roster: Literal["failed"] | None = None  # set by the hub's own redirect after a refresh
+
+
+class CatalogueSearch(PageFields):
+    """The deep-linking page's search form."""
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
+                 AfterValidator(_no_control)] = ""
+
+
+class DeepLinkChoice(PageFields):
+    """The deep-linking page's choice form: the catalogue ids ticked. None ticked is an
+    answer too (an empty content_items list: the LMS adds nothing)."""
+
+    entry: list[Annotated[NonBlank, AfterValidator(_no_control)]] = []
+
+
+def _configuration_url(value: str) -> str:
+    try:
+        return check_url("openid_configuration", value)
+    except InvalidRegistration as exc:
+        raise ValueError(exc.message) from None
+
+
+class RegistrationQuery(Input):
+    """LTI DR 1.0 §3.3: the platform opens the registration URL with `openid_configuration`
+    (required) and `registration_token` (optional). The spec names no others and says
+    nothing of them; they are ignored, not refused, because the LMS builds this URL, not
+    the admin: a platform adding a name of its own must not make registering impossible
+    (the hub reads none of them)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    openid_configuration: Annotated[PageText, AfterValidator(_configuration_url)]
+    registration_token: PageText | None = None

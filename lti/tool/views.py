@@ -5,16 +5,22 @@ they work inside an LMS iframe that blocks third-party cookies."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import TypeVar
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from pylti1p3.exception import OIDCException
+from werkzeug.datastructures import MultiDict
 
+from hub.errors import BadRequest
+from hub.inputs import Input, parse_query
 from hub.settings import current_settings
 from lti.i18n import Formats, pick_language, reason_text, translator
 from lti.keys import public_jwks
 from lti.tool import deep_linking, pages
 from lti.tool.adapters import PlatformDisabled
 from lti.tool.dynamic_registration import RegistrationFailed, register_dynamically
+from lti.tool.inputs import CatalogueSearch, CourseQuery, DeepLinkChoice, RegistrationQuery
 from lti.tool.launch import Launch, linked_entry, record_launch, target_launcher
 from lti.tool.learner import partner_catalogue
 from lti.tool.roster import RosterUnavailable, sync_roster
@@ -24,13 +30,42 @@ from lti.tool.validation import DEEP_LINKING_REQUEST, HubMessageLaunch, LaunchRe
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("lti_tool", __name__, url_prefix="/lti", template_folder="../templates")
+M = TypeVar("M", bound=Input)
 
 
-def rejected(code: str, detail: str, *, status: int = 400, title: str = "title.launch_refused"):
+def rejected(code: str, detail: str, *, status: int = 400, title: str = "title.launch_refused",
+             intro: str | None = None, **values: str):
     language = pick_language()
     log.warning("LTI request rejected: %s (%s)", code, detail)
-    return render_template("lti/error.html", t=translator(language), lang=language,
-                           code=code, reason=reason_text(code, language), title=title), status
+    return render_template("lti/error.html", t=translator(language), lang=language, code=code,
+                           reason=reason_text(code, language, **values), title=title,
+                           intro=intro), status
+
+
+class InputRefused(Exception):
+    """A query string or form these pages do not take; `code` names the reason
+    (rejected.missing_parameter or rejected.bad_parameter) and `field` the name."""
+
+    def __init__(self, code: str, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code, self.field, self.detail = code, field, detail
+
+
+def _parsed(model: type[M], values: MultiDict[str, str], *,
+            repeatable: Iterable[str] = ()) -> M:
+    try:
+        return parse_query(model, values, repeatable=repeatable)
+    except BadRequest as exc:
+        field = exc.parameter or ""
+        code = "bad_parameter" if field in values else "missing_parameter"
+        raise InputRefused(code, field, exc.message) from None
+
+
+@blueprint.errorhandler(InputRefused)
+def input_refused(exc: InputRefused):
+    # A page, in the page's language, not the API's JSON: a person is looking at it.
+    return rejected(exc.code, exc.detail, title="title.refused", intro="refused.intro",
+                    field=exc.field)
 
 
 @blueprint.errorhandler(LaunchRejected)
@@ -134,12 +169,13 @@ def open_offer(launch_id: str, catalogue_id: str):
 
 @blueprint.get("/course/<launch_id>")
 def course(launch_id: str):
+    query = _parsed(CourseQuery, request.args)
     current, _ = _restore(launch_id)
     if not current.is_staff:
         return redirect(url_for(".progress", launch_id=launch_id), 303)
     language = pick_language(current.locale)
     return render_template("lti/course.html", t=translator(language), lang=language,
-                           roster_failed=request.args.get("roster") == "failed",
+                           roster_failed=query.roster == "failed",
                            **pages.course_view(current))
 
 
@@ -180,34 +216,50 @@ def deep_link(launch_id: str):
     if current.message_type != DEEP_LINKING_REQUEST:
         raise LaunchRejected("unsupported_message_type", "not a deep linking launch")
     language = pick_language(current.locale)
-    catalogue = tool_stores().lti_catalogue
-    if request.method == "POST":
-        found = [catalogue.get_entry(i) for i in request.form.getlist("entry")]
-        chosen = [e for e in found if e is not None]
-        if not deep_linking.accepts_multiple(flow):
-            chosen = chosen[:1]
-        log.info("deep linking response with %d item(s) for %s", len(chosen), current.issuer)
-        return render_template("lti/deep_link_return.html", t=translator(language),
-                               lang=language, return_url=deep_linking.return_url(flow),
-                               jwt=deep_linking.response_jwt(flow, chosen))
-    query = request.args.get("q", "").strip()
+    if request.method == "GET":
+        search = _parsed(CatalogueSearch, request.args)
+        return _catalogue_page(launch_id, flow, language, query=search.q)
+    choice = _parsed(DeepLinkChoice, request.form, repeatable=("entry",))
+    try:
+        chosen = deep_linking.chosen_entries(tool_stores().lti_catalogue, choice.entry, flow)
+    except deep_linking.UnknownEntry as exc:
+        log.warning("deep linking choice of an unknown entry %r", exc.entry_id)
+        return _catalogue_page(launch_id, flow, language, unknown_entry=exc.entry_id), 400
+    log.info("deep linking response with %d item(s) for %s", len(chosen), current.issuer)
+    return render_template("lti/deep_link_return.html", t=translator(language),
+                           lang=language, return_url=deep_linking.return_url(flow),
+                           jwt=deep_linking.response_jwt(flow, chosen))
+
+
+def _catalogue_page(launch_id: str, flow: HubMessageLaunch, language: str, *, query: str = "",
+                    unknown_entry: str | None = None) -> str:
+    entries = tool_stores().lti_catalogue.search_entries(query, deep_linking.SEARCH_LIMIT)
     return render_template("lti/deep_link.html", t=translator(language), lang=language,
-                           launch_id=launch_id, query=query,
+                           launch_id=launch_id, query=query, entries=entries,
                            multiple=deep_linking.accepts_multiple(flow),
-                           entries=catalogue.search_entries(query, deep_linking.SEARCH_LIMIT))
+                           unknown_entry=unknown_entry)
 
 
 @blueprint.get("/register/<invite>")
 def dynamic_registration(invite: str):
     language = pick_language()
     try:
-        platform = register_dynamically(invite, request.args.get("openid_configuration"),
-                                        request.args.get("registration_token"))
+        query = _parsed(RegistrationQuery, request.args)
+    except InputRefused as exc:
+        log.warning("LTI dynamic registration refused: %s", exc.detail)
+        return _registration_failed(language, exc.code,
+                                    reason_text(exc.code, language, field=exc.field))
+    try:
+        platform = register_dynamically(invite, query.openid_configuration,
+                                        query.registration_token)
     except RegistrationFailed as exc:
         log.warning("LTI dynamic registration failed: %s", exc)
-        return render_template("lti/error.html", t=translator(language), lang=language,
-                               code="registration_failed", reason=str(exc),
-                               title="title.register_error", intro="register_error.intro",
-                               help="register_error.help"), 400
+        return _registration_failed(language, "registration_failed", str(exc))
     return render_template("lti/registered.html", t=translator(language), lang=language,
                            platform=platform)
+
+
+def _registration_failed(language: str, code: str, reason: str):
+    return render_template("lti/error.html", t=translator(language), lang=language, code=code,
+                           reason=reason, title="title.register_error",
+                           intro="register_error.intro", help="register_error.help"), 400

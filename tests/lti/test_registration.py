@@ -4,6 +4,7 @@ rotating the hub's keys."""
 from __future__ import annotations
 
 import jwt
+import pytest
 
 from tests.lti.lms import CLAIM, auto_post_form
 
@@ -159,6 +160,46 @@ def test_registration_invite_works_once(client, runner, platform, log_lines):
 def test_dynamic_registration_without_an_invite_is_refused(client, platform):
     response = dynamic_registration(client, platform, "/lti/register/made-up-token")
     assert response.status_code == 400 and platform.registrations == []
+
+
+def invite_path(runner) -> str:
+    url = runner.invoke(args=["lti", "invite"]).output.splitlines()[0]
+    return url[url.index("/lti/register/"):]
+
+
+def test_a_registration_url_opened_without_openid_configuration_says_so(
+        client, runner, platform):
+    # LTI DR 1.0 §3.3: the platform opens the URL with openid_configuration; a browser
+    # opening it by hand has none. The invite stays open for the LMS.
+    path = invite_path(runner)
+    page = client.get(path, headers={"Accept-Language": "en"})
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert 'data-reason="missing_parameter"' in text and "could not be registered" in text
+    assert 'The parameter &#34;openid_configuration&#34; is missing.' in text
+    assert dynamic_registration(client, platform, path).status_code == 200
+
+
+@pytest.mark.parametrize("query", [
+    {"openid_configuration": "ftp://lms.example/openid"},
+    {"openid_configuration": ["https://a.example/o", "https://b.example/o"]},
+])
+def test_a_bad_openid_configuration_is_refused_before_the_platform_is_asked(
+        client, runner, platform, query):
+    page = client.get(invite_path(runner), query_string=query)
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert 'data-reason="bad_parameter"' in text and "&#34;openid_configuration&#34;" in text
+    assert platform.registrations == []
+
+
+def test_registration_ignores_parameters_a_platform_adds_of_its_own(client, runner,
+                                                                      platform):
+    page = client.get(invite_path(runner), query_string={
+        "openid_configuration": platform.url + "/.well-known/openid-configuration",
+        "registration_token": platform.registration_token, "lms_version": "4.5"})
+    assert page.status_code == 200, page.data
+    assert len(platform.registrations) == 1
 
 
 def test_key_rotation_publishes_the_next_key_before_signing_with_it(app, runner, browser):

@@ -217,6 +217,7 @@ GOOD_RULE = {"kind": "prefix", "pattern": "x", "jp": 1}
     ([GOOD_RULE, {"kind": "prefix", "pattern": "y", "colour": 1}],
      "/1/colour", "unknown field /1/colour; expected kind, pattern, competency, level, jp"),
     ([GOOD_RULE, "prefix"], "/1", "JSON object"),
+    ([], "", "holds no rule"),
 ])
 def test_a_bad_rule_says_what_is_wrong_where(registry, client, admin, rules, pointer, words):
     response = client.post("/api/transcripts/admin/rules", json=rules,

@@ -198,6 +198,30 @@ def test_wrong_unknown_or_missing_credentials_are_refused(registry, client, audi
     assert auditor["secret"] not in text_of(wrong)
 
 
+KEY_FIELD = re.compile(r'id="key"[^>]*value="([^"]*)"')
+
+
+@pytest.mark.parametrize("typed", [
+    {"key": "a" * 65}, {"key": "kunci rahasia"}, {"key": "ab\x01cd"}, {"key": "a\x00b"},
+    {"secret": "s" * 201}, {"secret": "baris\nbaru"},
+])
+def test_a_key_or_secret_no_credential_has_is_refused_on_the_form(registry, client, auditor,
+                                                                  typed):
+    response = sign_in(client, {**auditor, **typed})
+    assert response.status_code == 400
+    assert "persis seperti yang diberikan" in alert(response)
+    assert KEY_FIELD.search(text_of(response)).group(1) == ""  # not typed back
+    assert sign_in(client, auditor).status_code == 303
+
+
+def test_the_sign_in_form_takes_its_own_fields_and_the_language_switch(registry, client,
+                                                                       auditor):
+    extra = sign_in(client, auditor, remember="on")
+    assert extra.status_code == 400 and 'Parameter "remember" tidak dikenal' in alert(extra)
+    english = sign_in(client, {**auditor, "secret": "salah"}, lang="en")
+    assert english.status_code == 401 and "wrong" in alert(english)
+
+
 def test_every_post_form_needs_the_csrf_token(registry, client, auditor):
     without = client.post("/auditor/sign-in", data={"key": auditor["key"],
                                                     "secret": auditor["secret"]})

@@ -5,8 +5,9 @@ empty fields, which mean "any" here; `lang` is the language switch, not a filter
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
+from pydantic import StringConstraints
 from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
@@ -32,6 +33,31 @@ class SearchFields(Input):
     compliance: Literal["compliant", "non_compliant", "unknown"] | None = None
     after: Nip | None = None
     nip: Nip | None = None
+
+
+class SignInLink(Input):
+    next: str | None = None  # the view ignores one that is not a path of these pages
+
+
+# Keys and secrets as the hub issues them (hub.auth: 32 hex digits, 43 URL-safe characters),
+# with room to spare. A key is one printable ASCII word; a secret may be mistyped (a
+# failed attempt, counted as for HTTP Basic) but holds no control character.
+CredentialKey = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64,
+                                                 pattern=r"^[!-~]*$")]
+CredentialSecret = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200,
+                                                    pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
+
+
+class SignInFields(SignInLink):
+    """The sign-in form (auditor/sign_in.html); `next` may come in the query string too.
+    The CSRF token is checked before any view (session.check_csrf)."""
+
+    key: CredentialKey = ""
+    secret: CredentialSecret = ""
+    csrf_token: str = ""
+
+
+CREDENTIAL_FIELDS = ("key", "secret")
 
 
 class AgencyFields(Input):

@@ -150,6 +150,8 @@ def save(response: Response) -> Response:
 
 
 def check_csrf() -> None:
+    # Read before any view, from whichever form was posted: no model of its own (the
+    # sign-in form's model declares the field too).
     sent = request.form.get(CSRF_FIELD, "")
     if not sent or not hmac.compare_digest(sent.encode(), current().csrf.encode()):
         raise CsrfRefused()

@@ -24,7 +24,7 @@ RUNTIME_KEYS = (
     N_("notice.signed_out"), N_("notice.session_ended"), N_("notice.expired"),
     N_("notice.idle"), N_("notice.sign_in_first"),
     N_("sign_in.missing"), N_("sign_in.throttled"), N_("sign_in.wrong"),
-    N_("sign_in.not_auditor"),
+    N_("sign_in.not_auditor"), N_("sign_in.invalid"),
     N_("error.400"), N_("error.403"), N_("error.404"), N_("error.405"), N_("error.500"),
     N_("title.error"), N_("error.bad_year"), N_("error.bad_nip"), N_("error.bad_choice"),
     N_("error.bad_text"), N_("error.unknown_parameter"), N_("error.repeated_parameter"),

@@ -65,6 +65,8 @@ NOT_FOUND_TEXTS = {"transcript": "error.unknown_person", "transcript_csv": "erro
 @blueprint.before_request
 def choose_language():
     g.auditor_texts = texts(pick_language(remembered=session.remembered_language()))
+    # The switch takes `lang` off any page's query string and hands the rest to that
+    # page, whose own model reads it (forms.parse leaves `lang` out): no model of its own.
     asked = request.args.get("lang")
     if request.method == "GET" and asked is not None:
         # The switch: remember the choice and show the same page without `lang`.
@@ -152,8 +154,8 @@ def home():
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
+        next_url = _safe_next(forms.parse(request.args, forms.SignInLink).next)
         if session.claims_session():
             try:
                 session.auditor()
@@ -161,14 +163,21 @@ def sign_in():
             except session.SignInRequired:
                 pass
         return page("auditor/sign_in.html", notice=session.pop_notice(), next_url=next_url)
-    key = request.form.get("key", "").strip()
     try:
-        credential = session.sign_in(key, request.form.get("secret", "").strip())
+        form = forms.parse(request.values, forms.SignInFields)
+    except forms.InvalidField as exc:
+        if exc.field not in forms.CREDENTIAL_FIELDS:
+            raise
+        # No issued credential looks like this: said on the form, not counted as a failure.
+        return page("auditor/sign_in.html", 400, error="sign_in.invalid")
+    next_url = _safe_next(form.next)
+    try:
+        credential = session.sign_in(form.key, form.secret)
     except session.SignInRefused as exc:
         # A secret pasted into the key field must not reach the log: shown_key digests
         # anything that is not shaped like an issued key.
-        log.warning("auditor sign-in refused for key %s: %s", shown_key(key), exc.reason)
-        return (*page("auditor/sign_in.html", exc.status, error=exc.reason, key=key,
+        log.warning("auditor sign-in refused for key %s: %s", shown_key(form.key), exc.reason)
+        return (*page("auditor/sign_in.html", exc.status, error=exc.reason, key=form.key,
                       next_url=next_url), exc.headers)
     log.info("auditor signed in: %s (%s)", credential.key, credential.name)
     return redirect(next_url or url_for(".search"), 303)
