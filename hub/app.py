@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import connectors
 import lrs
 import lti
 import transcripts
@@ -29,7 +30,7 @@ from hub.throttle import Throttle
 # Each installs itself (blueprints, CLI groups, listeners, the ports it fills).  lrs comes
 # first: its request rewriting and version negotiation run before the others' requests;
 # transcripts' statement listener runs before LTI grade passback's, as it always has.
-FEATURES = (lrs, transcripts, lti)
+FEATURES = (lrs, transcripts, lti, connectors)
 
 log = logging.getLogger(__name__)
 

@@ -16,19 +16,22 @@ from typing import Any
 
 from flask import current_app
 
+from hub.auth import effective_scopes
 from hub.storage import current_storage
 from hub.storage.contract import Credential
 from lrs.agents import PersonResolver, set_person_resolver
 from lrs.identifiers import agent_key
 from lrs.listeners import add_statements_listener, notify_stored
 from lrs.statements import ops
+from lrs.statements.ops import StoreReport
 from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import StoredStatement
 
 # StoredStatement: the record other features read statements as (lrs.storage.contract).
-__all__ = ["PersonResolver", "StoredStatement", "add_statements_listener", "agent_key",
-           "find_statements", "newest_seq", "record_statements", "set_person_resolver",
-           "statements_after"]
+__all__ = ["CredentialRefused", "PersonResolver", "StoreReport", "StoredStatement",
+           "add_statements_listener", "agent_key", "find_statements", "newest_seq",
+           "record_statements", "set_person_resolver", "statements_after", "store_as",
+           "writing_credential"]
 
 
 def record_statements(statements: Sequence[dict[str, Any]], *, authority: dict[str, Any],
@@ -46,6 +49,34 @@ def record_statements(statements: Sequence[dict[str, Any]], *, authority: dict[s
     return ops.store_statements(current_storage(),
                                 current_app.extensions["lrs.validator"], submission, credential,
                                 on_stored=notify_stored)
+
+
+class CredentialRefused(ValueError):
+    """The credential named to store statements under is unknown, revoked or cannot write."""
+
+
+def writing_credential(key: str) -> Credential:
+    """The partner credential `key`, when it may store statements (`statements/write`)."""
+    credential = current_storage().credentials.find_credential(key)
+    if credential is None or credential.is_revoked:
+        raise CredentialRefused(f"no credential {key!r} (or it is revoked)")
+    if "statements/write" not in effective_scopes(credential.scopes):
+        raise CredentialRefused(f"credential {key!r} cannot store statements "
+                                "(it needs statements/write or all)")
+    return credential
+
+
+def store_as(credential_key: str, statements: Sequence[dict[str, Any]],
+             version: str = "1.0.3", *, dry_run: bool = False) -> StoreReport:
+    """Store statements as the partner credential `credential_key` would by POSTing them
+    (its authority, its `define` scope), each on its own merits: an invalid one is
+    refused alone, an id stored with the same content is a no-op, with other content a
+    conflict that is reported and never overwritten.  Listeners hear of the new ones.
+    Raises CredentialRefused when the credential may not store statements."""
+    credential = writing_credential(credential_key)
+    return ops.store_each(current_storage(), current_app.extensions["lrs.validator"],
+                          [dict(s) for s in statements], version, credential,
+                          dry_run=dry_run, on_stored=notify_stored)
 
 
 def statements_after(seq: int, limit: int = 500) -> list[StoredStatement]:

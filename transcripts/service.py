@@ -1,6 +1,10 @@
 """The transcripts processor bound to the running app: the statement listener, and what
 `flask transcripts sync [--follow]|rebuild` run.  The feed is
-`lrs.service.statements_after`."""
+`lrs.service.statements_after`.
+
+For other features (connectors' imports): the hub's NIP rules (`parse_nip`), and how a
+statement must look to count — the actor a NIP is recognised by (`nip_actor`), the
+verbs that count (`counted_verbs`) and the JP extension (`JP_EXTENSION`)."""
 
 from __future__ import annotations
 
@@ -11,10 +15,30 @@ from typing import Any
 
 from lrs import service as lrs_service
 from transcripts import ingest
+from transcripts.evidence import JP_EXTENSION
+from transcripts.nip import InvalidNip, Nip, normalize_nip, parse_nip
 from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
+__all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "counted_verbs", "follow", "nip_actor",
+           "normalize_nip", "on_statements_stored", "parse_nip", "rebuild_now", "sync_now"]
+
 log = logging.getLogger(__name__)
+
+
+def nip_actor(nip: str) -> dict[str, Any]:
+    """The xAPI Agent the registry links to `nip` on sight: an account named by the NIP
+    at the first of HUB_TRANSCRIPT_NIP_HOME_PAGES (docs/transcripts.md, Identity)."""
+    pages = current_policy().nip_home_pages
+    if not pages:
+        raise ValueError("HUB_TRANSCRIPT_NIP_HOME_PAGES is empty: no account names a NIP")
+    home_page = pages[0]
+    return {"objectType": "Agent", "account": {"homePage": home_page, "name": nip}}
+
+
+def counted_verbs() -> frozenset[str]:
+    """The verbs whose statements count for a transcript (HUB_TRANSCRIPT_VERBS)."""
+    return current_policy().counted_verbs
 
 
 def sync_now(*, max_batches: int | None = None,

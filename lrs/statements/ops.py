@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.auth import VOID_ANY_SCOPE, effective_scopes
-from hub.errors import BadRequest, Conflict, Forbidden, NotFound
+from hub.errors import BadRequest, Conflict, Forbidden, HubError, NotFound
 from hub.storage.contract import Credential, Storage
 from lrs.identifiers import agent_key
 from lrs.statements.attachments import check_attachments
@@ -21,6 +21,7 @@ from lrs.storage.contract import (
     StatementConflict,
     StatementPage,
     StatementQuery,
+    StatementRecord,
     StatementStore,
     StoredStatement,
 )
@@ -85,6 +86,97 @@ def store_statements(
         new = set(fresh)
         on_stored([r.document for r in records if r.id in new])
     return [r.id for r in records]
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    """What `store_each` did with each statement it was handed (ids in the order given)."""
+
+    stored: list[str]  # newly stored
+    present: list[str]  # already stored with the same content: a no-op
+    conflicts: list[str]  # already stored with other content: left as it was
+    refused: list[tuple[int, HubError]]  # position in the batch, and why
+
+
+# How often a batch is compared and saved again when a concurrent writer stores one of its
+# ids with other content in between (the comparison then sees that conflict).
+_CONFLICT_RETRIES = 3
+
+
+def store_each(
+    storage: Storage, validator, statements: Sequence[dict[str, Any]], version: str,
+    credential: Credential, *, dry_run: bool = False,
+    on_stored: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> StoreReport:
+    """Store statements one by one on their own merits, as a batch in one unit of work:
+    each is validated like a partner's POST, and one that fails is refused alone instead
+    of refusing the batch.  An id already stored with the same content changes nothing
+    (xAPI 1.0.3 Communication 2.1.2.s2.b4); with other content it is a conflict, reported
+    and never overwritten (2.1.2.s2.b5).  `dry_run`: everything but the storing."""
+    refused: list[tuple[int, HubError]] = []
+    accepted: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for position, statement in enumerate(statements):
+        try:
+            validator.validate_statement(statement, version)
+            check_attachments([statement], {})  # no attachment parts come with these
+            verify_signatures([statement], {})
+            statement_id = str(statement.get("id", "")).lower()
+            if statement_id in seen:
+                raise BadRequest(f"statement id {statement_id} appears twice in the batch",
+                                 pointer="/id", rule="xAPI 1.0.3 Communication 2.1.2.s2.b6")
+        except BadRequest as error:
+            refused.append((position, error))
+            continue
+        if statement_id:
+            seen.add(statement_id)
+        accepted.append((position, statement))
+    records = _records_for([s for _, s in accepted], version, credential)
+    kept = []
+    for (position, _), record in zip(accepted, records, strict=True):
+        try:
+            if record.voiding_target:
+                _check_voiding(lrs_stores(storage).statements, [record],
+                               voids_any=VOID_ANY_SCOPE in effective_scopes(credential.scopes))
+        except HubError as error:
+            refused.append((position, error))
+            continue
+        kept.append(record)
+    refused.sort(key=lambda entry: entry[0])
+    for _ in range(_CONFLICT_RETRIES):
+        known = lrs_stores(storage).statements.comparison_digests([r.id for r in kept])
+        conflicts = [r.id for r in kept if r.id in known and known[r.id] != r.comparison_digest]
+        candidates = [r for r in kept if r.id not in set(conflicts)]
+        if dry_run:
+            fresh = [r.id for r in candidates if r.id not in known]
+            break
+        try:
+            fresh = save_statements(storage, candidates) if candidates else []
+            break
+        except StatementConflict:  # stored meanwhile by another writer: compare again
+            continue
+    else:
+        raise Conflict("statements kept being stored with other content while this batch "
+                       "was stored; try again", rule="xAPI 1.0.3 Communication 2.1.2.s2.b5")
+    new = set(fresh)
+    if new and on_stored is not None:
+        on_stored([r.document for r in candidates if r.id in new])
+    return StoreReport(stored=[r.id for r in candidates if r.id in new],
+                       present=[r.id for r in candidates if r.id not in new],
+                       conflicts=conflicts, refused=refused)
+
+
+def _records_for(statements: list[dict[str, Any]], version: str, credential: Credential,
+                 ) -> list[StatementRecord]:
+    now = datetime.now(UTC)
+    stored = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as served: ms
+    held = effective_scopes(credential.scopes)
+    return [build_record(complete_statement(s, version=version, stored=stored,
+                                            authority=credential.authority),
+                         received=s, stored=stored, attachment_hashes=(),
+                         learn_definitions="define" in held,
+                         voids_any_authority=VOID_ANY_SCOPE in held)
+            for s in statements]
 
 
 def _match_put_id(statement: Any, statement_id: str) -> None:

@@ -103,7 +103,8 @@ def test_each_feature_owns_its_persistence_slice():
     from hub.app import FEATURES as installed
 
     slices = [s for feature in installed for s in feature.storage_slices()]
-    assert {s.name for s in slices} == {"lrs", "lti_tool", "lti_platform", "transcripts"}
+    assert {s.name for s in slices} == {"lrs", "lti_tool", "lti_platform", "transcripts",
+                                         "connectors"}
     for slice_ in slices:
         assert slice_.migrations.is_dir() and any(slice_.migrations.glob("*.py")), slice_.name
         owner = module_name(slice_.migrations.parent / "__init__.py")

@@ -1,0 +1,33 @@
+"""The connectors slice: its contract, its SQL stores and its migrations.
+
+Minimal for the imports (issue 15.4); the lead's foundation (leases, workers,
+destinations, cursors, dead letters) joins these stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, cast
+
+from connectors.storage.import_jobs import ImportJobStore
+from hub.storage import current_storage
+from hub.storage.contract import SqlHandle, Storage, StorageSlice
+
+
+class ConnectorStores(Protocol):
+    @property
+    def imports(self) -> ImportJobStore: ...
+
+
+def _open_sql(handle: SqlHandle) -> ConnectorStores:
+    from connectors.storage.sql import open_sql  # SQLAlchemy only when the engine is SQL
+
+    return open_sql(handle)
+
+
+SLICE = StorageSlice(name="connectors", migrations=Path(__file__).resolve().parent / "migrations",
+                     open_sql=_open_sql)
+
+
+def stores(storage: Storage | None = None) -> ConnectorStores:
+    """This slice's stores on `storage` (default: the running app's)."""
+    return cast(ConnectorStores, (storage or current_storage()).slice(SLICE.name))
