@@ -18,6 +18,7 @@ from connectors.storage.import_jobs import ImportJob
 from hub.auth import require_scope
 from hub.errors import BadRequest, NotFound
 from hub.inputs import Input, parse_query
+from hub.text_input import NotUTF8, decode_utf8
 from hub.timestamps import format_timestamp
 
 blueprint = Blueprint("connectors_imports_api", __name__,
@@ -57,9 +58,13 @@ def get_import(import_id: str):
 
 
 def _text_part(name: str) -> str:
+    """A form field, or a part sent as a file (`-F mapping=@mapping.json`)."""
     value = request.form.get(name)
     if value is None and name in request.files:
-        value = request.files[name].read().decode("utf-8", errors="replace")
+        try:
+            value = decode_utf8(request.files[name].read(), what=f"the part {name}")
+        except NotUTF8 as error:
+            raise BadRequest(str(error), parameter=name) from None
     if value is None or not value.strip():
         raise BadRequest(f"the part {name} is required", parameter=name)
     return value.strip()

@@ -96,11 +96,14 @@ def run_pending_imports(limit: int = STEP_ROWS, *, batch_size: int = BATCH_SIZE)
         if job is None:
             break
         gone_through = _run_job(job, limit - done, batch_size)
+        if gone_through is None:  # another worker has it: leave the step to it
+            break
         done += max(gone_through, 1)  # a job that failed at once still was work
     return done
 
 
-def _run_job(job: ImportJob, limit: int, batch_size: int) -> int:
+def _run_job(job: ImportJob, limit: int, batch_size: int) -> int | None:
+    """Rows gone through; None when another worker moved the job on meanwhile."""
     store = connector_stores().imports
     try:
         importer = prepare_import(job.content or b"", parse_mapping(job.mapping),
@@ -132,7 +135,7 @@ def _run_job(job: ImportJob, limit: int, batch_size: int) -> int:
         if report.finished and report.rows_done == before.rows_done:
             _save(job.id, before.rows_done, state["progress"], "done")  # nothing was left
     except _Superseded:
-        return 0
+        return None
     return report.rows_done - before.rows_done
 
 

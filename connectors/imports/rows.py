@@ -109,6 +109,12 @@ class RowReader:
         self._mapping = mapping
         self._plan = plan_columns(header, mapping)
         self._today = today or (lambda: datetime.now(UTC).date())
+        self._readers: dict[str, Callable[[Cell], Any]] = {
+            "nip": _nip, "activity_id": _activity_iri, "activity_code": _text,
+            "name_id": _text, "name_en": _text, "date": self._date, "jp": _jp,
+            "duration": _iso_duration, "duration_minutes": _minutes, "competency": _text,
+            "score": self._score, "completion": _flag, "success": _flag,
+        }
 
     def column_name(self, field: str) -> str:
         index = self._plan[field]
@@ -117,17 +123,11 @@ class RowReader:
     def read(self, row: Row) -> Completion | list[RowError]:
         errors: list[RowError] = []
         values: dict[str, Any] = {}
-        readers: dict[str, Callable[[Cell], Any]] = {
-            "nip": _nip, "activity_id": _activity_iri, "activity_code": _text,
-            "name_id": _text, "name_en": _text, "date": self._date, "jp": _jp,
-            "duration": _iso_duration, "duration_minutes": _minutes, "competency": _text,
-            "score": self._score, "completion": _flag, "success": _flag,
-        }
         failed: set[str] = set()
         for field, index in self._plan.items():
             cell = row.cells[index] if index < len(row.cells) else None
             try:
-                values[field] = None if _blank(cell) else readers[field](cell)
+                values[field] = None if _blank(cell) else self._readers[field](cell)
             except _Cell as problem:
                 errors.append(RowError(row.line, self.column_name(field), str(problem)))
                 failed.add(field)
@@ -258,6 +258,8 @@ def _jp(cell: Cell) -> int | float:
 
 
 def _iso_duration(cell: Cell) -> str:
+    if isinstance(cell, timedelta):  # an XLSX cell formatted as a duration ([h]:mm)
+        return _duration(cell)
     text = _plain(cell).upper() if isinstance(cell, str) else ""
     try:
         if not text.startswith("P"):

@@ -90,7 +90,8 @@ def _blank(cell: Cell) -> bool:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[Cell, ...]]:
-    header_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    header_line = text if end < 0 else text[:end]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     try:
         for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):

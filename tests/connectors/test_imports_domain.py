@@ -44,7 +44,7 @@ def test_csv_with_either_delimiter_and_with_or_without_bom(delimiter, bom):
             for row in GOOD_ROWS]
     read = read_all(csv_bytes(rows, delimiter=delimiter, bom=bom))
     assert all(isinstance(r, Completion) for r in read), read
-    siti, integritas, budi = read
+    siti, integritas, _ = read
     assert isinstance(siti, Completion) and isinstance(integritas, Completion)
     assert (siti.line, siti.nip, siti.activity_id, siti.day) == (
         2, SITI, PREFIX + "ANKEB-01", date(2026, 3, 2))
@@ -54,7 +54,7 @@ def test_csv_with_either_delimiter_and_with_or_without_bom(delimiter, bom):
 
 
 def test_every_error_names_line_and_column_with_letter_and_header():
-    read = read_all(csv_bytes(GOOD_ROWS + [["", "", "", "", "", "", "", "", ""]] + BAD_ROWS))
+    read = read_all(csv_bytes([*GOOD_ROWS, [""] * 9, *BAD_ROWS]))
     # The empty line 5 is skipped but keeps its number: the bad rows are lines 6 and 7.
     errors = [e for r in read if isinstance(r, list) for e in r]
     where = {(e.line, e.column) for e in errors}
