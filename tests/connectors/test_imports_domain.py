@@ -86,7 +86,7 @@ def test_xlsx_rows_read_like_csv_ones_with_date_and_number_cells():
     rows = [[SITI, "ANKEB-01", "Analisis Kebijakan", "Policy Analysis", datetime(2026, 3, 2),
              6, "T.ANKEB", 90, True],
             [],  # an empty row keeps its line number
-            [int(BUDI), "INT-02", "Integritas ASN", None, date(2026, 4, 10), 2.5, None, None,
+            [BUDI, "INT-02", "Integritas ASN", None, date(2026, 4, 10), 2.5, None, None,
              None],
             [1.9900101201503e17, "INT-02", "Integritas ASN", None, date(2026, 4, 10), 1, None,
              None, None]]
