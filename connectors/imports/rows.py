@@ -7,9 +7,9 @@ cells gets three errors.  NIPs follow the hub's rules (`transcripts.service.pars
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from transcripts.service import InvalidNip, parse_nip
 MAX_JP = 1000  # what transcripts accept as a JP claim
 MAX_DURATION = timedelta(days=366)
 MAX_TEXT = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 _TRUE = {"1", "y", "ya", "yes", "true", "benar", "selesai", "lulus", "l"}
 _FALSE = {"0", "n", "t", "tidak", "no", "false", "salah", "belum", "belum selesai",
           "tidak lulus", "gagal", "tl"}
@@ -195,7 +196,7 @@ def _plain(cell: Cell) -> str:
         return str(cell)
     if isinstance(cell, str):
         text = cell.strip()
-        if any(unicodedata.category(c) == "Cc" for c in text):
+        if _CONTROL.search(text):
             raise _Cell("contains control characters")
         return text
     raise _Cell(f"expected text, found {cell!r}")
@@ -212,10 +213,19 @@ def _nip(cell: Cell) -> str:
     if isinstance(cell, float):  # a spreadsheet number holds 15 digits, a NIP 18
         raise _Cell("the NIP is stored as a number and has lost digits; format the column "
                     "as text and type the NIPs again")
+    nip, problem = _checked_nip(_plain(cell))
+    if problem is not None:
+        raise _Cell(f"not a valid NIP: {problem}")
+    return nip
+
+
+# A file names the same people again and again: each NIP is checked once per process.
+@functools.lru_cache(maxsize=65536)
+def _checked_nip(text: str) -> tuple[str, str | None]:
     try:
-        return parse_nip(_plain(cell)).value
+        return parse_nip(text).value, None
     except InvalidNip as error:
-        raise _Cell(f"not a valid NIP: {error}") from None
+        return "", str(error)
 
 
 def _activity_iri(cell: Cell) -> str:
@@ -302,6 +312,7 @@ def _format_hint(date_format: str | None) -> str:
     return date(2026, 3, 2).strftime(date_format) if date_format else "2026-03-02"
 
 
+@functools.lru_cache(maxsize=4096)  # a file has few distinct dates and many rows
 def _date_text(text: str, date_format: str | None) -> date:
     try:
         if date_format:
