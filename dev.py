@@ -2,6 +2,7 @@
 """Newcomer entry point; needs only Python 3.11+.
 
     python3 dev.py serve   # venv, install, migrate the SQLite database, start the hub
+                           # (the development server and the worker beside it)
     python3 dev.py test    # venv, install with test extras, run the whole test suite
     python3 dev.py typecheck  # mypy over the production tree (pyproject.toml [tool.mypy])
 
@@ -71,8 +72,21 @@ def serve(argv: list[str]) -> None:
         "--name 'My LMS' --owner 'My Agency' --scope all\n",
         flush=True,
     )
-    os.execve(str(flask), [str(flask), "--app", "wsgi", "run", "--host", host, "--port", port,
-                           *argv], env)
+    # The background loops (transcripts, grades, connectors) run in the hub's worker
+    # process, beside the development server and stopped with it.
+    worker = subprocess.Popen([str(flask), "--app", "wsgi", "worker"], cwd=ROOT, env=env)
+    try:
+        server = subprocess.run([str(flask), "--app", "wsgi", "run", "--host", host,
+                                 "--port", port, *argv], cwd=ROOT, env=env)
+    except KeyboardInterrupt:
+        server = None
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    sys.exit(server.returncode if server else 0)
 
 
 def pytest_args(argv: list[str]) -> list[str]:

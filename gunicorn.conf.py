@@ -1,9 +1,8 @@
 """Gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-Run `flask --app wsgi db upgrade` first; workers never migrate.  See docs/operations.md.
-With HUB_TRANSCRIPTS_SYNC=follower the server also starts the transcripts follower
-(`flask --app wsgi transcripts sync --follow`) at low CPU priority, so that ingest wins
-the CPU during a burst and transcripts catch up after it, and stops it on shutdown.
+Run `flask --app wsgi db upgrade` first; workers never migrate.  Background work (the
+transcripts follower, LTI grades, connectors) runs in the hub's own worker process,
+`flask --app wsgi worker`, never from here (docs/operations.md "The worker").
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import subprocess
 import sys
 
 from gunicorn import glogging
@@ -96,41 +94,3 @@ class JsonLinesLogger(glogging.Logger):
 
 
 logger_class = JsonLinesLogger
-
-
-# --- the transcripts follower (HUB_TRANSCRIPTS_SYNC=follower) ---------------------------
-FOLLOWER_NICENESS = 10
-_followers: list[subprocess.Popen] = []
-
-
-def _start_follower(server) -> None:
-    if os.environ.get("HUB_TRANSCRIPTS_SYNC", "inline").strip() != "follower":
-        return
-    # The same application gunicorn serves (`wsgi:app`, or `hub.app:create_app()` from an
-    # installed wheel), from the directory gunicorn runs in.
-    app_uri = getattr(server.app, "app_uri", None) or "wsgi:app"
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", app_uri, "transcripts", "sync", "--follow"],
-        cwd=server.cfg.chdir, preexec_fn=lambda: os.nice(FOLLOWER_NICENESS))
-    _followers.append(follower)
-    server.log.info("transcripts follower started (pid %s)", follower.pid)
-
-
-def _stop_followers(server) -> None:
-    for follower in _followers:
-        if follower.poll() is None:
-            follower.terminate()
-    for follower in _followers:
-        try:
-            follower.wait(timeout=graceful_timeout)
-        except subprocess.TimeoutExpired:
-            follower.kill()
-    _followers.clear()
-
-
-def when_ready(server) -> None:
-    _start_follower(server)
-
-
-def on_exit(server) -> None:
-    _stop_followers(server)

@@ -209,6 +209,8 @@ def create_partner(env: dict[str, str], source: Path = ROOT) -> Partner:
     return Partner(key.group(1), secret.group(1))
 
 
+WORKER_NICENESS = 10  # ingest wins the CPU in a burst; the worker catches up after it
+
 # --- gunicorn ------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as probe:
@@ -217,7 +219,9 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """`gunicorn -w N -b 127.0.0.1:<port> wsgi:app`, started in its own session."""
+    """`gunicorn -w N -b 127.0.0.1:<port> wsgi:app`, started in its own session, and the
+    hub's worker (`flask --app wsgi worker`, the transcripts follower among its loops) at
+    nice 10 beside it, as docs/operations.md runs them."""
 
     def __init__(self, env: dict[str, str], workers: int, log_path: Path,
                  source: Path = ROOT) -> None:
@@ -225,6 +229,7 @@ class Gunicorn:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.worker: subprocess.Popen | None = None
 
     def start(self, ready_timeout: float = 60.0) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child until stop()
@@ -233,6 +238,10 @@ class Gunicorn:
              "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "10",
              "wsgi:app"],
             cwd=self.source, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=self.source, env=self.env, stdout=log, stderr=log, start_new_session=True,
+            preexec_fn=lambda: os.nice(WORKER_NICENESS))
         log.close()
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
@@ -249,11 +258,11 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn not ready after {ready_timeout:.0f}s; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
-        return [pid for pid in self._children() if not _is_follower(pid)]
+        return self._children()
 
     def follower_pids(self) -> list[int]:
-        """The transcripts follower gunicorn.conf.py starts (HUB_TRANSCRIPTS_SYNC=follower)."""
-        return [pid for pid in self._children() if _is_follower(pid)]
+        """The hub's worker process, which follows the feed for transcripts."""
+        return [self.worker.pid] if self.worker and self.worker.poll() is None else []
 
     def _children(self) -> list[int]:
         if self.process is None:
@@ -261,21 +270,15 @@ class Gunicorn:
         return children_of(self.process.pid)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)  # graceful: workers finish their request
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the session this object started
-            self.process.wait(timeout=10)
-
-
-def _is_follower(pid: int) -> bool:
-    try:
-        return b"transcripts\x00sync" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
+        for process in (self.process, self.worker):
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGTERM)  # graceful: requests and steps finish
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # the session this object started
+                process.wait(timeout=10)
 
 
 def children_of(pid: int) -> list[int]:

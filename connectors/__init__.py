@@ -1,7 +1,9 @@
-"""Connectors: what enters the hub other than by a partner's POST, and what leaves it.
+"""Connectors and the hub's worker: forwarding to other LRSs, pulling from partner LRSs,
+imports, signed webhooks, and the one worker process that runs every background loop
+(connectors.runtime).
 
-So far: imports of completions that were never xAPI (`connectors.imports`, issue 15.4).
-`init_app` installs the slice, the admin API of imports and the `connectors` CLI group.
+See docs/connectors.md.  `init_app` installs it: the storage slice, the admin API, the
+`worker` and `connectors` CLI groups, and the connectors' own loops.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from connectors import cli
+    from connectors import cli, forwarding
+    from hub.loops import add_loop
 
     for slice_ in storage_slices():
         app.extensions["hub.storage"].install(slice_)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     cli.register(app)
+    add_loop(app, forwarding.forwarding_loop())
 
 
 def storage_slices() -> tuple[StorageSlice, ...]:
@@ -31,6 +35,6 @@ def storage_slices() -> tuple[StorageSlice, ...]:
 
 
 def blueprints() -> list[Blueprint]:
-    from connectors import imports_api
+    from connectors import admin_api, imports_api
 
-    return [imports_api.blueprint]
+    return [admin_api.blueprint, imports_api.blueprint]

@@ -240,6 +240,27 @@ class ThrottleSettings(BaseModel):
 
 
 # --- the hub ------------------------------------------------------------------
+class WorkerSettings(BaseModel):
+    """The worker process and the connectors' calls to partners (docs/operations.md
+    "The worker", docs/connectors.md)."""
+
+    model_config = SECTION
+
+    lease_seconds: WholeNumber = variable(30, "WORKER_LEASE_SECONDS")
+    heartbeat_seconds: WholeNumber = variable(2, "WORKER_HEARTBEAT_SECONDS")
+    partner_timeout_seconds: WholeNumber = variable(30, "CONNECTORS_TIMEOUT_SECONDS")
+
+    @model_validator(mode="after")
+    def _check(self) -> WorkerSettings:
+        if self.heartbeat_seconds <= 0 or self.partner_timeout_seconds <= 0:
+            raise ConfigError("HUB_WORKER_HEARTBEAT_SECONDS and HUB_CONNECTORS_TIMEOUT_SECONDS "
+                              "must be positive")
+        if self.lease_seconds < 3 * self.heartbeat_seconds:
+            raise ConfigError("HUB_WORKER_LEASE_SECONDS must be at least three heartbeats "
+                              "(HUB_WORKER_HEARTBEAT_SECONDS)")
+        return self
+
+
 class Settings(BaseSettings):
     """Hub-wide settings at the top, each feature's in its section."""
 
@@ -264,6 +285,7 @@ class Settings(BaseSettings):
     lti: LtiSettings = Field(default_factory=LtiSettings)
     sessions: SessionSettings = Field(default_factory=SessionSettings)
     throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
     # create_app() overrides that name no setting (instance_path); never from the environment
     extra: dict[str, Any] = Field(default_factory=dict)

@@ -94,6 +94,13 @@ class TooManyRequests(HubError):
     code = "too_many_requests"
 
 
+class BadGateway(HubError):
+    """A partner system the hub called on the caller's behalf did not answer usefully."""
+
+    status = 502
+    code = "bad_gateway"
+
+
 class ServiceUnavailable(HubError):
     status = 503
     code = "service_unavailable"

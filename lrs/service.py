@@ -20,16 +20,18 @@ from hub.auth import effective_scopes
 from hub.storage import current_storage
 from hub.storage.contract import Credential
 from lrs.agents import PersonResolver, set_person_resolver
+from lrs.feed import Feed, FeedState, advance, read_feed
 from lrs.identifiers import agent_key
 from lrs.listeners import add_statements_listener, notify_stored
 from lrs.statements import ops
 from lrs.statements.ops import StoreReport
 from lrs.storage import stores as lrs_stores
-from lrs.storage.contract import StoredStatement
+from lrs.storage.contract import Attachment, StoredStatement
 
 # StoredStatement: the record other features read statements as (lrs.storage.contract).
-__all__ = ["CredentialRefused", "PersonResolver", "StoreReport", "StoredStatement",
-           "add_statements_listener", "agent_key", "find_statements", "newest_seq",
+__all__ = ["Attachment", "CredentialRefused", "Feed", "FeedState", "PersonResolver",
+           "StoreReport", "StoredStatement", "add_statements_listener", "advance", "agent_key",
+           "find_statements", "get_attachments", "newest_seq", "read_feed",
            "record_statements", "set_person_resolver", "statements_after", "store_as",
            "writing_credential"]
 
@@ -85,6 +87,11 @@ def statements_after(seq: int, limit: int = 500) -> list[StoredStatement]:
 
 def find_statements(ids: Iterable[str]) -> dict[str, StoredStatement]:
     return lrs_stores().statements.find_statements(ids)
+
+
+def get_attachments(hashes: Iterable[str]) -> dict[str, Attachment]:
+    """Stored attachment contents by SHA-256 (a statement's `attachment_hashes`)."""
+    return lrs_stores().statements.get_attachments(hashes)
 
 
 def newest_seq() -> int:

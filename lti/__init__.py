@@ -18,9 +18,11 @@ def init_app(app: Flask) -> None:
     relayed LMS launches of deep-linked entries launching the partner tool, and the
     frame-ancestors header that lets an LMS frame every LTI page (lti.framing)."""
     from hub.logs import register_secret_path
+    from hub.loops import add_loop
     from lrs.service import add_statements_listener
     from lti import platform
     from lti.framing import allow_lms_framing
+    from lti.tool.grades import grades_loop
 
     for slice_ in storage_slices():
         app.extensions["hub.storage"].install(slice_)
@@ -32,6 +34,7 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     platform.install(app)
     add_statements_listener(app, statements_listener())
+    add_loop(app, grades_loop())  # grade passback, in the worker process
     # Invites and single-use Deep Linking picker URLs carry their token in the path.
     register_secret_path("/lti/register/")
     register_secret_path("/lti/platform/deep-link/")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import click
@@ -193,17 +192,12 @@ def catalogue_list(search: str):
 
 
 @grades.command("push")
-@click.option("--loop", is_flag=True, help="Keep running (a worker), every --interval s.")
-@click.option("--interval", type=float, default=30.0)
-def grades_push(loop: bool, interval: float):
-    """Post due scores to the LMSs, retrying with backoff while one is down."""
-    while True:
-        report = push_grades()
-        tool_stores().lti_sessions.purge_expired(datetime.now(UTC))
-        click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
-        if not loop:
-            return
-        time.sleep(interval)
+def grades_push():
+    """Post due scores to the LMSs once (the worker, `flask --app wsgi worker`, keeps
+    doing it), retrying with backoff while one is down."""
+    report = push_grades()
+    tool_stores().lti_sessions.purge_expired(datetime.now(UTC))
+    click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
 
 
 @lti.command("roster-sync")

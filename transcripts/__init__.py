@@ -20,13 +20,15 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
+    from connectors.service import set_agency_lookup
+    from hub.loops import add_loop
     from lrs.service import add_statements_listener, set_person_resolver
     from lti.service import set_identity_linker, set_learner_summary
     from transcripts import cli
-    from transcripts.identity import RegistryResolver, link_lti_user
+    from transcripts.identity import RegistryResolver, agency_of, link_lti_user
     from transcripts.learner import learner_summary
     from transcripts.pages import blueprint as auditor_pages
-    from transcripts.service import on_statements_stored
+    from transcripts.service import follower_loop, on_statements_stored
 
     for slice_ in storage_slices():
         app.extensions["hub.storage"].install(slice_)
@@ -37,9 +39,13 @@ def init_app(app: Flask) -> None:
     set_person_resolver(app, RegistryResolver())
     set_identity_linker(app, link_lti_user)
     set_learner_summary(app, learner_summary)  # the learner's JP on the LTI landing page
+    set_agency_lookup(app, agency_of)  # the connectors' agency filters
     # Transcripts follow the statement feed after every commit, or in a follower process.
     if app.extensions["hub.settings"].transcripts.sync == "inline":
         add_statements_listener(app, on_statements_stored)
+    # The worker follows the feed in either mode: in "inline" it catches up what a
+    # process that died between a commit and its listener left behind.
+    add_loop(app, follower_loop())
 
 
 def storage_slices() -> tuple[StorageSlice, ...]:

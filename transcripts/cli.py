@@ -1,7 +1,7 @@
 """`flask --app wsgi transcripts ...` and `flask --app wsgi frameworks ...`.
 
     transcripts roster import FILE [--skip-invalid]
-    transcripts sync [--follow [--interval S] [--pause S]] | rebuild | status
+    transcripts sync | rebuild | status
     transcripts keys generate [--algorithm RS256|EdDSA] | keys list
     transcripts issue NIP YEAR [--output FILE]
     transcripts verify FILE|-
@@ -15,10 +15,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -101,27 +98,10 @@ def _run_with_progress(run, label: str) -> None:
 
 
 @transcripts_group.command("sync")
-@click.option("--follow", is_flag=True,
-              help="Keep following the feed until stopped (SIGTERM/SIGINT): the follower "
-                   "process of HUB_TRANSCRIPTS_SYNC=follower.")
-@click.option("--interval", type=click.FloatRange(0.05, 60), default=1.0, show_default=True,
-              help="With --follow: seconds to wait when the feed has nothing new.")
-@click.option("--pause", type=click.FloatRange(0, 10), default=0.05, show_default=True,
-              help="With --follow: the least wait between two batches of a backlog.  While "
-                   "statements keep arriving the follower waits twice as long as its last "
-                   "batch took, so storing requests get the database (SQLite has one writer).")
-def sync(follow: bool, interval: float, pause: float) -> None:
-    """Process every statement stored since the cursor (catch-up after a crash)."""
-    if not follow:
-        _run_with_progress(service.sync_now, "processing statements")
-        return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    parent = os.getppid()
-    # Also stop when the server that started us died without stopping us.
-    service.follow(lambda: stop.is_set() or os.getppid() != parent, stop.wait,
-                   interval=interval, pause=pause)
+def sync() -> None:
+    """Process every statement stored since the cursor (catch-up after a crash; the
+    worker, `flask --app wsgi worker`, follows the feed continuously)."""
+    _run_with_progress(service.sync_now, "processing statements")
 
 
 @transcripts_group.command("rebuild")

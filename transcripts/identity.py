@@ -198,14 +198,10 @@ class RegistryResolver:
 
     def same_person(self, agent: dict[str, Any]) -> list[dict[str, Any]]:
         actor = actor_of(agent)
-        if actor is None:
+        person = _person_of(actor) if actor else None
+        if actor is None or person is None:
             return []
-        stores, policy = transcript_stores(), current_policy()
-        link = stores.people.find_links([actor.key]).get(actor.key)
-        nip = link.nip if link else nip_account(actor, policy.nip_home_pages)
-        person = stores.people.get_person(nip) if nip else None
-        if person is None:
-            return []
+        stores = transcript_stores()
         credential = g.get("credential")
         reader = reader_for(credential, stores.access) if credential else anonymous_reader()
         record_access(stores.access, reader, "agents.person", [person.nip])
@@ -215,3 +211,20 @@ class RegistryResolver:
             if other is not None and linked.key != actor.key:
                 agents.append({**other, "name": person.name} if person.name else other)
         return agents
+
+
+def agency_of(agent: dict[str, Any]) -> str | None:
+    """The agency (instansi) of the civil servant `agent` is, for the connectors' agency
+    filters; None when the agent is nobody in the registry.  An internal lookup, not a
+    read of a transcript: no access-log entry."""
+    actor = actor_of(agent)
+    person = _person_of(actor) if actor else None
+    return person.agency if person else None
+
+
+def _person_of(actor: Actor) -> Person | None:
+    """The registered person an actor is: by a link, else by a NIP account."""
+    stores, policy = transcript_stores(), current_policy()
+    link = stores.people.find_links([actor.key]).get(actor.key)
+    nip = link.nip if link else nip_account(actor, policy.nip_home_pages)
+    return stores.people.get_person(nip) if nip else None

@@ -8,9 +8,7 @@ advanced cursor — or not at all.
   statement listener calls it after every commit; `flask transcripts sync` catches up
   whatever a crash between a commit and its listener left behind.
 * PostgreSQL hands out statement sequence numbers before commit, so a later number can
-  become visible first.  A skipped number is remembered as a *gap* and looked for again
-  on every sync for GAP_TTL; after that it is taken to belong to a rolled-back
-  transaction (which also leaves gaps).
+  become visible first: the feed is read with its gaps (`lrs.feed`, through lrs.service).
 * `reprocess_identities` runs when identifiers are linked, relinked or unlinked:
   statements waiting for a NIP, and evidence already credited through those
   identifiers, are processed again.
@@ -24,9 +22,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from lrs.service import StoredStatement
+from lrs.service import Feed, FeedState, StoredStatement, advance, read_feed
 from transcripts.aggregation import summaries_for
 from transcripts.evidence import StatementFacts, read_statement
 from transcripts.identifiers import nip_account
@@ -34,7 +32,6 @@ from transcripts.mapping import ActivityFacts, Mapped, RuleBook
 from transcripts.policy import Policy
 from transcripts.storage.contract import (
     EvidenceRecord,
-    FeedState,
     Person,
     TranscriptSession,
     TranscriptStore,
@@ -43,14 +40,9 @@ from transcripts.storage.contract import (
 
 log = logging.getLogger(__name__)
 
-Feed = Callable[[int, int], list[StoredStatement]]  # (after seq, limit) → statements
 Finder = Callable[[Iterable[str]], Mapping[str, StoredStatement]]
 
 BATCH_SIZE = 500
-GAP_TTL = timedelta(minutes=5)
-MAX_GAPS = 10_000
-MAX_GAP_QUERIES = 20
-GAP_SPAN_ONE_READ = 2_000
 LISTENER_BATCHES = 2
 
 
@@ -163,61 +155,6 @@ def refresh_summaries(session: TranscriptSession, pairs: Iterable[tuple[str, int
     session.save_summaries(pairs, summaries)
 
 
-# --- the feed -------------------------------------------------------------------
-def _gap_runs(seqs: Iterable[int]) -> list[tuple[int, int]]:
-    """Consecutive runs as (first, length)."""
-    runs: list[list[int]] = []
-    for seq in sorted(seqs):
-        if runs and seq == runs[-1][0] + runs[-1][1]:
-            runs[-1][1] += 1
-        else:
-            runs.append([seq, 1])
-    return [(first, length) for first, length in runs]
-
-
-def fill_gaps(feed: Feed, gaps: Mapping[int, datetime], now: datetime
-              ) -> tuple[list[StoredStatement], dict[int, datetime]]:
-    """Statements that have appeared in the gaps, and the gaps still open.  At most
-    MAX_GAP_QUERIES feed reads per call: one when the gaps are close together, else one
-    per run of consecutive gaps, the newest runs first (older ones expire anyway)."""
-    found: list[StoredStatement] = []
-    open_gaps = dict(gaps)
-    low, high = min(gaps), max(gaps)
-    if high - low < GAP_SPAN_ONE_READ:
-        reads = [(low, high - low + 1)]
-    else:
-        reads = _gap_runs(gaps)[-MAX_GAP_QUERIES:]
-    for first, length in reads:
-        for statement in feed(first - 1, length):
-            if statement.seq in open_gaps:
-                found.append(statement)
-                del open_gaps[statement.seq]
-    open_gaps = {seq: when for seq, when in open_gaps.items() if now - when < GAP_TTL}
-    return found, open_gaps
-
-
-def advance(cursor: int, gaps: Mapping[int, datetime], batch: Sequence[StoredStatement],
-            now: datetime) -> FeedState:
-    """The feed state after `batch`: the cursor at its last statement, every skipped
-    sequence number remembered as a gap (the newest MAX_GAPS of them)."""
-    gaps = dict(gaps)
-    expected = cursor + 1
-    for statement in batch:
-        for missing in range(expected, min(statement.seq, expected + MAX_GAPS)):
-            gaps[missing] = now
-        expected = statement.seq + 1
-    if len(gaps) > MAX_GAPS:
-        gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
-    return FeedState(cursor=batch[-1].seq if batch else cursor, gaps=gaps)
-
-
-def _read_feed(feed: Feed, state: FeedState, moment: datetime, batch_size: int
-               ) -> tuple[list[StoredStatement], dict[int, datetime], list[StoredStatement]]:
-    """(statements found in gaps, gaps still open, the next batch after the cursor)."""
-    filled, gaps = fill_gaps(feed, state.gaps, moment) if state.gaps else ([], {})
-    return filled, gaps, feed(state.cursor, batch_size)
-
-
 def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
          batch_size: int = BATCH_SIZE, max_batches: int | None = None,
          now: Callable[[], datetime] = _now,
@@ -231,11 +168,11 @@ def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
         # another processor moved the cursor meanwhile.
         peeked = store.feed_state()
         moment = now()
-        filled, gaps, batch = _read_feed(feed, peeked, moment, batch_size)
+        filled, gaps, batch = read_feed(feed, peeked, moment, batch_size)
         with store.session() as session:
             state = session.feed_state()
             if state != peeked:
-                filled, gaps, batch = _read_feed(feed, state, moment, batch_size)
+                filled, gaps, batch = read_feed(feed, state, moment, batch_size)
             if filled or batch:
                 apply_statements(session, [*filled, *batch], policy, moment)
             state = advance(state.cursor, gaps, batch, moment)

@@ -1,5 +1,5 @@
 """The transcripts processor bound to the running app: the statement listener, and what
-`flask transcripts sync [--follow]|rebuild` run.  The feed is
+`flask transcripts sync|rebuild` run, and the worker's follower loop.  The feed is
 `lrs.service.statements_after`.
 
 For other features (connectors' imports): the hub's NIP rules (`parse_nip`), and how a
@@ -9,10 +9,11 @@ verbs that count (`counted_verbs`) and the JP extension (`JP_EXTENSION`)."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from hub.loops import Lag, Lease, Loop
 from lrs import service as lrs_service
 from transcripts import ingest
 from transcripts.evidence import JP_EXTENSION
@@ -20,8 +21,9 @@ from transcripts.nip import InvalidNip, Nip, normalize_nip, parse_nip
 from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
-__all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "counted_verbs", "follow", "nip_actor",
-           "normalize_nip", "on_statements_stored", "parse_nip", "rebuild_now", "sync_now"]
+__all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "counted_verbs", "feed_lag", "follower_loop",
+           "nip_actor", "normalize_nip", "on_statements_stored", "parse_nip", "rebuild_now",
+           "sync_now"]
 
 log = logging.getLogger(__name__)
 
@@ -62,30 +64,34 @@ def on_statements_stored(statements: list[dict[str, Any]]) -> None:
               report.statements, len(statements), report.cursor)
 
 
-def follow(stopped: Callable[[], bool], wait: Callable[[float], object], *,
-           interval: float = 1.0, pause: float = 0.05) -> None:
-    """The follower of HUB_TRANSCRIPTS_SYNC=follower: process the feed until `stopped()`.
+def follower_loop() -> Loop:
+    """The transcripts follower as a loop of the hub's worker (`flask --app wsgi worker`).
 
-    One batch at a time: on SQLite each batch holds the only write lock, and a follower
+    One batch per step: on SQLite each batch holds the only write lock, and a follower
     that took it again at once starved the ingest requests.  While statements keep
     arriving it waits twice as long as its last batch took (ingest keeps two thirds of
-    the time), else `pause` between batches and `interval` when the feed is empty.
+    the time).  Two followers are harmless (a batch runs under the transcripts lock), so
+    the step needs no lease check.
     """
-    log.info("transcripts follower started (every %.2f s when idle)", interval)
-    while not stopped():
-        try:
-            newest_before, began = lrs_service.newest_seq(), time.monotonic()
-            report = sync_now(max_batches=1)
-            took = time.monotonic() - began
-            ingesting = lrs_service.newest_seq() > newest_before
-        except Exception:  # the database may be restarting: try again, never die
-            log.exception("transcripts follower: sync failed; retrying")
-            wait(max(interval, 5.0))
-            continue
-        if not report.statements:
-            wait(interval)
-            continue
-        log.debug("transcripts follower: %d statements, cursor %d", report.statements,
-                  report.cursor)
-        wait(max(pause, 2 * took) if ingesting else pause)
-    log.info("transcripts follower stopped")
+    def step(unit: str, lease: Lease) -> int:
+        newest_before = lrs_service.newest_seq()
+        report = sync_now(max_batches=1)
+        ingesting[0] = lrs_service.newest_seq() > newest_before
+        return report.statements
+
+    ingesting = [False]
+    return Loop(name="transcripts", step=step, lag=lambda unit: feed_lag(),
+                pace=lambda done, took: max(PAUSE, 2 * took) if ingesting[0] else PAUSE)
+
+
+PAUSE = 0.05  # between two batches of a backlog nobody adds to
+
+
+def feed_lag() -> Lag:
+    """Statements after the cursor (open gaps not counted) and the age of the oldest."""
+    cursor = transcript_stores().transcripts.feed_state().cursor
+    waiting = lrs_service.statements_after(cursor, 1)
+    if not waiting:
+        return Lag(0, None)
+    behind = lrs_service.newest_seq() - cursor
+    return Lag(behind, (datetime.now(UTC) - waiting[0].stored).total_seconds())

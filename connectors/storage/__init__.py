@@ -1,19 +1,21 @@
-"""The connectors slice: its contract, its SQL stores and its migrations.
-
-Minimal for the imports (issue 15.4); the lead's foundation (leases, workers,
-destinations, cursors, dead letters) joins these stores."""
+"""The connectors slice: its contract, its SQL stores and its migrations (issue 15)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Protocol, cast
 
+from connectors.storage.contract import DestinationStore, WorkerStore
 from connectors.storage.import_jobs import ImportJobStore
 from hub.storage import current_storage
 from hub.storage.contract import SqlHandle, Storage, StorageSlice
 
 
 class ConnectorStores(Protocol):
+    @property
+    def worker(self) -> WorkerStore: ...
+    @property
+    def destinations(self) -> DestinationStore: ...
     @property
     def imports(self) -> ImportJobStore: ...
 

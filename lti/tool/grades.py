@@ -24,6 +24,7 @@ from pylti1p3.exception import LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 
+from hub.loops import Lag, Lease, Loop
 from hub.settings import current_settings
 from hub.timestamps import parse_timestamp
 from lrs.service import StoredStatement, find_statements, statements_after
@@ -294,3 +295,23 @@ def push_grades(now: datetime | None = None, limit: int = 100) -> PushReport:
         grades.complete_job(job.stored_id, datetime.now(UTC))
         report.sent += 1
     return report
+
+
+def grades_loop() -> Loop:
+    """Grade passback as a loop of the hub's worker (`flask --app wsgi worker`).  Jobs are
+    claimed with leases of their own (`claim_due_jobs`), so any number of workers may
+    run it; each step also purges expired launch values."""
+    def step(unit: str, lease: Lease) -> int:
+        report = push_grades()
+        tool_stores().lti_sessions.purge_expired(datetime.now(UTC))
+        return report.sent + report.retrying + report.failed
+
+    return Loop(name="lti-grades", step=step, lag=lambda unit: pending_lag(), idle_seconds=5.0)
+
+
+def pending_lag() -> Lag:
+    pending = tool_stores().lti_grades.list_jobs("pending")
+    if not pending:
+        return Lag(0, None)
+    oldest = min(job.created_at for job in pending)
+    return Lag(len(pending), (datetime.now(UTC) - oldest).total_seconds())

@@ -8,7 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from imports_files import (
+
+from connectors.imports.jobs import run_pending_imports
+from lrs import service as lrs_service
+from tests.connectors.imports_files import (
     BAD_ROWS,
     BUDI,
     GOOD_ROWS,
@@ -19,9 +22,6 @@ from imports_files import (
     mapping,
     xlsx_bytes,
 )
-
-from connectors.imports.jobs import run_pending_imports
-from lrs import service as lrs_service
 
 IMPORTS = "/api/connectors/admin/imports"
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from imports_files import (
+
+from connectors.imports.mapping import parse_mapping
+from connectors.imports.rows import Completion, MappingError, RowError, RowReader, plan_columns
+from connectors.imports.statements import build_statement, statement_id
+from connectors.imports.table import Table, TableError, column_letter
+from hub.errors import BadRequest
+from tests.connectors.imports_files import (
     BAD_ROWS,
     BUDI,
     GOOD_ROWS,
@@ -16,12 +22,6 @@ from imports_files import (
     mapping,
     xlsx_bytes,
 )
-
-from connectors.imports.mapping import parse_mapping
-from connectors.imports.rows import Completion, MappingError, RowError, RowReader, plan_columns
-from connectors.imports.statements import build_statement, statement_id
-from connectors.imports.table import Table, TableError, column_letter
-from hub.errors import BadRequest
 
 JP = "https://berpijar.id/xapi/extensions/jp"
 

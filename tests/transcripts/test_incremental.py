@@ -32,6 +32,7 @@ from transcript_fixtures import (
 
 from hub.app import create_app
 from hub.auth import issue_credential
+from lrs.feed import GAP_TTL
 from lrs.listeners import notify_stored
 from lrs.statements.records import build_record, complete_statement
 from lrs.storage.sql.tables import statements
@@ -258,7 +259,7 @@ def test_a_gap_older_than_the_grace_period_is_given_up(app):
     with app.app_context():
         store, policy = app.extensions["hub.storage"].transcripts, current_policy()
         assert ingest.sync(store, feed, policy, now=lambda: clock[0]).open_gaps == 4
-        clock[0] += ingest.GAP_TTL
+        clock[0] += GAP_TTL
         assert ingest.sync(store, feed, policy, now=lambda: clock[0]).open_gaps == 0
 
 

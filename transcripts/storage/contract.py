@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from lrs.service import FeedState  # the transcripts follower's position in the feed
+
 # --- transcripts -----------------------------------------------------------
 # Competency transcripts of civil servants (the `transcripts` package).  JP (jam
 # pelajaran) are kept as whole hundredths ("centi-JP") so that sums are exact and the
@@ -143,12 +145,6 @@ class UnlinkedStatement:
     statement_id: str
     seq: int
     identity_key: str
-
-
-@dataclass(frozen=True)
-class FeedState:
-    cursor: int  # every statement with seq <= cursor was processed, except `gaps`
-    gaps: Mapping[int, datetime]  # seqs skipped while possibly uncommitted → when noticed
 
 
 @dataclass(frozen=True)

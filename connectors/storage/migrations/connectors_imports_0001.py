@@ -1,10 +1,7 @@
 """connectors: import jobs (uploaded files, progress, errors)
 
 Revision ID: connectors_imports_0001
-Revises: 0003
-
-(To follow connectors_0001 once the foundation lands: set down_revision to it and drop
-the branch label.)
+Revises: connectors_0001
 """
 
 import sqlalchemy as sa
@@ -13,8 +10,8 @@ from alembic import op
 from hub.storage.migration_shapes import When
 
 revision = "connectors_imports_0001"
-down_revision = "0003"
-branch_labels = ("connectors",)
+down_revision = "connectors_0001"
+branch_labels = None
 depends_on = None
 
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connectors.storage.sql.destinations import SqlDestinationStore
 from connectors.storage.sql.import_jobs import SqlImportJobStore
+from connectors.storage.sql.worker import SqlWorkerStore
 from hub.storage.contract import SqlHandle
 
 
 @dataclass(frozen=True)
 class SqlConnectorStores:
+    worker: SqlWorkerStore
+    destinations: SqlDestinationStore
     imports: SqlImportJobStore
 
 
 def open_sql(handle: SqlHandle) -> SqlConnectorStores:
-    return SqlConnectorStores(imports=SqlImportJobStore(handle.engine))
+    return SqlConnectorStores(worker=SqlWorkerStore(handle.engine),
+                              destinations=SqlDestinationStore(handle.engine, handle.cipher),
+                              imports=SqlImportJobStore(handle.engine))

@@ -6,50 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    Engine,
-    Index,
-    Integer,
-    LargeBinary,
-    Row,
-    String,
-    Table,
-    Text,
-    select,
-    update,
-)
+from sqlalchemy import Engine, Row, select, update
 
 from connectors.storage.import_jobs import ImportJob, ImportProgress
+from connectors.storage.sql.tables import connector_imports
 from hub.storage.sql.common import aware, connection, transaction, utc
-from hub.storage.sql.tables import metadata
-
-connector_imports = Table(
-    "connector_imports",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("credential_key", String(200), nullable=False),
-    Column("requested_by", String(200), nullable=False),
-    Column("file_name", String(255), nullable=False),
-    Column("content", LargeBinary, nullable=False),
-    Column("mapping", JSON, nullable=False),
-    Column("rows_total", Integer),
-    Column("rows_done", Integer, nullable=False),
-    Column("stored", Integer, nullable=False),
-    Column("present", Integer, nullable=False),
-    Column("conflicts", Integer, nullable=False),
-    Column("refused", Integer, nullable=False),
-    Column("errors", JSON, nullable=False),
-    Column("errors_total", Integer, nullable=False),
-    Column("message", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    Index("ix_connector_imports_status_created", "status", "created_at"),
-)
 
 _UNFINISHED = ("pending", "running")
 _WITHOUT_CONTENT = [c for c in connector_imports.c if c.name != "content"]

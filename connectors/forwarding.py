@@ -1,0 +1,324 @@
+"""Forwarding: the hub's statement feed, filtered, to other LRSs, each destination from
+a durable position of its own.
+
+One worker loop, one unit per enabled destination (so a slow or unreachable
+destination holds up only itself).  A step reads the feed after the destination's
+cursor (with its gaps: lrs.feed), keeps the statements its filter matches, and POSTs up
+to `batch_size` of them exactly as stored, attachments included, with their ids: a
+destination that gets a batch again (the worker died after the POST, before the
+commit) absorbs the repeat (xAPI 1.0.3 §2.2 / 2.0 "Statement Resource": the same id
+with the same content is not a conflict).  Voiding statements are statements of the
+feed and travel like any other.
+
+- Delivered: the cursor moves past the batch, in one unit of work with the lease
+  check, so a worker that lost its lease cannot move it.
+- A refusal for good of a batch (400, 403, 409, 413, …): each statement is sent on its
+  own; those still refused go to the dead-letter list with the destination's answer,
+  and the cursor moves past them, so they never block the statements behind them.
+- Anything else (connection refused or dropped, timeout, 5xx, 429, 401): the cursor
+  stays; the next attempt waits `Retry-After` when the destination gave one, else an
+  exponential backoff with full jitter.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.lrs_client import (
+    AuthFailed,
+    BasicAuth,
+    OAuth2ClientCredentials,
+    Refused,
+    RemoteLrs,
+    Retry,
+    backoff,
+)
+from connectors.service import agency_of
+from connectors.storage import stores
+from connectors.storage.contract import (
+    DeadLetter,
+    DeliveryState,
+    Destination,
+    ForwardFilter,
+    RemoteAuth,
+)
+from hub.errors import NotFound
+from hub.loops import Lag, Lease, Loop
+from hub.settings import current_settings
+from hub.storage import current_storage
+from lrs import service as lrs_service
+from lrs.service import FeedState, StoredStatement
+
+log = logging.getLogger(__name__)
+
+FEED_READ = 1000  # statements read from the feed per step, matching or not
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 300.0
+ANSWER_LIMIT = 2000  # characters of a destination's answer kept with a dead letter
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- registration -----------------------------------------------------------------------
+def add_destination(destination: Destination, *, from_start: bool = True) -> Destination:
+    """Register `destination` (its id is assigned here).  It receives the whole feed, or
+    only what is stored from now on when `from_start` is false."""
+    now = _now()
+    added = replace(destination, id=uuid.uuid4().hex, created_at=now, updated_at=now)
+    start = FeedState(cursor=0 if from_start else lrs_service.newest_seq(), gaps={})
+    stores().destinations.add_destination(added, start)
+    log.info("forwarding destination %s (%s) added", added.name, added.id)
+    return added
+
+
+def get_destination(destination_id: str) -> Destination:
+    found = stores().destinations.get_destination(destination_id)
+    if found is None:
+        raise NotFound(f"no forwarding destination {destination_id!r}")
+    return found
+
+
+def update_destination(destination: Destination) -> Destination:
+    current = get_destination(destination.id)
+    updated = replace(destination, created_at=current.created_at, updated_at=_now())
+    stores().destinations.replace_destination(updated)
+    return updated
+
+
+def remove_destination(destination_id: str) -> None:
+    if not stores().destinations.remove_destination(destination_id):
+        raise NotFound(f"no forwarding destination {destination_id!r}")
+
+
+def delivery_state(destination_id: str) -> DeliveryState:
+    state = stores().destinations.delivery_state(destination_id)
+    if state is None:
+        raise NotFound(f"no forwarding destination {destination_id!r}")
+    return state
+
+
+def destination_lag(destination_id: str) -> Lag:
+    """Statements of the feed after the cursor (matching or not: the filter is applied
+    as they are read) and the age of the oldest of them."""
+    state = stores().destinations.delivery_state(destination_id)
+    if state is None:
+        return Lag(0, None)
+    waiting = lrs_service.statements_after(state.feed.cursor, 1)
+    if not waiting:
+        return Lag(0, None)
+    behind = lrs_service.newest_seq() - state.feed.cursor
+    return Lag(behind, (_now() - waiting[0].stored).total_seconds())
+
+
+# --- the filter ---------------------------------------------------------------------------
+class Matcher:
+    """A destination's filter, with its credential keys resolved to authorities once."""
+
+    def __init__(self, rules: ForwardFilter) -> None:
+        self.rules = rules
+        self.authorities: set[str] = set()
+        for key in rules.credentials:
+            credential = current_storage().credentials.find_credential(key)
+            if credential is not None:
+                self.authorities.add(_authority_key(credential.authority))
+
+    def matches(self, statement: dict[str, Any]) -> bool:
+        rules = self.rules
+        if rules.credentials and \
+                _authority_key(statement.get("authority") or {}) not in self.authorities:
+            return False
+        if rules.verbs and (statement.get("verb") or {}).get("id") not in rules.verbs:
+            return False
+        if rules.activity_prefix is not None:
+            target = statement.get("object") or {}
+            if target.get("objectType", "Activity") != "Activity" or \
+                    not str(target.get("id", "")).startswith(rules.activity_prefix):
+                return False
+        return not rules.agencies or agency_of(statement.get("actor") or {}) in rules.agencies
+
+
+def _authority_key(authority: dict[str, Any]) -> str:
+    # An OAuth authority is an anonymous Group (no agent key): compare it whole.
+    return lrs_service.agent_key(authority) or json.dumps(authority, sort_keys=True)
+
+
+# --- delivery ---------------------------------------------------------------------------
+_CLIENTS: dict[str, tuple[datetime | None, RemoteLrs]] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def client_for(destination: Destination) -> RemoteLrs:
+    """The destination's client, kept while the destination is unchanged: its HTTP
+    connections and OAuth 2 token are reused from step to step."""
+    with _CLIENTS_LOCK:
+        kept = _CLIENTS.get(destination.id)
+        if kept is not None and kept[0] == destination.updated_at:
+            return kept[1]
+        timeout = current_settings().worker.partner_timeout_seconds
+        client = RemoteLrs(destination.endpoint, destination.version, remote_auth(destination.auth),
+                           connect_timeout=min(10.0, timeout), read_timeout=timeout)
+        _CLIENTS[destination.id] = (destination.updated_at, client)
+    if kept is not None:
+        kept[1].close()
+    return client
+
+
+def remote_auth(auth: RemoteAuth) -> BasicAuth | OAuth2ClientCredentials:
+    if auth.kind == "oauth2":
+        assert auth.token_url is not None  # the input model requires it
+        return OAuth2ClientCredentials(token_url=auth.token_url, client_id=auth.username,
+                                       client_secret=auth.secret, scope=auth.scope)
+    return BasicAuth(auth.username, auth.secret)
+
+
+def _attachments(batch: Sequence[StoredStatement]) -> list[lrs_service.Attachment]:
+    hashes = {h for statement in batch for h in statement.attachment_hashes}
+    return list(lrs_service.get_attachments(hashes).values()) if hashes else []
+
+
+def _post(client: RemoteLrs, batch: Sequence[StoredStatement]) -> None:
+    client.post_statements([s.document for s in batch], _attachments(batch))
+
+
+def deliver(destination_id: str, lease: Lease | None = None, *,
+            client: RemoteLrs | None = None) -> int:
+    """One step of a destination's delivery; returns the statements it settled
+    (delivered or dead-lettered)."""
+    destinations = stores().destinations
+    destination = destinations.get_destination(destination_id)
+    state = destinations.delivery_state(destination_id)
+    if destination is None or state is None or not destination.enabled:
+        return 0
+    now = _now()
+    if state.retry_at is not None and state.retry_at > now:
+        return 0
+    filled, gaps, read = lrs_service.read_feed(lrs_service.statements_after, state.feed, now,
+                                               FEED_READ)
+    matcher = Matcher(destination.filter)
+    # The batch: the matching statements of the gaps, then of the feed after the cursor,
+    # up to batch_size; the cursor moves only past what the batch covers.
+    wanted = [s for s in filled if matcher.matches(s.document)]
+    covered: list[StoredStatement] = []
+    for statement in read:
+        if len(wanted) >= destination.batch_size and matcher.matches(statement.document):
+            break
+        covered.append(statement)
+        if matcher.matches(statement.document):
+            wanted.append(statement)
+    wanted = wanted[:max(destination.batch_size, len(filled))]
+    if not wanted:
+        if covered or gaps != dict(state.feed.gaps):
+            _settle(destination_id, state, gaps, covered, delivered=0, letters=[], lease=lease)
+        return 0
+    client = client or client_for(destination)
+    try:
+        _post(client, wanted)
+        letters: list[DeadLetter] = []
+    except Refused as refused:
+        log.warning("destination %s refused a batch of %d (%s): sending one by one",
+                    destination.name, len(wanted), refused.status)
+        try:
+            letters = _one_by_one(client, destination, wanted, refused)
+        except (Retry, AuthFailed) as failure:
+            _wait(destination_id, state, failure, lease)
+            return 0
+    except (Retry, AuthFailed) as failure:
+        _wait(destination_id, state, failure, lease)
+        return 0
+    _settle(destination_id, state, gaps, covered, delivered=len(wanted) - len(letters),
+            letters=letters, lease=lease)
+    return len(wanted)
+
+
+def _one_by_one(client: RemoteLrs, destination: Destination,
+                batch: Sequence[StoredStatement], refused: Refused) -> list[DeadLetter]:
+    if len(batch) == 1:
+        return [_letter(destination, batch[0], refused)]
+    letters = []
+    for statement in batch:
+        try:
+            _post(client, [statement])
+        except Refused as alone:
+            letters.append(_letter(destination, statement, alone))
+    return letters
+
+
+def _letter(destination: Destination, statement: StoredStatement, refused: Refused) -> DeadLetter:
+    log.warning("destination %s refused statement %s for good (%s): dead letter",
+                destination.name, statement.id, refused.status)
+    return DeadLetter(id=0, destination_id=destination.id, statement_id=statement.id,
+                      seq=statement.seq, status=refused.status,
+                      answer=refused.body_excerpt[:ANSWER_LIMIT], failed_at=_now())
+
+
+def _settle(destination_id: str, state: DeliveryState, gaps: dict[int, datetime],
+            covered: Sequence[StoredStatement], *, delivered: int,
+            letters: Sequence[DeadLetter], lease: Lease | None) -> None:
+    moved = lrs_service.advance(state.feed.cursor, gaps, covered, _now())
+    with current_storage().begin(write=True):
+        if lease is not None:
+            lease.confirm()
+        destinations = stores().destinations
+        destinations.add_dead_letters(letters)
+        destinations.save_delivery_state(destination_id, DeliveryState(
+            feed=moved, attempts=0, retry_at=None, last_error=None,
+            delivered=state.delivered + delivered))
+
+
+def _wait(destination_id: str, state: DeliveryState, failure: Retry | AuthFailed,
+          lease: Lease | None) -> None:
+    attempts = state.attempts + 1
+    after = failure.after_seconds if isinstance(failure, Retry) else None
+    delay = after if after is not None else backoff(attempts - 1, BACKOFF_BASE, BACKOFF_CAP)
+    log.warning("destination %s: %s; attempt %d, next in %.1f s", destination_id,
+                failure.reason, attempts, delay)
+    with current_storage().begin(write=True):
+        if lease is not None:
+            lease.confirm()
+        stores().destinations.save_delivery_state(destination_id, replace(
+            state, attempts=attempts, retry_at=_now() + timedelta(seconds=delay),
+            last_error=failure.reason))
+
+
+# --- dead letters -------------------------------------------------------------------------
+def resend_dead_letters(destination_id: str, letter_ids: Sequence[int] | None = None, *,
+                        client: RemoteLrs | None = None) -> tuple[int, int]:
+    """Send dead letters again (all of a destination's, or `letter_ids`); returns
+    (delivered, still refused).  A delivered one is marked re-sent; a refused one stays
+    on the list."""
+    destination = get_destination(destination_id)
+    destinations = stores().destinations
+    letters = [letter for letter in destinations.dead_letters(destination_id, limit=10_000)
+               if letter_ids is None or letter.id in letter_ids]
+    found = lrs_service.find_statements([letter.statement_id for letter in letters])
+    client = client or client_for(destination)
+    delivered, refused = [], 0
+    for letter in letters:
+        statement = found.get(letter.statement_id)
+        if statement is None:
+            continue
+        try:
+            _post(client, [statement])
+        except Refused:
+            refused += 1
+            continue
+        delivered.append(letter.id)
+    destinations.mark_resent(delivered, _now())
+    return len(delivered), refused
+
+
+def forwarding_loop() -> Loop:
+    def units() -> list[str]:
+        return [d.id for d in stores().destinations.list_destinations(enabled_only=True)]
+
+    return Loop(name="forward", units=units, step=lambda unit, lease: deliver(unit, lease),
+                lag=destination_lag, idle_seconds=1.0)
