@@ -23,6 +23,8 @@ from connectors.imports.table import Table, TableError
 from connectors.storage import stores as connector_stores
 from connectors.storage.import_jobs import ImportJob, ImportProgress
 from hub.errors import BadRequest, HubError
+from hub.loops import Lease, Loop
+from hub.storage import current_storage
 from lrs import service as lrs_service
 from transcripts import service as transcripts_service
 
@@ -87,32 +89,42 @@ class _Superseded(Exception):
     """Another worker moved the job on: this one stops without counting."""
 
 
-def run_pending_imports(limit: int = STEP_ROWS, *, batch_size: int = BATCH_SIZE) -> int:
+def run_pending_imports(limit: int = STEP_ROWS, *, batch_size: int = BATCH_SIZE,
+                        lease: Lease | None = None) -> int:
     """One step of the worker's imports loop: up to `limit` rows of the oldest unfinished
-    jobs, saving progress after every batch.  Returns the rows gone through (0: idle)."""
+    jobs, saving progress after every batch (after `lease.confirm()`, in the same unit
+    of work, when a lease is given).  Returns the rows gone through (0: idle)."""
     done = 0
     while done < limit:
         job = connector_stores().imports.next_import()
         if job is None:
             break
-        gone_through = _run_job(job, limit - done, batch_size)
+        gone_through = _run_job(job, limit - done, batch_size, lease)
         if gone_through is None:  # another worker has it: leave the step to it
             break
         done += max(gone_through, 1)  # a job that failed at once still was work
     return done
 
 
-def _run_job(job: ImportJob, limit: int, batch_size: int) -> int | None:
+def imports_loop() -> Loop:
+    """The worker's loop of uploaded imports (one unit: jobs run oldest first)."""
+    return Loop(name="imports", step=lambda unit, lease: run_pending_imports(lease=lease),
+                idle_seconds=2.0)
+
+
+def _run_job(job: ImportJob, limit: int, batch_size: int, lease: Lease | None,
+             ) -> int | None:
     """Rows gone through; None when another worker moved the job on meanwhile."""
-    store = connector_stores().imports
     try:
         importer = prepare_import(job.content or b"", parse_mapping(job.mapping),
                                   job.credential_key)
     except HubError as error:  # the credential was revoked since, say
-        store.record_progress(job.id, rows_done_before=job.progress.rows_done,
-                              progress=job.progress, status="failed",
-                              when=datetime.now(UTC), message=error.message)
         log.warning("import %s failed: %s", job.id, error.message)
+        try:
+            _save(job.id, job.progress.rows_done, job.progress, "failed", lease,
+                  message=error.message)
+        except _Superseded:
+            return None
         return 0
     before = job.progress
     total = before.rows_total if before.rows_total is not None \
@@ -122,18 +134,18 @@ def _run_job(job: ImportJob, limit: int, batch_size: int) -> int | None:
     def progress(report: ImportReport) -> None:
         merged = _merged(before, report)
         _save(job.id, state["progress"].rows_done, merged,
-              "done" if report.finished else "running")
+              "done" if report.finished else "running", lease)
         state["progress"] = merged
 
     try:
         if before.rows_total is None or job.status == "pending":
-            _save(job.id, before.rows_done, state["progress"], "running")
+            _save(job.id, before.rows_done, state["progress"], "running", lease)
         report = importer.run(storing(job.credential_key), start=before.rows_done,
                               limit=limit, batch_size=batch_size, rows_total=total,
                               max_errors=MAX_LISTED_ERRORS - len(before.errors),
                               progress=progress)
         if report.finished and report.rows_done == before.rows_done:
-            _save(job.id, before.rows_done, state["progress"], "done")  # nothing was left
+            _save(job.id, before.rows_done, state["progress"], "done", lease)  # nothing left
     except _Superseded:
         return None
     return report.rows_done - before.rows_done
@@ -148,8 +160,13 @@ def _merged(before: ImportProgress, report: ImportReport) -> ImportProgress:
         errors_total=before.errors_total + report.errors_total)
 
 
-def _save(import_id: str, rows_done_before: int, progress: ImportProgress, status: str) -> None:
-    if not connector_stores().imports.record_progress(
+def _save(import_id: str, rows_done_before: int, progress: ImportProgress, status: str,
+          lease: Lease | None, *, message: str | None = None) -> None:
+    with current_storage().begin(write=True):
+        if lease is not None:
+            lease.confirm()  # LeaseLost: another worker has the loop; nothing is saved
+        moved = connector_stores().imports.record_progress(
             import_id, rows_done_before=rows_done_before, progress=progress, status=status,
-            when=datetime.now(UTC)):
+            when=datetime.now(UTC), message=message)
+    if not moved:
         raise _Superseded(import_id)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from connectors.imports.jobs import run_pending_imports
+from hub.loops import LeaseLost
 from lrs import service as lrs_service
 from tests.connectors.imports_files import (
     BAD_ROWS,
@@ -257,3 +259,35 @@ def test_api_needs_the_admin_scope(client, importer):
     response = post_import(client, importer, csv_bytes(GOOD_ROWS), mapping(), importer["key"])
     assert response.status_code == 403
     assert client.get(f"{IMPORTS}/x").status_code == 401
+
+
+class LostLease:
+    """A lease another worker took over: confirming it fails."""
+
+    name = "imports"
+
+    def confirm(self) -> None:
+        raise LeaseLost("another worker holds imports")
+
+
+def test_a_worker_that_lost_its_lease_saves_no_progress(client, app, admin, importer):
+    job = post_import(client, admin, csv_bytes(GOOD_ROWS), mapping(), importer["key"]).json
+    with app.app_context(), pytest.raises(LeaseLost):
+        run_pending_imports(lease=LostLease())
+    assert (get_import(client, admin, job["id"])["status"],
+            get_import(client, admin, job["id"])["rows_done"]) == ("pending", 0)
+    with app.app_context():
+        assert run_pending_imports() == 3  # the rightful worker goes on from the start
+    assert get_import(client, admin, job["id"])["stored"] == 3
+
+
+def test_an_import_whose_credential_was_revoked_fails_with_the_reason(client, app, admin,
+                                                                      importer):
+    job = post_import(client, admin, csv_bytes(GOOD_ROWS), mapping(), importer["key"]).json
+    with app.app_context():
+        app.extensions["hub.storage"].credentials.revoke_credential(
+            importer["key"], datetime.now(UTC))
+        run_pending_imports()
+    failed = get_import(client, admin, job["id"])
+    assert failed["status"] == "failed" and "revoked" in failed["message"]
+    assert failed["finished_at"] is not None and failed["stored"] == 0
