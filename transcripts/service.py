@@ -22,8 +22,8 @@ from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
 __all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "counted_verbs", "feed_lag", "follower_loop",
-           "nip_actor", "normalize_nip", "on_statements_stored", "parse_nip", "rebuild_now",
-           "sync_now"]
+           "nip_actor", "nip_actors", "normalize_nip", "on_statements_stored", "parse_nip",
+           "rebuild_now", "sync_now"]
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,16 @@ log = logging.getLogger(__name__)
 def nip_actor(nip: str) -> dict[str, Any]:
     """The xAPI Agent the registry links to `nip` on sight: an account named by the NIP
     at the first of HUB_TRANSCRIPT_NIP_HOME_PAGES (docs/transcripts.md, Identity)."""
+    return nip_actors()(nip)
+
+
+def nip_actors() -> Callable[[str], dict[str, Any]]:
+    """`nip_actor` with the settings read once, for many NIPs (an import's rows)."""
     pages = current_policy().nip_home_pages
     if not pages:
         raise ValueError("HUB_TRANSCRIPT_NIP_HOME_PAGES is empty: no account names a NIP")
     home_page = pages[0]
-    return {"objectType": "Agent", "account": {"homePage": home_page, "name": nip}}
+    return lambda nip: {"objectType": "Agent", "account": {"homePage": home_page, "name": nip}}
 
 
 def counted_verbs() -> frozenset[str]:

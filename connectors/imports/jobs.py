@@ -55,7 +55,7 @@ def prepare_import(data: bytes, mapping: ImportMapping, credential_key: str) -> 
     except MappingError as error:
         raise BadRequest(str(error), parameter="mapping", pointer=error.pointer) from None
     return Importer(table=table, mapping=mapping, credential_key=credential_key,
-                    actor_for=transcripts_service.nip_actor,
+                    actor_for=transcripts_service.nip_actors(),
                     jp_extension=transcripts_service.JP_EXTENSION)
 
 

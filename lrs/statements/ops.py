@@ -12,7 +12,7 @@ from hub.errors import BadRequest, Conflict, Forbidden, HubError, NotFound
 from hub.storage.contract import Credential, Storage
 from lrs.identifiers import agent_key
 from lrs.statements.attachments import check_attachments
-from lrs.statements.records import build_record, complete_statement
+from lrs.statements.records import build_record, comparison_digest, complete_statement
 from lrs.statements.signatures import verify_signatures
 from lrs.statements.storing import save_statements
 from lrs.storage import stores as lrs_stores
@@ -116,21 +116,24 @@ def store_each(
     refused: list[tuple[int, HubError]] = []
     accepted: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
+    unchanged = _stored_unchanged(lrs_stores(storage).statements, statements)
     for position, statement in enumerate(statements):
         try:
-            validator.validate_statement(statement, version)
-            check_attachments([statement], {})  # no attachment parts come with these
-            verify_signatures([statement], {})
             statement_id = str(statement.get("id", "")).lower()
             if statement_id in seen:
                 raise BadRequest(f"statement id {statement_id} appears twice in the batch",
                                  pointer="/id", rule="xAPI 1.0.3 Communication 2.1.2.s2.b6")
+            if position not in unchanged:
+                validator.validate_statement(statement, version)
+                check_attachments([statement], {})  # no attachment parts come with these
+                verify_signatures([statement], {})
         except BadRequest as error:
             refused.append((position, error))
             continue
         if statement_id:
             seen.add(statement_id)
-        accepted.append((position, statement))
+        if position not in unchanged:
+            accepted.append((position, statement))
     records = _records_for([s for _, s in accepted], version, credential)
     kept = []
     for (position, _), record in zip(accepted, records, strict=True):
@@ -161,9 +164,31 @@ def store_each(
     new = set(fresh)
     if new and on_stored is not None:
         on_stored([r.document for r in candidates if r.id in new])
+    kept_ids = {r.id for r in candidates}
+    present = {position: r.id for (position, _), r in zip(accepted, records, strict=True)
+               if r.id in kept_ids and r.id not in new}
+    present.update(unchanged)
     return StoreReport(stored=[r.id for r in candidates if r.id in new],
-                       present=[r.id for r in candidates if r.id not in new],
+                       present=[present[p] for p in sorted(present)],
                        conflicts=conflicts, refused=refused)
+
+
+def _stored_unchanged(store: StatementStore, statements: Sequence[dict[str, Any]],
+                      ) -> dict[int, str]:
+    """Position → id of the statements already stored with the same content: storing them
+    is a no-op (xAPI 1.0.3 Communication 2.1.2.s2.b4), and they were valid when stored, so
+    they are neither validated nor prepared again (a re-import is mostly these)."""
+    digests: dict[int, tuple[str, str]] = {}
+    for position, statement in enumerate(statements):
+        statement_id = statement.get("id") if isinstance(statement, dict) else None
+        if not isinstance(statement_id, str):
+            continue
+        try:
+            digests[position] = (statement_id.lower(), comparison_digest(statement))
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+            continue  # malformed: validation will say how
+    known = store.comparison_digests({i for i, _ in digests.values()}) if digests else {}
+    return {position: i for position, (i, digest) in digests.items() if known.get(i) == digest}
 
 
 def _records_for(statements: list[dict[str, Any]], version: str, credential: Credential,
