@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -73,20 +74,24 @@ def serve(argv: list[str]) -> None:
         flush=True,
     )
     # The background loops (transcripts, grades, connectors) run in the hub's worker
-    # process, beside the development server and stopped with it.
-    worker = subprocess.Popen([str(flask), "--app", "wsgi", "worker"], cwd=ROOT, env=env)
+    # process, beside the development server and stopped with it (Ctrl-C or SIGTERM).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    processes = [subprocess.Popen([str(flask), "--app", "wsgi", "worker"], cwd=ROOT, env=env)]
     try:
-        server = subprocess.run([str(flask), "--app", "wsgi", "run", "--host", host,
-                                 "--port", port, *argv], cwd=ROOT, env=env)
+        processes.append(subprocess.Popen([str(flask), "--app", "wsgi", "run", "--host", host,
+                                           "--port", port, *argv], cwd=ROOT, env=env))
+        code = processes[-1].wait()
     except KeyboardInterrupt:
-        server = None
+        code = 0
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-    sys.exit(server.returncode if server else 0)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    sys.exit(code)
 
 
 def pytest_args(argv: list[str]) -> list[str]:

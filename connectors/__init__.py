@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from connectors import cli, forwarding
+    from connectors import cli, forwarding, webhooks
     from hub.loops import add_loop
+    from transcripts.service import add_transcript_listener
 
     for slice_ in storage_slices():
         app.extensions["hub.storage"].install(slice_)
@@ -26,6 +27,9 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     cli.register(app)
     add_loop(app, forwarding.forwarding_loop())
+    add_loop(app, webhooks.webhooks_loop())
+    # Transcript events enter the webhook outbox in the transaction saving the totals.
+    add_transcript_listener(app, webhooks.on_transcript_changes)
 
 
 def storage_slices() -> tuple[StorageSlice, ...]:
@@ -35,6 +39,6 @@ def storage_slices() -> tuple[StorageSlice, ...]:
 
 
 def blueprints() -> list[Blueprint]:
-    from connectors import admin_api, imports_api
+    from connectors import admin_api, imports_api, webhooks_api
 
-    return [admin_api.blueprint, imports_api.blueprint]
+    return [admin_api.blueprint, webhooks_api.blueprint, imports_api.blueprint]

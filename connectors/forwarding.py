@@ -58,7 +58,9 @@ from lrs.service import FeedState, StoredStatement
 
 log = logging.getLogger(__name__)
 
-FEED_READ = 1000  # statements read from the feed per step, matching or not
+# Statements read from the feed per step under a filter, matching or not: a few batches'
+# worth, so a selective filter still moves quickly (without a filter: one batch).
+FEED_READ_MIN, FEED_READ_MAX = 200, 2000
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 300.0
 ANSWER_LIMIT = 2000  # characters of a destination's answer kept with a dead letter
@@ -201,8 +203,11 @@ def deliver(destination_id: str, lease: Lease | None = None, *,
     now = _now()
     if state.retry_at is not None and state.retry_at > now:
         return 0
+    unfiltered = destination.filter == ForwardFilter()
+    reading = destination.batch_size if unfiltered else \
+        min(FEED_READ_MAX, max(FEED_READ_MIN, 4 * destination.batch_size))
     filled, gaps, read = lrs_service.read_feed(lrs_service.statements_after, state.feed, now,
-                                               FEED_READ)
+                                               reading)
     matcher = Matcher(destination.filter)
     # The batch: the matching statements of the gaps, then of the feed after the cursor,
     # up to batch_size; the cursor moves only past what the batch covers.

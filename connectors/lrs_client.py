@@ -36,13 +36,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 from urllib.parse import quote_plus, urljoin, urlsplit
 
 import requests
 from requests.auth import AuthBase
 
 from hub.storage.json_codec import dumps, loads
+from lrs.service import Attachment
 
 VERSIONS = ("1.0.3", "2.0.0")
 USER_AGENT = "Berpijar-Hub-Connectors/1.0"
@@ -154,20 +155,8 @@ def _refresh_margin(expires_in: float) -> float:
 
 
 # --- what goes over the wire ---------------------------------------------------
-class AttachmentLike(Protocol):
-    @property
-    def sha2(self) -> str: ...
-    @property
-    def content_type(self) -> str: ...
-    @property
-    def content(self) -> bytes: ...
-
-
-@dataclass(frozen=True)
-class Attachment:
-    sha2: str
-    content_type: str
-    content: bytes
+# An attachment's content as it travels: the LRS's own record (sha2, content type, bytes).
+AttachmentLike = Attachment
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,8 @@ class Worker:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
         self._threads: dict[str, threading.Thread] = {}
+        self._handing_off: set[str] = set()  # units over this worker's share, being released
+        self._rounds = 0
         with app.app_context():
             self._store = stores().worker
             self._sqlite = app.extensions["hub.storage"].engine_name == "sqlite"
@@ -122,11 +124,19 @@ class Worker:
             log.info("worker %s: another worker runs on this SQLite database; waiting", self.id)
             return
         self._threads = {name: t for name, t in self._threads.items() if t.is_alive()}
+        self._handing_off &= set(self._threads)
+        self._rounds += 1
+        if self._rounds == 1 and not self._sqlite:
+            return  # one heartbeat first, so that workers started together see each other
         wanted = [(loop, unit) for loop in self.loops for unit in loop.units()]
         alive = self._store.workers(
             alive_since=now - timedelta(seconds=3 * self.options.heartbeat_seconds))
         # Sharing is for PostgreSQL; on SQLite the one running worker takes every unit.
         share = len(wanted) if self._sqlite else math.ceil(len(wanted) / max(1, len(alive)))
+        kept = [name for name in self._threads if name not in self._handing_off]
+        for name in kept[share:]:  # a worker joined: hand the surplus over, one step ends it
+            log.info("worker %s: handing %s over (share %d)", self.id, name, share)
+            self._handing_off.add(name)
         for loop, unit in wanted:
             name = loop.unit_name(unit)
             if name in self._threads:
@@ -153,6 +163,9 @@ class Worker:
         with self.app.app_context():
             log.info("worker %s: took %s", self.id, name)
             while not self.stopping.is_set():
+                if name in self._handing_off:
+                    self._store.release(name, self.id, _now())
+                    return
                 error, done, began = None, 0, time.monotonic()
                 try:
                     done = loop.step(unit, lease)

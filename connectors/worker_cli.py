@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 
 import click
@@ -32,6 +33,8 @@ def worker_group(context: click.Context, only: tuple[str, ...]) -> None:
     worker = Worker(app, options, only=frozenset(only) or None)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
+    # `kill -USR1 <pid>` prints every thread's stack on stderr: what a stuck unit waits on.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     worker.run()
 
 

@@ -3,7 +3,9 @@
 Views call `parse_query(Model, request.args)` or `parse_body(Model, body)` and get a
 validated, immutable model back, or a `BadRequest` in the hub's one error shape: the
 `parameter` (query strings) or JSON `pointer` (bodies) of the first problem, and a
-message that names it. Models derive from `Input`, which refuses unknown names.
+message that names it. Models derive from `Input`, which refuses unknown names; a model
+whose spec tells the server to ignore unrecognised names says so with `extra="ignore"`
+(and a comment quoting the spec), and `parse_query` then skips them.
 A field validator may also raise `BadRequest` itself when a check it calls (e.g. the
 xAPI agent validation) already speaks the error shape, with its own rule.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 from werkzeug.datastructures import MultiDict
 
@@ -44,6 +46,17 @@ def not_blank(value: str) -> str:
 NonBlank = Annotated[str, AfterValidator(not_blank)]
 
 
+def whole_number(low: int, high: int) -> BeforeValidator:
+    """For `Annotated[int, whole_number(low, high)]`: a query value that is a whole number
+    from `low` to `high` (ASCII digits only, no sign or spaces)."""
+    def parse(value: object) -> int:
+        if not (isinstance(value, str) and value.isascii() and value.isdigit()
+                and low <= int(value) <= high):
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return int(value)
+    return BeforeValidator(parse)
+
+
 M = TypeVar("M", bound=BaseModel)
 
 OBJECT_REQUIRED = "the body must be a JSON object (Content-Type: application/json)"
@@ -68,11 +81,12 @@ def parse_query(model: type[M], args: MultiDict[str, str], *,
                 context: dict[str, Any] | None = None) -> M:
     """`args` as `model`. A parameter given twice is an error unless named in
     `repeatable`, whose fields then receive every value as a list. Unknown names are
-    refused before any value is read (citing `unknown_rule`); `context` reaches the
-    field validators as `info.context`."""
+    refused before any value is read (citing `unknown_rule`), or skipped by a model with
+    `extra="ignore"`; `context` reaches the field validators as `info.context`."""
     known = [field.alias or name for name, field in model.model_fields.items()]
+    ignoring = model.model_config.get("extra") == "ignore"
     for name in args:
-        if name not in known:
+        if name not in known and not ignoring:
             near = next((k for k in known if k.lower() == name.lower()), None)
             hint = f" (did you mean {near!r}? names are case-sensitive)" if near else ""
             raise BadRequest(f"unknown parameter {name!r}; expected {', '.join(known) or 'none'}"
@@ -80,6 +94,8 @@ def parse_query(model: type[M], args: MultiDict[str, str], *,
     lists = set(repeatable)
     values: dict[str, Any] = {}
     for name in args:
+        if name not in known:
+            continue  # an unrecognised parameter the model's spec says to ignore
         given = args.getlist(name)
         if name in lists:
             values[name] = given

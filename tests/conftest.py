@@ -25,6 +25,9 @@ from hub.app import create_app, open_hub_storage
 from hub.auth import issue_credential
 from hub.storage.sql.tables import metadata
 
+# `own_postgres`, `running_postgres`: a throw-away server for tests that stop it.
+pytest_plugins = ["own_postgres"]
+
 POSTGRES_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, field_validator, model_validator
 
 from hub.errors import BadRequest
-from hub.inputs import Body, Input
+from hub.inputs import Body, Input, whole_number
 from transcripts.identifiers import Actor, lti_actor
 from transcripts.inputs import (
     Flag,
@@ -16,7 +16,6 @@ from transcripts.inputs import (
     Timestamp,
     agent_identity,
     has_control,
-    whole_number,
 )
 
 Page = Annotated[int, whole_number(1, 1000)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from hub.inputs import Body, Input
-from transcripts.inputs import Flag, Format, Nip, Text, Year, whole_number
+from hub.inputs import Body, Input, whole_number
+from transcripts.inputs import Flag, Format, Nip, Text, Year
 
 
 class NoParameters(Input):

@@ -31,6 +31,7 @@ from typing import Any
 
 from hub.storage.contract import Storage
 from transcripts import ingest
+from transcripts.announce import announcer
 from transcripts.mapping import RuleError, check_rule
 from transcripts.policy import Policy
 from transcripts.storage import stores as transcript_stores
@@ -282,7 +283,8 @@ def import_framework(storage: Storage, parsed: ParsedFramework, policy: Policy) 
             f"(rule ids {', '.join(str(r.id) for r in used[:10])}); delete those rules first")
     transcript_stores(storage).frameworks.save_framework(parsed.framework, parsed.competencies)
     replaced = any(c.framework_id == parsed.framework.id for c in existing.values())
-    return ingest.remap(transcript_stores(storage).transcripts, policy) if replaced else 0
+    return ingest.remap(transcript_stores(storage).transcripts, policy,
+                        on_change=announcer()) if replaced else 0
 
 
 # --- mapping rules ------------------------------------------------------------------
@@ -320,13 +322,14 @@ def new_rule(storage: Storage, *, kind: str, pattern: str, competency: str | Non
 def add_rules(storage: Storage, rules: list[MappingRule], policy: Policy
               ) -> tuple[list[MappingRule], int]:
     stored = [transcript_stores(storage).frameworks.insert_rule(rule) for rule in rules]
-    return stored, ingest.remap(transcript_stores(storage).transcripts, policy)
+    return stored, ingest.remap(transcript_stores(storage).transcripts, policy,
+                                on_change=announcer())
 
 
 def delete_rule(storage: Storage, rule_id: int, policy: Policy) -> bool:
     deleted = transcript_stores(storage).frameworks.delete_rule(rule_id)
     if deleted:
-        ingest.remap(transcript_stores(storage).transcripts, policy)
+        ingest.remap(transcript_stores(storage).transcripts, policy, on_change=announcer())
     return deleted
 
 

@@ -23,6 +23,7 @@ from hub.storage.contract import Storage
 from lrs import service as lrs_service
 from transcripts import ingest
 from transcripts.access import anonymous_reader, reader_for, record_access
+from transcripts.announce import announcer
 from transcripts.identifiers import (
     Actor,
     actor_of,
@@ -92,7 +93,8 @@ def link_claims(storage: Storage, claims: Sequence[Claim], source: str, policy: 
                     source, len(conflicts))
     # Only identifiers linked just now can have statements waiting for them.
     ingest.reprocess_identities(transcript_stores(storage).transcripts, lrs_service.find_statements,
-                                [link.key for link in linked if link.key not in known], policy)
+                                [link.key for link in linked if link.key not in known], policy,
+                                on_change=announcer())
     return LinkResult(linked, conflicts)
 
 
@@ -126,7 +128,8 @@ def link_identity(storage: Storage, nip: str, actor: Actor, policy: Policy, *,
         transcript_stores(storage).people.resolve_conflicts(actor.key, now)
         if previous is None or previous.nip != nip:  # waiting statements / evidence move
             ingest.reprocess_identities(transcript_stores(storage).transcripts,
-                                        lrs_service.find_statements, [actor.key], policy)
+                                        lrs_service.find_statements, [actor.key], policy,
+                                        on_change=announcer())
     return link_claims(storage, [(actor, nip)], source, policy, now)
 
 
@@ -135,7 +138,8 @@ def unlink_identity(storage: Storage, actor: Actor, policy: Policy) -> IdentityL
     if previous is not None:
         transcript_stores(storage).people.resolve_conflicts(actor.key, _now())
         ingest.reprocess_identities(transcript_stores(storage).transcripts,
-                                    lrs_service.find_statements, [actor.key], policy)
+                                    lrs_service.find_statements, [actor.key], policy,
+                                    on_change=announcer())
     return previous
 
 

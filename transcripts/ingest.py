@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from lrs.service import Feed, FeedState, StoredStatement, advance, read_feed
 from transcripts.aggregation import summaries_for
+from transcripts.announce import SummaryListener, changes_of
 from transcripts.evidence import StatementFacts, read_statement
 from transcripts.identifiers import nip_account
 from transcripts.mapping import ActivityFacts, Mapped, RuleBook
@@ -60,7 +61,8 @@ def _now() -> datetime:
 
 # --- one batch ------------------------------------------------------------------
 def apply_statements(session: TranscriptSession, statements: Sequence[StoredStatement],
-                     policy: Policy, now: datetime, rules: RuleBook | None = None) -> int:
+                     policy: Policy, now: datetime, rules: RuleBook | None = None,
+                     on_change: SummaryListener | None = None) -> int:
     """Apply statements (in feed order) to the evidence; returns how many now count."""
     removed: set[str] = set()
     countable: list[tuple[StoredStatement, StatementFacts]] = []
@@ -89,7 +91,8 @@ def apply_statements(session: TranscriptSession, statements: Sequence[StoredStat
     session.delete_unlinked(removed | {e.statement_id for e in evidence})
     session.save_evidence(evidence)
     session.save_unlinked(unlinked)
-    refresh_summaries(session, pairs | {(e.nip, e.year) for e in evidence}, policy, now)
+    refresh_summaries(session, pairs | {(e.nip, e.year) for e in evidence}, policy, now,
+                      on_change)
     return len(evidence)
 
 
@@ -146,19 +149,28 @@ def evidence_record(seq: int, facts: StatementFacts, nip: str, mapped: Mapped) -
 
 
 def refresh_summaries(session: TranscriptSession, pairs: Iterable[tuple[str, int]],
-                      policy: Policy, now: datetime) -> None:
+                      policy: Policy, now: datetime,
+                      on_change: SummaryListener | None = None) -> None:
+    """Recompute the summaries of `pairs`; `on_change` (transcripts.announce) hears of
+    those whose totals changed, in this session's transaction."""
     pairs = set(pairs)
     if not pairs:
         return
     summaries = summaries_for(session.evidence_for(pairs), pairs, session.competencies(),
                               count_repeats=policy.count_repeats, now=now)
-    session.save_summaries(pairs, summaries)
+    replaced = session.save_summaries(pairs, summaries)
+    if on_change is not None:
+        changes = changes_of(pairs, replaced, summaries, now)
+        if changes:
+            on_change(changes)
 
 
+# --- the feed ---------------------------------------------------------------------
 def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
          batch_size: int = BATCH_SIZE, max_batches: int | None = None,
          now: Callable[[], datetime] = _now,
-         progress: Callable[[int], None] | None = None) -> SyncReport:
+         progress: Callable[[int], None] | None = None,
+         on_change: SummaryListener | None = None) -> SyncReport:
     """Process the feed from the durable cursor until it is exhausted (or `max_batches`)."""
     processed = batches = 0
     state = FeedState(cursor=0, gaps={})
@@ -174,7 +186,8 @@ def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
             if state != peeked:
                 filled, gaps, batch = read_feed(feed, state, moment, batch_size)
             if filled or batch:
-                apply_statements(session, [*filled, *batch], policy, moment)
+                apply_statements(session, [*filled, *batch], policy, moment,
+                                 on_change=on_change)
             state = advance(state.cursor, gaps, batch, moment)
             session.save_feed_state(state)
         processed += len(filled) + len(batch)
@@ -189,17 +202,21 @@ def sync(store: TranscriptStore, feed: Feed, policy: Policy, *,
 
 def rebuild(store: TranscriptStore, feed: Feed, policy: Policy, *,
             batch_size: int = BATCH_SIZE, now: Callable[[], datetime] = _now,
-            progress: Callable[[int], None] | None = None) -> SyncReport:
-    """Forget all derived rows and process the whole feed again."""
+            progress: Callable[[int], None] | None = None,
+            on_change: SummaryListener | None = None) -> SyncReport:
+    """Forget all derived rows and process the whole feed again (`on_change` then hears
+    of every summary, from nothing to its recomputed totals)."""
     with store.session() as session:
         session.reset()
-    return sync(store, feed, policy, batch_size=batch_size, now=now, progress=progress)
+    return sync(store, feed, policy, batch_size=batch_size, now=now, progress=progress,
+                on_change=on_change)
 
 
 # --- after registry or rule changes ------------------------------------------------
 def reprocess_identities(store: TranscriptStore, find: Finder, keys: Iterable[str],
                          policy: Policy, now: Callable[[], datetime] = _now,
-                         batch_size: int = BATCH_SIZE) -> int:
+                         batch_size: int = BATCH_SIZE,
+                         on_change: SummaryListener | None = None) -> int:
     """Process again what involves `keys`: statements waiting for a NIP and evidence
     already credited through them, a batch per transaction.  Returns how many statements
     were looked at."""
@@ -218,14 +235,15 @@ def reprocess_identities(store: TranscriptStore, find: Finder, keys: Iterable[st
             if missing:  # not in the LRS any more (cannot happen today): drop what they gave
                 pairs = session.delete_evidence(missing)
                 session.delete_unlinked(missing)
-                refresh_summaries(session, pairs, policy, moment)
+                refresh_summaries(session, pairs, policy, moment, on_change)
             apply_statements(session, sorted(found.values(), key=lambda s: s.seq), policy,
-                             moment)
+                             moment, on_change=on_change)
     return len(ids)
 
 
 def remap(store: TranscriptStore, policy: Policy, *, page_size: int = 2000,
-          now: Callable[[], datetime] = _now) -> int:
+          now: Callable[[], datetime] = _now,
+          on_change: SummaryListener | None = None) -> int:
     """Map stored evidence again with the current rules and competencies, and recompute
     every summary, a page per transaction (the lock is never held for long).  Returns how
     many evidence rows changed."""
@@ -248,6 +266,7 @@ def remap(store: TranscriptStore, policy: Policy, *, page_size: int = 2000,
             session.save_evidence(changed)
             changed_count += len(changed)
             # A person-year split over two pages is summarised on both; the last wins.
-            refresh_summaries(session, {(r.nip, r.year) for r in page}, policy, now())
+            refresh_summaries(session, {(r.nip, r.year) for r in page}, policy, now(),
+                              on_change)
         last = page[-1]
         after = (last.nip, last.year, last.statement_id)

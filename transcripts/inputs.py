@@ -104,16 +104,6 @@ def _query_timestamp(value: object) -> datetime:
         raise ValueError("must be an ISO 8601 timestamp") from None
 
 
-def whole_number(low: int, high: int) -> BeforeValidator:
-    """For `Annotated[int, whole_number(low, high)]`: a query value that is a whole number
-    from `low` to `high` (digits only, no sign or spaces)."""
-    def parse(value: object) -> int:
-        if not isinstance(value, str) or not value.isdigit() or not low <= int(value) <= high:
-            raise ValueError(f"must be a whole number from {low} to {high}")
-        return int(value)
-    return BeforeValidator(parse)
-
-
 Text = Annotated[str, AfterValidator(_query_text)]  # a name, agency, unit or key
 Year = Annotated[int, BeforeValidator(_query_year)]
 Nip = Annotated[str, AfterValidator(_query_nip)]

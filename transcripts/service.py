@@ -2,9 +2,13 @@
 `flask transcripts sync|rebuild` run, and the worker's follower loop.  The feed is
 `lrs.service.statements_after`.
 
-For other features (connectors' imports): the hub's NIP rules (`parse_nip`), and how a
-statement must look to count — the actor a NIP is recognised by (`nip_actor`), the
-verbs that count (`counted_verbs`) and the JP extension (`JP_EXTENSION`)."""
+For other features (through this module only): `add_transcript_listener(app, listener)`
+registers a listener told of every change of a person's yearly totals
+(`TranscriptChange`: NIP, year, JP per competency type before and after, the JP the
+person must reach), inside the transaction that saves them (transcripts.announce); and
+for connectors' imports, the hub's NIP rules (`parse_nip`) and how a statement must look
+to count — the actor a NIP is recognised by (`nip_actor`), the verbs that count
+(`counted_verbs`) and the JP extension (`JP_EXTENSION`)."""
 
 from __future__ import annotations
 
@@ -16,16 +20,24 @@ from typing import Any
 from hub.loops import Lag, Lease, Loop
 from lrs import service as lrs_service
 from transcripts import ingest
+from transcripts.announce import (
+    TranscriptChange,
+    TranscriptListener,
+    YearTotals,
+    add_transcript_listener,
+    announcer,
+)
 from transcripts.evidence import JP_EXTENSION
 from transcripts.nip import InvalidNip, Nip, normalize_nip, parse_nip
 from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
-__all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "counted_verbs", "feed_lag", "follower_loop",
-           "nip_actor", "nip_actors", "normalize_nip", "on_statements_stored", "parse_nip",
-           "rebuild_now", "sync_now"]
-
 log = logging.getLogger(__name__)
+
+__all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "TranscriptChange", "TranscriptListener",
+           "YearTotals", "add_transcript_listener", "counted_verbs", "feed_lag",
+           "follower_loop", "nip_actor", "nip_actors", "normalize_nip", "on_statements_stored",
+           "parse_nip", "rebuild_now", "sync_now"]
 
 
 def nip_actor(nip: str) -> dict[str, Any]:
@@ -51,12 +63,13 @@ def counted_verbs() -> frozenset[str]:
 def sync_now(*, max_batches: int | None = None,
              progress: Callable[[int], None] | None = None) -> ingest.SyncReport:
     return ingest.sync(transcript_stores().transcripts, lrs_service.statements_after,
-                       current_policy(), max_batches=max_batches, progress=progress)
+                       current_policy(), max_batches=max_batches, progress=progress,
+                       on_change=announcer())
 
 
 def rebuild_now(progress: Callable[[int], None] | None = None) -> ingest.SyncReport:
     return ingest.rebuild(transcript_stores().transcripts, lrs_service.statements_after,
-                          current_policy(), progress=progress)
+                          current_policy(), progress=progress, on_change=announcer())
 
 
 def on_statements_stored(statements: list[dict[str, Any]]) -> None:

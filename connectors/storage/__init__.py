@@ -7,6 +7,7 @@ from typing import Protocol, cast
 
 from connectors.storage.contract import DestinationStore, WorkerStore
 from connectors.storage.import_jobs import ImportJobStore
+from connectors.storage.webhook_contract import WebhookStore
 from hub.storage import current_storage
 from hub.storage.contract import SqlHandle, Storage, StorageSlice
 
@@ -16,6 +17,8 @@ class ConnectorStores(Protocol):
     def worker(self) -> WorkerStore: ...
     @property
     def destinations(self) -> DestinationStore: ...
+    @property
+    def webhooks(self) -> WebhookStore: ...
     @property
     def imports(self) -> ImportJobStore: ...
 

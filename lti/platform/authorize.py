@@ -11,10 +11,15 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
+from hub.errors import BadRequest
+from hub.inputs import parse_query
 from hub.settings import current_settings
 from lrs.service import record_statements
 from lti.platform import xapi
 from lti.platform.identity import signed_in, tool_sub
+from lti.platform.inputs import AuthorizationClient, AuthorizationRequest, oauth_parameters
 from lti.platform.launches import (
     HINT_PREFIX,
     RESOURCE_LINK,
@@ -24,6 +29,7 @@ from lti.platform.launches import (
     take_intent,
 )
 from lti.platform.storage import stores as platform_stores
+from lti.platform.storage.contract import PartnerTool
 from lti.tool.storage import stores as tool_stores
 
 log = logging.getLogger(__name__)
@@ -40,45 +46,58 @@ class AuthorizationRefused(Exception):
         self.state = state
 
 
-def authorize(params: dict[str, str]) -> dict[str, Any]:
-    """The auto-posted form (action and fields) that carries the id_token to the tool."""
-    tool = platform_stores().lti_platform_tools.find_tool(params.get("client_id", ""))
+# The error codes of faulty parameters (RFC 6749 §4.2.2.1); any other is invalid_request.
+_ERRORS = {"scope": "invalid_scope", "response_type": "unsupported_response_type"}
+
+
+def authorization_request(values: MultiDict[str, str]) -> AuthorizationRequest:
+    """`values` as an authentication request, or its refusal: shown to the user while the
+    client or its redirect URI is in doubt, else sent back to the tool."""
+    given = oauth_parameters(values)
+    try:
+        return parse_query(AuthorizationRequest, given)
+    except BadRequest as exc:
+        fault = exc
+    try:
+        client = parse_query(AuthorizationClient, given)
+    except BadRequest as exc:  # client_id or redirect_uri given twice
+        raise AuthorizationRefused("invalid_request", exc.message) from None
+    _registered_client(client)
+    raise AuthorizationRefused(_ERRORS.get(fault.parameter or "", "invalid_request"),
+                               fault.message, redirect_uri=client.redirect_uri,
+                               state=None if fault.parameter == "state" else given.get("state"))
+
+
+def _registered_client(client: AuthorizationClient) -> PartnerTool:
+    tool = platform_stores().lti_platform_tools.find_tool(client.client_id)
     if tool is None:
         raise AuthorizationRefused("unauthorized_client", "client_id is not a registered tool")
     if not tool.enabled:  # read on every request: a disable holds at once on every worker
         raise AuthorizationRefused("tool_disabled", f"partner tool {tool.id} is disabled",
                                    status=403)
-    redirect_uri = params.get("redirect_uri", "")
-    if redirect_uri not in tool.redirect_uris:
+    if client.redirect_uri not in tool.redirect_uris:
         raise AuthorizationRefused("invalid_request",
                                    "redirect_uri is not registered for this tool")
-    state = params.get("state")
+    return tool
+
+
+def authorize(params: AuthorizationRequest) -> dict[str, Any]:
+    """The auto-posted form (action and fields) that carries the id_token to the tool."""
+    tool = _registered_client(params)
+    redirect_uri, state, nonce = params.redirect_uri, params.state, params.nonce
 
     def refuse(error: str, description: str) -> AuthorizationRefused:
         return AuthorizationRefused(error, description, redirect_uri=redirect_uri, state=state)
 
-    if "openid" not in params.get("scope", "").split():
-        raise refuse("invalid_scope", "scope must contain openid")
-    if params.get("response_type") != "id_token":
-        raise refuse("unsupported_response_type", "response_type must be id_token")
-    if params.get("response_mode") != "form_post":
-        raise refuse("invalid_request", "response_mode must be form_post")
-    if params.get("prompt") != "none":
-        raise refuse("invalid_request", "prompt must be none")
-    nonce = params.get("nonce", "")
-    if not nonce or len(nonce) > 255:
-        raise refuse("invalid_request", "a nonce is required")
-    hint = params.get("lti_message_hint", "")
-    if not hint or not params.get("login_hint"):
-        raise refuse("invalid_request", "login_hint and lti_message_hint are required")
+    hint = params.lti_message_hint
     stored = tool_stores().lti_sessions.get_value(HINT_PREFIX + hint, datetime.now(UTC))
     if not isinstance(stored, dict) or stored["tool_id"] != tool.id:
         raise refuse("invalid_request", "lti_message_hint is unknown, expired or used")
     person = signed_in()
     if person is None or person.token != stored["session"]:
         raise refuse("login_required", "the launch belongs to a user not signed in here")
-    if params["login_hint"] != stored["login_hint"] or \
-            params["login_hint"] != tool_sub(tool, person.identity):
+    if params.login_hint != stored["login_hint"] or \
+            params.login_hint != tool_sub(tool, person.identity):
         raise refuse("login_required", "login_hint is not the signed-in user")
     intent = take_intent(hint)
     if intent is None:  # another request took it first: each hint launches once

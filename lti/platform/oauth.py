@@ -18,11 +18,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import request
+from werkzeug.datastructures import MultiDict
 
 from hub import jose
+from hub.errors import BadRequest
+from hub.inputs import parse_query
 from hub.settings import current_settings
 from lti.http import TimeoutSession
 from lti.keys import public_jwks, signing_key
+from lti.platform.inputs import TokenRequest, oauth_parameters
 from lti.platform.launches import issuer, platform_url
 from lti.platform.storage import stores as platform_stores
 from lti.platform.storage.contract import PartnerTool
@@ -32,7 +36,6 @@ from lti.tool.storage import stores as tool_stores
 
 log = logging.getLogger(__name__)
 
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 REFETCH_INTERVAL = timedelta(seconds=30)
 _JWKS = "platform.jwks:"
 _REFETCH = "platform.jwks-refetch:"
@@ -177,17 +180,25 @@ def granted_scopes(tool: PartnerTool, requested: str) -> list[str]:
     return granted
 
 
-def issue_token(form: dict[str, str]) -> IssuedToken:
+def token_request(form: MultiDict[str, str]) -> TokenRequest:
+    """The token request in `form`, or its RFC 6749 §5.2 error: `unsupported_grant_type`
+    for another grant type, else `invalid_request` ("missing a required parameter,
+    includes an unsupported parameter value (other than grant type), repeats a
+    parameter ... or is otherwise malformed")."""
+    given = oauth_parameters(form)
+    try:
+        return parse_query(TokenRequest, given)
+    except BadRequest as exc:
+        other_grant = exc.parameter == "grant_type" and len(given.getlist("grant_type")) == 1
+        raise OAuthError("unsupported_grant_type" if other_grant else "invalid_request",
+                         exc.message) from None
+
+
+def issue_token(asked: TokenRequest) -> IssuedToken:
     """RFC 6749 §4.4 with RFC 7523 §2.2 client authentication."""
-    if form.get("grant_type") != "client_credentials":
-        raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
-    if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
-        raise OAuthError("invalid_request",
-                         f"client_assertion_type must be {ASSERTION_TYPE} with a "
-                         "client_assertion")
-    tool = _client(form["client_assertion"], form.get("client_id"))
-    _check_assertion(tool, form["client_assertion"])
-    scopes = granted_scopes(tool, form.get("scope", ""))
+    tool = _client(asked.client_assertion, asked.client_id)
+    _check_assertion(tool, asked.client_assertion)
+    scopes = granted_scopes(tool, asked.scope)
     ttl = current_settings().lti.platform_token_ttl
     now = int(time.time())
     key = _platform_key()
@@ -196,7 +207,7 @@ def issue_token(form: dict[str, str]) -> IssuedToken:
                        "jti": secrets.token_urlsafe(16)},
                       key.private_pem, algorithm="RS256", headers={"kid": key.kid})
     log.info("access token for tool %s (%s): granted %s of %s", tool.id, tool.client_id,
-             " ".join(scopes), form.get("scope", ""))
+             " ".join(scopes), asked.scope)
     return IssuedToken(access_token=token, scope=" ".join(scopes), expires_in=ttl)
 
 

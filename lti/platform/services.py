@@ -5,11 +5,20 @@ URL rules and rendering only; the rules live in lti.platform.oauth, .ags and .nr
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
 
+from hub.inputs import parse_body, parse_query
 from lti.platform import ags, nrps, oauth
+from lti.platform.inputs import (
+    LineItemBody,
+    LineItemsQuery,
+    MembershipsQuery,
+    ResultsQuery,
+    ScoreBody,
+)
 from lti.platform.storage.contract import LineItemQuery
 from lti.platform.tools import SERVICE_SCOPES
 
@@ -47,6 +56,10 @@ def _typed(body, content_type: str, status: int = 200) -> Response:
     return response
 
 
+def _json() -> Any:
+    return request.get_json(force=True, silent=True)  # tools send AGS media types
+
+
 def _next(response: Response, **params) -> Response:
     """RFC 8288 next link, lower-case only (pylti1p3 lower-cases Link headers)."""
     query = urlencode({k: v for k, v in params.items() if v is not None})
@@ -56,7 +69,7 @@ def _next(response: Response, **params) -> Response:
 
 @blueprint.post("/token")
 def token():
-    issued = oauth.issue_token(request.form.to_dict())
+    issued = oauth.issue_token(oauth.token_request(request.form))
     response = jsonify({"access_token": issued.access_token, "token_type": "Bearer",
                         "expires_in": issued.expires_in, "scope": issued.scope})
     response.headers["Cache-Control"] = "no-store"
@@ -68,18 +81,17 @@ def token():
 def line_items(context_id: str):
     if request.method == "POST":
         client = oauth.authenticate(LINEITEM)
-        item = ags.create_line_item(client.tool, context_id, request.get_json(force=True,
-                                                                              silent=True))
+        item = ags.create_line_item(client.tool, context_id, parse_body(LineItemBody, _json()))
         response = _typed(ags.line_item_json(item), LINEITEM_TYPE, 201)
         response.headers["Location"] = ags.line_item_url(item)
         return response
     client = oauth.authenticate(LINEITEM, LINEITEM_READ)
-    limit = ags.page_limit(request.args.get("limit"))
+    given = parse_query(LineItemsQuery, request.args)
+    limit = given.limit
     query = LineItemQuery(tool_id=client.tool.stored_id, context_id=context_id,
-                          resource_link_id=request.args.get("resource_link_id"),
-                          resource_id=request.args.get("resource_id"),
-                          tag=request.args.get("tag"),
-                          after_id=ags.page_after(request.args.get("after")), limit=limit + 1)
+                          resource_link_id=given.resource_link_id,
+                          resource_id=given.resource_id, tag=given.tag, after_id=given.after,
+                          limit=limit + 1)
     found = ags.list_line_items(client.tool, query)
     response = _typed([ags.line_item_json(i) for i in found[:limit]], CONTAINER_TYPE)
     if len(found) > limit:
@@ -99,42 +111,40 @@ def line_item(context_id: str, item_id: int):
         ags.delete_line_item(client.tool, context_id, item_id)
         return "", 204
     item = ags.update_line_item(client.tool, context_id, item_id,
-                                request.get_json(force=True, silent=True))
+                                parse_body(LineItemBody, _json()))
     return _typed(ags.line_item_json(item), LINEITEM_TYPE)
 
 
 @blueprint.post("/ags/<context_id>/lineitems/<int:item_id>/scores")
 def scores(context_id: str, item_id: int):
     client = oauth.authenticate(SCORE)
-    ags.post_score(client.tool, context_id, item_id, request.get_json(force=True, silent=True))
+    ags.post_score(client.tool, context_id, item_id, parse_body(ScoreBody, _json()))
     return "", 204
 
 
 @blueprint.get("/ags/<context_id>/lineitems/<int:item_id>/results")
 def results(context_id: str, item_id: int):
     client = oauth.authenticate(RESULT_READ)
-    limit = ags.page_limit(request.args.get("limit"))
-    item, found = ags.list_results(client.tool, context_id, item_id,
-                                   user_id=request.args.get("user_id"),
-                                   after=request.args.get("after"), limit=limit + 1)
+    given = parse_query(ResultsQuery, request.args)
+    limit = given.limit
+    item, found = ags.list_results(client.tool, context_id, item_id, user_id=given.user_id,
+                                   after=given.after, limit=limit + 1)
     response = _typed([ags.result_json(item, r) for r in found[:limit]], RESULTS_TYPE)
     if len(found) > limit:
-        _next(response, user_id=request.args.get("user_id"), after=found[limit - 1].sub,
-              limit=limit)
+        _next(response, user_id=given.user_id, after=found[limit - 1].sub, limit=limit)
     return response
 
 
 @blueprint.get("/nrps/<context_id>/memberships")
 def memberships(context_id: str):
     client = oauth.authenticate(NRPS)
-    limit = ags.page_limit(request.args.get("limit"))
-    context, members, after = nrps.memberships(client.tool, context_id,
-                                               after=request.args.get("after"), limit=limit,
-                                               role=request.args.get("role"))
+    given = parse_query(MembershipsQuery, request.args)
+    context, members, after = nrps.memberships(client.tool, context_id, after=given.after,
+                                               limit=given.limit, role=given.role)
     body = {"id": request.url, "context": {"id": context.id, **(
         {"label": context.label} if context.label else {}), **(
         {"title": context.title} if context.title else {})}, "members": members}
     response = _typed(body, MEMBERSHIP_TYPE)
     if after is not None:
-        _next(response, role=request.args.get("role"), after=after, limit=limit)
+        _next(response, role=given.role, after=after, limit=given.limit)
     return response

@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 
-from hub.errors import is_storage_unavailable
+from hub.errors import BadRequest, is_storage_unavailable
+from hub.inputs import parse_query
 from hub.settings import current_settings
 from lti.i18n import pick_language
 from lti.keys import public_jwks
 from lti.platform import deep_linking, launches
-from lti.platform.authorize import AuthorizationRefused, authorize
+from lti.platform.authorize import AuthorizationRefused, authorization_request, authorize
 from lti.platform.identity import learner_from_launch, set_cookie, sign_in, signed_in
+from lti.platform.inputs import CatalogueLaunchForm, CatalogueQuery, DeepLinkReturnForm
 from lti.platform.pages import translator
 from lti.platform.storage import stores as platform_stores
 from lti.platform.tools import SERVICE_SCOPES, platform_urls
@@ -34,6 +36,12 @@ def refused(code: str, detail: str, status: int = 400):
     reason = t(f"reason.{code}")  # a reason said for people, when there is one
     return render_template("platform/refused.html", t=t, lang=language, code=code,
                            detail=detail if reason == f"reason.{code}" else reason), status
+
+
+@blueprint.errorhandler(BadRequest)
+def bad_request(exc: BadRequest):
+    """A page's malformed query or form: a page naming the field, not the API's JSON."""
+    return refused("bad_request", exc.message)
 
 
 def tool_disabled(tool):
@@ -74,7 +82,7 @@ def openid_configuration():
 def auth():
     """OIDC authorization endpoint (LTI Security Framework 1.0 §5.1.1.2-5.1.1.3)."""
     try:
-        form = authorize(request.values.to_dict())
+        form = authorize(authorization_request(request.values))
     except AuthorizationRefused as exc:
         if exc.redirect_uri is None:  # never redirect to an unverified client or URI
             return refused(exc.error, exc.description, exc.status)
@@ -92,8 +100,9 @@ def auth():
 def catalogue():
     """The hub's catalogue of partner activities; `?launch=<tool-role launch id>` signs
     the learner of that launch in first."""
-    if request.args.get("launch"):
-        return _sign_in_from_launch(request.args["launch"])
+    query = parse_query(CatalogueQuery, request.args)
+    if query.launch:
+        return _sign_in_from_launch(query.launch)
     person = signed_in()
     if person is None or person.kind != "learner":
         return refused("not_signed_in", "open the hub from your LMS first", 401)
@@ -132,10 +141,11 @@ def _sign_in_from_launch(launch_id: str):
 
 @blueprint.post("/launch/<catalogue_id>")
 def launch_from_catalogue(catalogue_id: str):
+    form = parse_query(CatalogueLaunchForm, request.form)
     person = signed_in()
     if person is None or person.kind != "learner":
         return refused("not_signed_in", "open the hub from your LMS first", 401)
-    if request.form.get("csrf") != person.csrf:
+    if form.csrf != person.csrf:
         return refused("csrf", "the form did not come from this catalogue page", 403)
     response = _launch_catalogue_entry(catalogue_id, person)
     if response is None:
@@ -221,7 +231,7 @@ def deep_link_start(token: str):
 
 @blueprint.post("/deep-link/return")
 def deep_link_return():
-    token = request.form.get("JWT", "")
+    token = parse_query(DeepLinkReturnForm, request.form).JWT
     try:
         tool, claims = deep_linking.validate_response(token, signed_in())
     except deep_linking.DeepLinkRefused as exc:

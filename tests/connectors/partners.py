@@ -87,12 +87,25 @@ class SecondHub:
                 "auth_failure_delay_ms": 0, **settings,
             })
         self.key, self.secret = self.issue_credential("statements/write", "statements/read")
+        # Each POST of statements waits `delay` seconds first (a slow destination) and is
+        # noted as (start, end), to check that no two deliveries to it overlap.
+        self.delay = 0.0
+        self.posts: list[tuple[float, float]] = []
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True, name="second-hub")
         self._thread.start()
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        return self.app(environ, start_response)
+        posting = environ["REQUEST_METHOD"] == "POST" and \
+            environ.get("PATH_INFO", "").endswith("/statements")
+        if not posting:
+            return self.app(environ, start_response)
+        began = time.monotonic()
+        if self.delay:
+            time.sleep(self.delay)
+        answer = list(self.app(environ, start_response))  # stored by now
+        self.posts.append((began, time.monotonic()))
+        return answer
 
     @property
     def storage(self) -> Any:
@@ -116,6 +129,10 @@ class SecondHub:
                 found[-1].seq if found else 0, 1000):
             found += batch
         return found
+
+    def count(self) -> int:
+        """How many statements it holds, cheaply (SQLite numbers them without gaps)."""
+        return self.storage.statements.max_statement_seq() or 0
 
     def statement_ids(self) -> list[str]:
         return [s.id for s in self.stored()]

@@ -326,3 +326,29 @@ def test_oauth2_client_credentials_sign_the_deliveries(app, client, admin, xapi,
     (sent,) = flaky_partner.xapi_requests
     assert sent.headers["Authorization"].startswith("Bearer token-")
     assert len(flaky_partner.token_requests) == 1
+
+
+def test_destination_secrets_move_to_a_new_key_encryption_key(app_config):
+    from cryptography.fernet import Fernet
+
+    from connectors.storage.contract import Destination, RemoteAuth
+    from hub.app import create_app
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    before = create_app({**app_config, "key_encryption_keys": (old,)})
+    with before.app_context():
+        added = forwarding.add_destination(Destination(
+            id="", name="LRS", endpoint="https://lrs.example/xapi", version="1.0.3",
+            auth=RemoteAuth("basic", "hub", "rahasia-mitra")))
+    before.extensions["hub.storage"].dispose()
+
+    during = create_app({**app_config, "key_encryption_keys": (new, old)})
+    result = during.test_cli_runner().invoke(args=["db", "reencrypt-keys"])
+    assert result.exit_code == 0, result.output
+    assert "connector_destinations: 1 re-encrypted" in result.output
+    during.extensions["hub.storage"].dispose()
+
+    after = create_app({**app_config, "key_encryption_keys": (new,)})
+    with after.app_context():
+        assert forwarding.get_destination(added.id).auth.secret == "rahasia-mitra"
+    after.extensions["hub.storage"].dispose()

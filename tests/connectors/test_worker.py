@@ -3,6 +3,7 @@ working on one at once, graceful stop, and the status (CLI and admin API)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -208,5 +209,60 @@ def test_three_workers_share_the_units_and_never_run_one_at_once(app):
         by_unit.setdefault(unit, []).append((holder, began, ended))
     for unit, runs in by_unit.items():
         runs.sort(key=lambda r: r[1])
-        for (h1, _, end1), (h2, begin2, _) in zip(runs, runs[1:], strict=False):
+        for (h1, _, end1), (h2, begin2, _) in itertools.pairwise(runs):
             assert begin2 >= end1, f"{unit}: {h1} and {h2} ran it at once"
+
+
+def test_a_hanging_destination_blocks_neither_ingest_nor_the_other_destinations(
+        app, client, make_credential, xapi, flaky_partner, second_hub):
+    admin = {"Authorization": make_credential("admin")["Authorization"]}
+    for endpoint, key, secret in ((flaky_partner.endpoint, "h", "s"),
+                                  (second_hub.endpoint, *second_hub.credential)):
+        response = client.post("/api/connectors/admin/destinations", headers=admin, json={
+            "name": endpoint, "endpoint": endpoint,
+            "auth": {"kind": "basic", "username": key, "secret": secret}})
+        assert response.status_code == 201
+    flaky_partner.hang_next(20)  # the first delivery to it hangs
+    worker = Worker(app, FAST, only=frozenset({"forward"}))
+    thread = _start(worker)
+    try:
+        first = client.post("/xapi/statements", json=[{
+            "actor": {"mbox": "mailto:a@example.id"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": {"id": "https://akademi.example.id/kelas/1"}}], headers=xapi())
+        assert first.status_code == 200
+        assert wait_for(lambda: len(flaky_partner.xapi_requests) == 1), "no delivery began"
+        began = time.monotonic()
+        more = client.post("/xapi/statements", json=[{
+            "actor": {"mbox": "mailto:b@example.id"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": {"id": "https://akademi.example.id/kelas/2"}}], headers=xapi())
+        assert more.status_code == 200 and time.monotonic() - began < 2, "ingest waited"
+        assert wait_for(lambda: len(second_hub.statement_ids()) == 2, timeout=10), \
+            "the other destination waited for the hanging one"
+    finally:
+        flaky_partner.close()  # ends the hang
+        worker.stop()
+        thread.join(30)
+
+
+@pytest.mark.parametrize("engine", ["postgresql"])
+def test_a_worker_that_joins_gets_its_share_from_the_one_running(app):
+    recorder = Recorder([f"u{i}" for i in range(4)])
+    add_loop(app, recorder.loop())
+    first, second = (Worker(app, FAST, only=frozenset({"probe"})) for _ in range(2))
+    threads = [_start(first)]
+    try:
+        assert wait_for(lambda: {r[0] for r in recorder.runs} == set(recorder.names))
+        threads.append(_start(second))
+
+        def held() -> tuple[int, int]:
+            with app.app_context():
+                now = datetime.now(UTC)
+                return (len(stores().worker.held_by(first.id, now)),
+                        len(stores().worker.held_by(second.id, now)))
+
+        assert wait_for(lambda: held() == (2, 2), timeout=20), held()
+    finally:
+        for worker in (first, second):
+            worker.stop()
+        for thread in threads:
+            thread.join(15)

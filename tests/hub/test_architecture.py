@@ -104,7 +104,7 @@ def test_each_feature_owns_its_persistence_slice():
 
     slices = [s for feature in installed for s in feature.storage_slices()]
     assert {s.name for s in slices} == {"lrs", "lti_tool", "lti_platform", "transcripts",
-                                         "connectors"}
+                                        "connectors"}
     for slice_ in slices:
         assert slice_.migrations.is_dir() and any(slice_.migrations.glob("*.py")), slice_.name
         owner = module_name(slice_.migrations.parent / "__init__.py")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pytest
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from werkzeug.datastructures import MultiDict
 
 from hub.errors import BadRequest
-from hub.inputs import Body, Input, NonBlank, parse_body, parse_query
+from hub.inputs import Body, Input, NonBlank, parse_body, parse_query, whole_number
 
 
 class Item(Input):
@@ -159,3 +161,23 @@ def test_an_unknown_field_is_reported_before_a_missing_one():
     assert error.pointer == "/nmae" and error.message.startswith("unknown field /nmae")
     error = refused(lambda: parse_query(Listing, MultiDict([("limit", "x"), ("colour", "red")])))
     assert error.parameter == "colour"
+
+
+class Lenient(Input):
+    """A query whose spec tells the server to ignore unrecognised parameters."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    limit: Annotated[int, whole_number(1, 100)] = 10
+
+
+def test_a_model_that_ignores_unknown_parameters_skips_them_even_repeated():
+    given = MultiDict([("limit", "5"), ("include", "a"), ("include", "b")])
+    assert parse_query(Lenient, given).limit == 5
+    error = refused(lambda: parse_query(Lenient, MultiDict([("limit", "1"), ("limit", "2")])))
+    assert error.parameter == "limit" and "2 times" in error.message
+
+
+@pytest.mark.parametrize("value", ["0", "101", "-1", "+5", " 5", "1.0", "\u00b2", "\u0665"])
+def test_a_whole_number_is_ascii_digits_within_its_bounds(value):
+    error = refused(lambda: parse_query(Lenient, MultiDict([("limit", value)])))
+    assert error.message == "parameter 'limit': must be a whole number from 1 to 100"

@@ -11,9 +11,11 @@ from sqlalchemy import delete
 
 from lrs.storage.sql.tables import statement_index
 from lrs.storage.sql.tables import statements as statement_rows
-from tests.lti_platform.test_security import SCOPE, access_token, launched  # noqa: F401
+from tests.lti_platform.test_security import NRPS, SCOPE, access_token, launched  # noqa: F401
 
 LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
+ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+MEMBERSHIPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 
 @pytest.fixture
@@ -70,6 +72,12 @@ def test_line_item_can_be_read_changed_and_deleted(hub, launched, headers):  # n
     ({"label": "x", "scoreMaximum": 0}, "/scoreMaximum"),
     ({"label": "x", "scoreMaximum": 1, "resourceLinkId": "not-mine"}, "/resourceLinkId"),
     ({"label": "x", "scoreMaximum": 1, "startDateTime": "tomorrow"}, "/startDateTime"),
+    ({"label": 5, "scoreMaximum": 1}, "/label"),
+    ({"label": "x", "scoreMaximum": True}, "/scoreMaximum"),
+    ({"label": "x", "scoreMaximum": 1, "tag": ["kuis"]}, "/tag"),
+    ({"label": "x", "scoreMaximum": 1, "startDateTime": "2026-02-01T00:00:00+07:00",
+      "endDateTime": "2026-01-01T00:00:00+07:00"}, "/endDateTime"),
+    (["label", "scoreMaximum"], ""),
 ])
 def test_malformed_line_items_are_refused(hub, launched, headers, body, pointer):  # noqa: F811
     response = requests.post(container(launched), json=body, headers=headers)
@@ -132,6 +140,75 @@ def test_malformed_scores_are_refused(hub, launched, headers, change, pointer): 
     response = requests.post(item + "/scores", json=body, headers=headers)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["pointer"] == pointer
+
+
+def test_a_score_of_the_wrong_json_type_is_refused_naming_the_field(
+        hub, launched, headers):  # noqa: F811
+    item = launched[ENDPOINT]["lineitem"]
+    for change, pointer in (({"timestamp": 1767261600}, "/timestamp"),
+                            ({"scoreMaximum": "10"}, "/scoreMaximum"),
+                            ({"userId": 7}, "/userId"), ({"comment": ["bagus"]}, "/comment"),
+                            ({"gradingProgress": True}, "/gradingProgress")):
+        body = {**score(launched["sub"], datetime.now(UTC)), **change}
+        response = requests.post(item + "/scores", json=body, headers=headers)
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["pointer"] == pointer and error["message"].startswith(pointer + ":")
+
+
+def test_line_items_and_scores_may_carry_properties_of_other_specs(
+        hub, launched, headers):  # noqa: F811
+    """pylti1p3 sends a line item's submissionReview and a score's extra claims; LMSs
+    define extensions: the hub keeps what AGS defines and ignores the rest."""
+    made = requests.post(container(launched), headers=headers, json={
+        "label": "Tugas", "scoreMaximum": 20,
+        "submissionReview": {"reviewableStatus": ["Submitted"]},
+        "https://canvas.instructure.com/lti/submission_type": {"type": "none"}})
+    assert made.status_code == 201, made.text
+    assert set(made.json()) == {"id", "label", "scoreMaximum"}
+    sent = score(launched["sub"], datetime.now(UTC), scoringUserId="instructor-1", **{
+        "https://canvas.instructure.com/lti/submission": {"new_submission": True}})
+    scored = requests.post(launched[ENDPOINT]["lineitem"] + "/scores", json=sent,
+                           headers=headers)
+    assert scored.status_code == 204, scored.text
+
+
+def test_a_malformed_paging_parameter_is_a_400_naming_it(
+        hub, partner, launched, headers):  # noqa: F811
+    members = launched[MEMBERSHIPS]["context_memberships_url"]
+    nrps = access_token(hub, partner, NRPS)
+    services = [(container(launched), headers), (launched[ENDPOINT]["lineitem"] + "/results",
+                                                 headers), (members, nrps)]
+    bad = [{"limit": "abc"}, {"limit": "0"}, {"limit": "1001"}, {"limit": "\u00b2"},
+           {"limit": ["10", "20"]}]
+    for url, auth in services:
+        for params in bad:
+            response = requests.get(url, params=params, headers=auth)
+            assert response.status_code == 400, (url, params, response.text)
+            error = response.json()["error"]
+            assert error["parameter"] == "limit" and "'limit'" in error["message"]
+    for after in ("\u00b2", str(2**63), "-1"):
+        response = requests.get(container(launched), params={"after": after}, headers=headers)
+        assert response.status_code == 400, (after, response.text)
+        assert response.json()["error"]["parameter"] == "after"
+
+
+def test_parameters_the_services_do_not_define_are_ignored(
+        hub, partner, launched, headers):  # noqa: F811
+    """AGS 2.0 and NRPS 2.0 name their filters and no error for others; tools send their
+    own (Canvas' include, pylti1p3's and ltijs' rlid)."""
+    link_id = launched["https://purl.imsglobal.org/spec/lti/claim/resource_link"]["id"]
+    items = requests.get(container(launched), params={"include": "launch_url", "limit": 1},
+                         headers=headers)
+    assert items.status_code == 200 and len(items.json()) == 1
+    results = requests.get(launched[ENDPOINT]["lineitem"] + "/results",
+                           params={"include": "x"}, headers=headers)
+    assert results.status_code == 200
+    members = requests.get(launched[MEMBERSHIPS]["context_memberships_url"],
+                           params={"rlid": link_id},
+                           headers=access_token(hub, partner, NRPS))
+    assert members.status_code == 200
+    assert [m["user_id"] for m in members.json()["members"]] == [launched["sub"]]
 
 
 def test_progress_without_a_final_score_records_completion_only(

@@ -102,3 +102,12 @@ def test_a_picker_url_works_once(hub, partner):
                         headers=admin_headers(hub)).json()["url"]
     assert requests.get(url, allow_redirects=False).status_code == 302
     assert requests.get(url, allow_redirects=False).status_code == 404
+
+
+def test_fields_a_tool_adds_to_its_deep_linking_response_form_are_ignored(hub, partner):
+    register_partner(hub, partner)
+    http = requests.Session()
+    tool_form = open_picker(hub, partner, http)
+    action = tool_form.text.split('action="')[1].split('"')[0]
+    done = http.post(action, data={**auto_post_form(tool_form.text), "tool_session": "42"})
+    assert done.status_code == 200, done.text[:300]

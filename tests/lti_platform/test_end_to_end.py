@@ -139,3 +139,11 @@ def test_the_catalogue_needs_a_signed_in_learner(hub, browser, registered_partne
     assert browser.open_catalogue("lti1p3-launch-unknown").status_code == 401
     browser.open_catalogue(browser.sign_in())
     assert browser.launch_entry(csrf="forged").status_code == 403
+
+
+def test_a_catalogue_address_with_an_unknown_parameter_is_refused_naming_it(
+        hub, browser, registered_partner):
+    response = browser.http.get(hub.url + "/lti/platform/catalogue", params={"lunch": "x"})
+    assert response.status_code == 400
+    assert 'data-reason="bad_request"' in response.text and "lunch" in response.text
+    assert "application/json" not in response.headers["Content-Type"]  # a page, for people

@@ -82,6 +82,33 @@ def test_authorization_request_errors_go_back_to_the_tool(
     assert 'name="id_token"' not in response.text
 
 
+def test_authorization_ignores_parameters_it_does_not_know(
+        hub, browser, partner, registered_partner):
+    """RFC 6749 §3.1: "The authorization server MUST ignore unrecognized request
+    parameters"; OIDC Core defines optional ones the hub does not use."""
+    params = {**auth_params(browser), "ui_locales": "id", "display": "page", "max_age": ""}
+    assert 'name="id_token"' in authorize(browser, params).text
+
+
+def test_a_repeated_authorization_parameter_goes_back_to_the_tool(
+        hub, browser, partner, registered_partner):
+    params = auth_params(browser)
+    response = authorize(browser, {**params, "nonce": [params["nonce"], "another"]})
+    assert posted_error(response) == "invalid_request"
+    assert "nonce" in response.text.split('name="error_description" value="')[1].split('"')[0]
+    assert f'name="state" value="{params["state"]}"' in response.text
+
+
+def test_a_repeated_redirect_uri_is_refused_on_a_page_not_redirected(
+        hub, browser, partner, registered_partner):
+    params = auth_params(browser)
+    twice = [params["redirect_uri"], "http://127.0.0.1:9/steal"]
+    response = authorize(browser, {**params, "redirect_uri": twice})
+    assert response.status_code == 400
+    assert 'data-reason="invalid_request"' in response.text
+    assert posted_error(response) is None and "/steal" not in response.text
+
+
 def test_a_launch_cannot_be_completed_in_another_browser(
         hub, browser, partner, registered_partner):
     params = auth_params(browser)
@@ -171,6 +198,43 @@ def test_token_requests_are_refused_with_the_oauth_error(hub, partner, registere
     response = token_request(hub, partner, scope=scope, grant=grant, signed=signed)
     assert response.status_code == status, response.text
     assert response.json()["error"] == error
+
+
+def token_form(hub, partner, **change) -> dict:
+    form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION,
+            "client_assertion": assertion(hub, partner), "scope": SCOPE + "score", **change}
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def test_a_token_request_ignores_unknown_and_empty_parameters(hub, partner, registered_partner):
+    """RFC 6749 §3.2: "The authorization server MUST ignore unrecognized request
+    parameters", and "Parameters sent without a value MUST be treated as if they were
+    omitted from the request"."""
+    form = token_form(hub, partner, client_id="", resource="https://mitra.example/")
+    response = requests.post(hub.url + "/lti/platform/token", data=form)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(("change", "error", "parameter"), [
+    ({"grant_type": None}, "invalid_request", "grant_type"),
+    ({"grant_type": ["client_credentials"] * 2}, "invalid_request", "grant_type"),
+    ({"client_assertion_type": "urn:example:secret"}, "invalid_request",
+     "client_assertion_type"),
+    ({"client_assertion": ""}, "invalid_request", "client_assertion"),
+    ({"scope": [SCOPE + "score", SCOPE + "lineitem"]}, "invalid_request", "scope"),
+    ({"grant_type": "authorization_code"}, "unsupported_grant_type", "grant_type"),
+])
+def test_malformed_token_requests_are_the_oauth_error_naming_the_parameter(
+        hub, partner, registered_partner, change, error, parameter):
+    """RFC 6749 §5.2: invalid_request "is missing a required parameter, includes an
+    unsupported parameter value (other than grant type), repeats a parameter ..."."""
+    response = requests.post(hub.url + "/lti/platform/token",
+                             data=token_form(hub, partner, **change))
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert set(body) == {"error", "error_description"} and body["error"] == error
+    assert f"'{parameter}'" in body["error_description"]
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_ltijs_asking_lineitem_readonly_and_result_readonly_gets_both(

@@ -290,8 +290,9 @@ class TranscriptSession(Protocol):
 
     def evidence_of_identities(self, keys: Iterable[str]) -> list[EvidenceRecord]: ...
     def save_summaries(self, pairs: Iterable[tuple[str, int]],
-                       summaries: Sequence[YearSummary]) -> None:
-        """Replace the summaries of `pairs`: pairs without a summary given are removed."""
+                       summaries: Sequence[YearSummary]) -> list[YearSummary]:
+        """Replace the summaries of `pairs`: pairs without a summary given are removed.
+        Returns the summaries replaced (what `pairs` had before)."""
 
     def save_unlinked(self, rows: Sequence[UnlinkedStatement]) -> None: ...
     def delete_unlinked(self, statement_ids: Iterable[str]) -> None: ...

@@ -1,7 +1,7 @@
 """connectors: import jobs (uploaded files, progress, errors)
 
 Revision ID: connectors_imports_0001
-Revises: connectors_0001
+Revises: connectors_webhooks
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from hub.storage.migration_shapes import When
 
 revision = "connectors_imports_0001"
-down_revision = "connectors_0001"
+down_revision = "connectors_webhooks"
 branch_labels = None
 depends_on = None
 

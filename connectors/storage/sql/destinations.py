@@ -25,6 +25,7 @@ from connectors.storage.sql.tables import connector_deliveries as deliveries
 from connectors.storage.sql.tables import connector_destinations as destinations
 from hub.storage.key_encryption import KeyCipher
 from hub.storage.sql.common import aware, connection, transaction, utc
+from hub.storage.sql.sealed_keys import reseal_private_keys
 from lrs.service import FeedState
 
 
@@ -114,6 +115,10 @@ class SqlDestinationStore:
             return conn.execute(update(letters).where(
                 letters.c.id.in_(list(letter_ids)), letters.c.resent_at.is_(None),
             ).values(resent_at=utc(when))).rowcount
+
+    def reseal_secrets(self) -> int:
+        return reseal_private_keys(self._engine, destinations, self._cipher, key="id",
+                                   sealed="auth_secret")
 
     def _columns(self, destination: Destination) -> dict[str, Any]:
         auth, rules = destination.auth, destination.filter
