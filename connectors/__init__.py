@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     from connectors import cli, forwarding, pulling, webhooks
+    from connectors.imports.jobs import imports_loop
     from hub.loops import add_loop
     from transcripts.service import add_transcript_listener
 
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     add_loop(app, forwarding.forwarding_loop())
     add_loop(app, pulling.pulling_loop())
     add_loop(app, webhooks.webhooks_loop())
+    add_loop(app, imports_loop())
     # Transcript events enter the webhook outbox in the transaction saving the totals.
     add_transcript_listener(app, webhooks.on_transcript_changes)
 
@@ -40,6 +42,6 @@ def storage_slices() -> tuple[StorageSlice, ...]:
 
 
 def blueprints() -> list[Blueprint]:
-    from connectors import admin_api, webhooks_api
+    from connectors import admin_api, imports_api, webhooks_api
 
-    return [admin_api.blueprint, webhooks_api.blueprint]
+    return [admin_api.blueprint, webhooks_api.blueprint, imports_api.blueprint]

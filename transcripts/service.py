@@ -5,7 +5,10 @@
 For other features (through this module only): `add_transcript_listener(app, listener)`
 registers a listener told of every change of a person's yearly totals
 (`TranscriptChange`: NIP, year, JP per competency type before and after, the JP the
-person must reach), inside the transaction that saves them (transcripts.announce)."""
+person must reach), inside the transaction that saves them (transcripts.announce); and
+for connectors' imports, the hub's NIP rules (`parse_nip`) and how a statement must look
+to count — the actor a NIP is recognised by (`nip_actor`), the verbs that count
+(`counted_verbs`) and the JP extension (`JP_EXTENSION`)."""
 
 from __future__ import annotations
 
@@ -24,13 +27,37 @@ from transcripts.announce import (
     add_transcript_listener,
     announcer,
 )
+from transcripts.evidence import JP_EXTENSION
+from transcripts.nip import InvalidNip, Nip, normalize_nip, parse_nip
 from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TranscriptChange", "TranscriptListener", "YearTotals", "add_transcript_listener",
-           "feed_lag", "follower_loop", "on_statements_stored", "rebuild_now", "sync_now"]
+__all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "TranscriptChange", "TranscriptListener",
+           "YearTotals", "add_transcript_listener", "counted_verbs", "feed_lag",
+           "follower_loop", "nip_actor", "nip_actors", "normalize_nip", "on_statements_stored",
+           "parse_nip", "rebuild_now", "sync_now"]
+
+
+def nip_actor(nip: str) -> dict[str, Any]:
+    """The xAPI Agent the registry links to `nip` on sight: an account named by the NIP
+    at the first of HUB_TRANSCRIPT_NIP_HOME_PAGES (docs/transcripts.md, Identity)."""
+    return nip_actors()(nip)
+
+
+def nip_actors() -> Callable[[str], dict[str, Any]]:
+    """`nip_actor` with the settings read once, for many NIPs (an import's rows)."""
+    pages = current_policy().nip_home_pages
+    if not pages:
+        raise ValueError("HUB_TRANSCRIPT_NIP_HOME_PAGES is empty: no account names a NIP")
+    home_page = pages[0]
+    return lambda nip: {"objectType": "Agent", "account": {"homePage": home_page, "name": nip}}
+
+
+def counted_verbs() -> frozenset[str]:
+    """The verbs whose statements count for a transcript (HUB_TRANSCRIPT_VERBS)."""
+    return current_policy().counted_verbs
 
 
 def sync_now(*, max_batches: int | None = None,

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from connectors.storage.contract import DestinationStore, SourceStore, WorkerStore
+from connectors.storage.import_jobs import ImportJobStore
 from connectors.storage.webhook_contract import WebhookStore
 from hub.storage import current_storage
 from hub.storage.contract import SqlHandle, Storage, StorageSlice
@@ -20,6 +21,8 @@ class ConnectorStores(Protocol):
     def sources(self) -> SourceStore: ...
     @property
     def webhooks(self) -> WebhookStore: ...
+    @property
+    def imports(self) -> ImportJobStore: ...
 
 
 def _open_sql(handle: SqlHandle) -> ConnectorStores:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.storage.sql.destinations import SqlDestinationStore
+from connectors.storage.sql.import_jobs import SqlImportJobStore
 from connectors.storage.sql.sources import SqlSourceStore
 from connectors.storage.sql.webhooks import SqlWebhookStore
 from connectors.storage.sql.worker import SqlWorkerStore
@@ -17,6 +18,7 @@ class SqlConnectorStores:
     destinations: SqlDestinationStore
     sources: SqlSourceStore
     webhooks: SqlWebhookStore
+    imports: SqlImportJobStore
 
     def reseal_private_keys(self) -> dict[str, int]:
         """Partner secrets, sealed again under the first key (`flask db reencrypt-keys`)."""
@@ -29,4 +31,5 @@ def open_sql(handle: SqlHandle) -> SqlConnectorStores:
     return SqlConnectorStores(worker=SqlWorkerStore(handle.engine),
                               destinations=SqlDestinationStore(handle.engine, handle.cipher),
                               webhooks=SqlWebhookStore(handle.engine, handle.cipher),
-                              sources=SqlSourceStore(handle.engine, handle.cipher))
+                              sources=SqlSourceStore(handle.engine, handle.cipher),
+                              imports=SqlImportJobStore(handle.engine))

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -145,4 +146,33 @@ connector_pull_conflicts = Table(
     Column("noticed_at", When, nullable=False),
     Index("ux_connector_pull_conflicts_seen", "source_id", "statement_id", "kind", "digest",
           unique=True),
+)
+
+
+# --- connectors_imports_0001 -----------------------------------------------------------
+# Imports uploaded through the admin API (connectors.imports.jobs): the file, the mapping,
+# progress counters and the first errors.
+connector_imports = Table(
+    "connector_imports",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("credential_key", String(200), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("mapping", JSON, nullable=False),
+    Column("rows_total", Integer),
+    Column("rows_done", Integer, nullable=False),
+    Column("stored", Integer, nullable=False),
+    Column("present", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("errors", JSON, nullable=False),
+    Column("errors_total", Integer, nullable=False),
+    Column("message", Text),
+    Column("created_at", When, nullable=False),
+    Column("updated_at", When, nullable=False),
+    Column("finished_at", When),
+    Index("ix_connector_imports_status_created", "status", "created_at"),
 )
