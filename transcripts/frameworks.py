@@ -32,6 +32,7 @@ from typing import Any
 from hub.storage.contract import Storage
 from transcripts import ingest
 from transcripts.announce import announcer
+from transcripts.case_inputs import CaseError, CaseItem, CaseNode, parse_package
 from transcripts.mapping import RuleError, check_rule
 from transcripts.policy import Policy
 from transcripts.storage import stores as transcript_stores
@@ -78,16 +79,10 @@ def _number(text: Any) -> int | None:
     return int(numbers[-1]) if numbers else None
 
 
-def _resolved(aliases: Mapping[str, str], node: str | None) -> str | None:
+def _resolved(aliases: Mapping[str, str], node: CaseNode | None) -> str | None:
     """An association end's item identifier (ends may name an item by its URI)."""
-    return None if node is None else aliases.get(node, node)
-
-
-def _node(association: dict[str, Any], end: str) -> str | None:
-    node = association.get(end)
-    if isinstance(node, dict):
-        return node.get("identifier") or node.get("uri")
-    return None
+    name = node.name if node is not None else None
+    return None if name is None else aliases.get(name, name)
 
 
 def _refuse_nul(value: Any, pointer: str = "") -> None:
@@ -103,44 +98,28 @@ def _refuse_nul(value: Any, pointer: str = "") -> None:
             _refuse_nul(item, f"{pointer}/{index}")
 
 
-def parse_case(package: Any) -> ParsedFramework:
-    if not isinstance(package, dict) or not isinstance(package.get("CFDocument"), dict):
-        raise FrameworkError("a CASE 1.1 package is a JSON object with a CFDocument", "")
-    _refuse_nul(package)
-    document = package["CFDocument"]
-    for name in ("identifier", "title"):
-        if not isinstance(document.get(name), str) or not document[name].strip():
-            raise FrameworkError(f"CFDocument.{name} is required", f"/CFDocument/{name}")
-    items = package.get("CFItems") or []
-    associations = package.get("CFAssociations") or []
-    if not isinstance(items, list) or not isinstance(associations, list):
-        raise FrameworkError("CFItems and CFAssociations must be arrays", "")
-    by_id: dict[str, dict[str, Any]] = {}
-    aliases: dict[str, str] = {}  # uri → identifier
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("identifier"), str) \
-                or not isinstance(item.get("fullStatement"), str):
-            raise FrameworkError("every CFItem needs an identifier and a fullStatement",
-                                 f"/CFItems/{index}")
-        by_id[item["identifier"]] = item
-        if isinstance(item.get("uri"), str):
-            aliases[item["uri"]] = item["identifier"]
+def parse_case(body: Any) -> ParsedFramework:
+    try:
+        package = parse_package(body)
+    except CaseError as error:
+        raise FrameworkError(str(error), error.pointer) from None
+    _refuse_nul(body)
+    document = package.CFDocument
+    by_id = {item.identifier: item for item in package.CFItems}
+    aliases = {item.uri: item.identifier for item in package.CFItems if item.uri}
     parents: dict[str, str] = {}
-    level_links: list[tuple[str, str, Any]] = []  # (competency, level item, sequence)
-    for index, association in enumerate(associations):
-        if not isinstance(association, dict):
-            raise FrameworkError("every CFAssociation is an object", f"/CFAssociations/{index}")
-        origin = _resolved(aliases, _node(association, "originNodeURI"))
-        destination = _resolved(aliases, _node(association, "destinationNodeURI"))
+    level_links: list[tuple[str, str, int | None]] = []  # (competency, level item, sequence)
+    for association in package.CFAssociations:
+        origin = _resolved(aliases, association.originNodeURI)
+        destination = _resolved(aliases, association.destinationNodeURI)
         if origin is None or destination is None or origin not in by_id \
                 or destination not in by_id:
             continue  # associations to the document or to other frameworks
-        kind = association.get("associationType")
-        if kind == "isChildOf":
+        if association.associationType == "isChildOf":
             parents[origin] = destination
-        elif kind == "hasSkillLevel":
-            level_links.append((origin, destination, association.get("sequenceNumber")))
-    own = {i: competency_type(item.get("CFItemType")) for i, item in by_id.items()}
+        elif association.associationType == "hasSkillLevel":
+            level_links.append((origin, destination, association.sequenceNumber))
+    own = {i: competency_type(item.CFItemType) for i, item in by_id.items()}
     level_items = {i for i, kind in own.items() if kind == "level"}
     level_items |= {level for _, level, _ in level_links}
     for child, parent in parents.items():
@@ -152,19 +131,19 @@ def parse_case(package: Any) -> ParsedFramework:
     levels = _levels(level_links, by_id)
     competencies = [
         Competency(
-            id=i, framework_id=document["identifier"],
-            code=by_id[i].get("humanCodingScheme") or i,
-            name=by_id[i].get("abbreviatedStatement") or by_id[i]["fullStatement"],
-            type=typed[i], levels=tuple(levels.get(i, ())), uri=by_id[i].get("uri"))
-        for i in sorted(typed.keys() - grouping, key=lambda i: (by_id[i].get("humanCodingScheme")
-                                                         or "", i))
+            id=i, framework_id=document.identifier,
+            code=by_id[i].humanCodingScheme or i,
+            name=by_id[i].abbreviatedStatement or by_id[i].fullStatement,
+            type=typed[i], levels=tuple(levels.get(i, ())), uri=by_id[i].uri)
+        for i in sorted(typed.keys() - grouping,
+                        key=lambda i: (by_id[i].humanCodingScheme or "", i))
     ]
     if not competencies:
         raise FrameworkError("no competency found: CFItems need a CFItemType naming "
                              "teknis, manajerial or sosial kultural (or a typed parent)",
                              "/CFItems")
-    return ParsedFramework(_framework(document["identifier"], document["title"], "case",
-                                      document.get("uri"), document.get("version")),
+    return ParsedFramework(_framework(document.identifier, document.title, "case",
+                                      document.uri, document.version),
                            competencies[:MAX_COMPETENCIES])
 
 
@@ -180,15 +159,15 @@ def _inherited_type(item: str, own: Mapping[str, str | None], parents: Mapping[s
     return None
 
 
-def _levels(links: list[tuple[str, str, Any]], by_id: Mapping[str, dict[str, Any]]
+def _levels(links: list[tuple[str, str, int | None]], by_id: Mapping[str, CaseItem]
             ) -> dict[str, list[CompetencyLevel]]:
     found: dict[str, dict[int, CompetencyLevel]] = {}
     for position, (competency, level_id, sequence) in enumerate(links, start=1):
         item = by_id[level_id]
-        number = _number(item.get("humanCodingScheme")) or _number(item.get("listEnumeration"))
+        number = _number(item.humanCodingScheme) or _number(item.listEnumeration)
         if number is None:
-            number = sequence if isinstance(sequence, int) else position
-        found.setdefault(competency, {})[number] = CompetencyLevel(number, item["fullStatement"])
+            number = sequence if sequence is not None else position
+        found.setdefault(competency, {})[number] = CompetencyLevel(number, item.fullStatement)
     return {c: [levels[n] for n in sorted(levels)] for c, levels in found.items()}
 
 

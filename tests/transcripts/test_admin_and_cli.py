@@ -115,6 +115,30 @@ def test_a_case_package_without_what_transcripts_need_is_refused(package, messag
         parse_case(package)
 
 
+def test_a_case_package_keeps_what_the_hub_does_not_read_out_of_the_way():
+    package = {"CFDocument": {"identifier": "x", "title": "t", "lastChangeDateTime": "2026"},
+               "CFItems": [{"identifier": "i", "fullStatement": "Integritas",
+                            "CFItemType": "Kompetensi Manajerial", "language": "id"}],
+               "CFAssociations": [], "CFDefinitions": {"CFConcepts": []}}
+    parsed = parse_case(package)
+    assert [c.name for c in parsed.competencies] == ["Integritas"]
+
+
+@pytest.mark.parametrize(("change", "pointer"), [
+    ({"CFAssociations": [{"associationType": "isChildOf", "sequenceNumber": "2"}]},
+     "/CFAssociations/0/sequenceNumber"),
+    ({"CFAssociations": ["isChildOf"]}, "/CFAssociations/0"),
+    ({"CFItems": "i"}, ""),
+])
+def test_a_case_package_of_the_wrong_shape_names_where(change, pointer):
+    package = {"CFDocument": {"identifier": "x", "title": "t"},
+               "CFItems": [{"identifier": "i", "fullStatement": "Integritas",
+                            "CFItemType": "Kompetensi Manajerial"}], **change}
+    with pytest.raises(FrameworkError) as caught:
+        parse_case(package)
+    assert caught.value.pointer == pointer, str(caught.value)
+
+
 def test_a_csv_framework_reads_codes_types_and_level_ranges():
     parsed = parse_csv("kode,nama,jenis,level\nM.1,Integritas,Manajerial,1-5\n"
                        "T.1,Analisis Data,teknis,\"1,2,3\"\n", "kamus-daerah", "Kamus Daerah")
