@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.lrs_client import AuthFailed, Refused, RemoteLrs, Retry
-from connectors.remotes import PartnerClients, failure_delay
+from connectors.remotes import PartnerClients, failure_delay, refuse_taken_name
 from connectors.service import agency_of
 from connectors.storage import stores
 from connectors.storage.contract import (
@@ -62,12 +62,18 @@ def _now() -> datetime:
 def add_destination(destination: Destination, *, from_start: bool = True) -> Destination:
     """Register `destination` (its id is assigned here).  It receives the whole feed, or
     only what is stored from now on when `from_start` is false."""
+    _check_name(destination)
     now = _now()
     added = replace(destination, id=uuid.uuid4().hex, created_at=now, updated_at=now)
     start = FeedState(cursor=0 if from_start else lrs_service.newest_seq(), gaps={})
     stores().destinations.add_destination(added, start)
     log.info("forwarding destination %s (%s) added", added.name, added.id)
     return added
+
+
+def _check_name(destination: Destination) -> None:
+    refuse_taken_name("forwarding destination", destination.name, destination.id,
+                      ((d.id, d.name) for d in stores().destinations.list_destinations()))
 
 
 def get_destination(destination_id: str) -> Destination:
@@ -79,6 +85,7 @@ def get_destination(destination_id: str) -> Destination:
 
 def update_destination(destination: Destination) -> Destination:
     current = get_destination(destination.id)
+    _check_name(destination)
     updated = replace(destination, created_at=current.created_at, updated_at=_now())
     stores().destinations.replace_destination(updated)
     return updated

@@ -32,10 +32,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.lrs_client import AuthFailed, Refused, RemoteLrs, Retry, StatementsPage
-from connectors.remotes import PartnerClients, failure_delay, failure_reason
+from connectors.remotes import PartnerClients, failure_delay, failure_reason, refuse_taken_name
 from connectors.storage import stores
 from connectors.storage.contract import PullConflict, PullConflictKind, PullState, Source
-from hub.errors import BadRequest, Conflict, HubError, NotFound
+from hub.errors import BadRequest, HubError, NotFound
 from hub.loops import Lag, Lease, Loop
 from hub.storage import current_storage
 from hub.timestamps import format_timestamp, parse_timestamp
@@ -71,9 +71,8 @@ def check_credential(key: str) -> None:
 
 
 def _check_name(source: Source) -> None:
-    if any(s.name == source.name and s.id != source.id
-           for s in stores().sources.list_sources()):
-        raise Conflict(f"a pulling source is already named {source.name!r}")
+    refuse_taken_name("pulling source", source.name, source.id,
+                      ((s.id, s.name) for s in stores().sources.list_sources()))
 
 
 def add_source(source: Source) -> Source:

@@ -4,6 +4,7 @@ partner (kept while its registration is unchanged) and the wait after a failure.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 
 from connectors.lrs_client import (
@@ -15,6 +16,7 @@ from connectors.lrs_client import (
     backoff,
 )
 from connectors.storage.contract import RemoteAuth
+from hub.errors import Conflict
 from hub.settings import current_settings
 
 BACKOFF_BASE = 1.0
@@ -62,3 +64,11 @@ def failure_delay(failure: Exception, attempts: int) -> float:
 
 def failure_reason(failure: Exception) -> str:
     return failure.reason if isinstance(failure, Retry | AuthFailed) else str(failure)
+
+
+def refuse_taken_name(kind: str, name: str, own_id: str, taken: Iterable[tuple[str, str]]
+                      ) -> None:
+    """A 409 when another partner of this kind (`taken`: its (id, name) pairs) already has
+    `name`: names are unique, and the database would refuse the row anyway."""
+    if any(other_name == name and other_id != own_id for other_id, other_name in taken):
+        raise Conflict(f"a {kind} is already named {name!r}")

@@ -369,3 +369,15 @@ def test_an_agency_filter_sends_only_that_agencys_civil_servants(
     drain(app, destination, quick_client(flaky_partner))
     sent = [s["id"] for r in flaky_partner.xapi_requests for s in json.loads(r.body)]
     assert sent == siti
+
+
+def test_a_destination_name_already_taken_is_a_409(client, admin):
+    body = destination_body("https://lrs.example/xapi", "hub", "s", name="LRS Pusat")
+    first = register(client, admin, body)
+    again = client.post(f"{ADMIN_API}/destinations", json=body, headers=admin)
+    assert again.status_code == 409 and "LRS Pusat" in again.get_json()["error"]["message"]
+    other = register(client, admin, {**body, "name": "LRS Daerah"})
+    renamed = client.put(f"{ADMIN_API}/destinations/{other}", json=body, headers=admin)
+    assert renamed.status_code == 409
+    assert client.put(f"{ADMIN_API}/destinations/{first}", json=body,
+                      headers=admin).status_code == 200, "keeping its own name is fine"
