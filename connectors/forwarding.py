@@ -338,7 +338,8 @@ def resend_dead_letters(destination_id: str, letter_ids: Sequence[int] | None = 
         if statement is None:
             continue
         try:
-            _post(client, [statement], lrs_service.get_attachments(set(statement.attachment_hashes)))
+            _post(client, [statement],
+                  lrs_service.get_attachments(set(statement.attachment_hashes)))
         except Refused:
             refused += 1
             continue

@@ -93,6 +93,14 @@ def test_a_destination_is_registered_without_showing_its_secret(client, admin, s
     assert sealed.startswith("fernet:") and "rahasia" not in sealed
 
 
+def test_a_destination_sends_500_statements_per_post_unless_told(client, admin):
+    body = destination_body("https://lrs.example/xapi", "hub", "s")
+    del body["batch_size"]
+    response = client.post(f"{ADMIN_API}/destinations", json=body, headers=admin)
+    assert response.status_code == 201
+    assert response.get_json()["batch_size"] == 500
+
+
 @pytest.mark.parametrize(("change", "pointer"), [
     ({"endpoint": "ftp://lrs.example/xapi"}, "/endpoint"),
     ({"endpoint": "https://user:pw@lrs.example/xapi"}, "/endpoint"),
