@@ -104,6 +104,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run the source's worker under cProfile (forwarding steps only, "
                              "bench/profiled_worker.py); the top functions are printed and "
                              "the .prof file is kept beside the results")
+    parser.add_argument("--trace-worker-memory", action="store_true",
+                        help="run the source's worker under tracemalloc "
+                             "(bench/traced_worker.py): what grew after its first minute is "
+                             "kept beside the results (slower: not for the figures)")
     parser.add_argument("--quiet-wait", type=float, default=0,
                         help="before each phase, wait up to this many seconds for other work "
                              "on the machine to settle (see --quiet-cores)")
@@ -375,6 +379,7 @@ def _settle(args: argparse.Namespace) -> dict | None:
 
 
 def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
+    memory_path = profile_path.with_name(profile_path.stem.removesuffix("-worker") + "-memory.txt")
     ingested = round(args.rate * args.duration)
     workload = Workload.for_size(args.preload + ingested, seed=args.seed)
     results["machine"] = machine()
@@ -407,6 +412,8 @@ def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
                                    args.ingest_batch) if ingested else []
         worker_command = (str(BENCH / "profiled_worker.py"), str(profile_path)) \
             if args.profile_worker else WORKER_COMMAND
+        if args.trace_worker_memory:
+            worker_command = (str(BENCH / "traced_worker.py"), str(memory_path))
         destination = Gunicorn(destination_env, args.destination_workers,
                                scratch / "destination.log", worker_command=None)
         server = Gunicorn(source_env, args.workers, scratch / "source.log",
@@ -429,6 +436,8 @@ def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
                 f"first batch on)")
             if bodies:
                 results["quiet"]["ingest"] = _settle(args)
+                if args.trace_worker_memory and server.worker is not None:
+                    server.worker.send_signal(signal.SIGUSR2)  # bench/traced_worker.py
                 say(f"phase 2: ingesting {ingested:,} statements at {args.rate:g}/s "
                     f"({args.ingest_batch} per POST, {args.clients} clients) while forwarding")
                 ingest_phase(args, source, destination, ingest_partner.auth, bodies, results)
@@ -449,6 +458,9 @@ def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
                     results[f"{name}_log_tail"] = log[-3000:]
     if args.profile_worker and profile_path.exists():
         results["worker_profile_top"] = profile_top(profile_path)
+    if args.trace_worker_memory and memory_path.exists():
+        results["worker_memory_growth"] = memory_path.read_text()
+        say("worker memory (tracemalloc):\n" + results["worker_memory_growth"])
     results["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     shutil.rmtree(scratch, ignore_errors=True)
 
