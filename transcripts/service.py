@@ -8,7 +8,8 @@ registers a listener told of every change of a person's yearly totals
 person must reach), inside the transaction that saves them (transcripts.announce); and
 for connectors' imports, the hub's NIP rules (`parse_nip`) and how a statement must look
 to count — the actor a NIP is recognised by (`nip_actor`), the verbs that count
-(`counted_verbs`) and the JP extension (`JP_EXTENSION`)."""
+(`counted_verbs`), the JP extension (`JP_EXTENSION`) and the competency extension
+(`COMPETENCY_EXTENSION`, believed from credentials with scope `competency/claim`)."""
 
 from __future__ import annotations
 
@@ -27,17 +28,17 @@ from transcripts.announce import (
     add_transcript_listener,
     announcer,
 )
-from transcripts.evidence import JP_EXTENSION
+from transcripts.evidence import COMPETENCY_EXTENSION, JP_EXTENSION
 from transcripts.nip import InvalidNip, Nip, normalize_nip, parse_nip
 from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "TranscriptChange", "TranscriptListener",
-           "YearTotals", "add_transcript_listener", "counted_verbs", "feed_lag",
-           "follower_loop", "nip_actor", "nip_actors", "normalize_nip", "on_statements_stored",
-           "parse_nip", "rebuild_now", "sync_now"]
+__all__ = ["COMPETENCY_EXTENSION", "JP_EXTENSION", "InvalidNip", "Nip", "TranscriptChange",
+           "TranscriptListener", "YearTotals", "add_transcript_listener", "counted_verbs",
+           "feed_lag", "follower_loop", "nip_actor", "nip_actors", "normalize_nip",
+           "on_statements_stored", "parse_nip", "rebuild_now", "sync_now"]
 
 
 def nip_actor(nip: str) -> dict[str, Any]:
