@@ -41,10 +41,10 @@ from transcripts.storage import stores as transcript_stores
 log = logging.getLogger(__name__)
 
 __all__ = ["COMPETENCY_EXTENSION", "JP_EXTENSION", "InvalidNip", "Nip", "TranscriptChange",
-           "TranscriptListener", "YearTotals", "add_transcript_listener", "competency_claims_believed",
-           "counted_verbs",
-           "feed_lag", "follower_loop", "nip_actor", "nip_actors", "normalize_nip",
-           "on_statements_stored", "parse_nip", "rebuild_now", "sync_now"]
+           "TranscriptListener", "YearTotals", "add_transcript_listener",
+           "competency_claims_believed", "counted_verbs", "feed_lag", "follower_loop",
+           "nip_actor", "nip_actors", "normalize_nip", "on_statements_stored", "parse_nip",
+           "rebuild_now", "sync_now"]
 
 
 def nip_actor(nip: str) -> dict[str, Any]:
