@@ -83,7 +83,8 @@ def apply_statements(session: TranscriptSession, statements: Sequence[StoredStat
         else:
             removed.add(statement.id)
     links = _links_for(session, [facts for _, facts in countable], policy, now)
-    rules = rules or rule_book(session)
+    rules = rules or rule_book(session, claims=any(f.claimed_competency
+                                                    for _, f in countable))
     evidence: list[EvidenceRecord] = []
     unlinked: list[UnlinkedStatement] = []
     for statement, facts in countable:
@@ -137,8 +138,11 @@ def _links_for(session: TranscriptSession, facts: Sequence[StatementFacts], poli
     return links
 
 
-def rule_book(session: TranscriptSession) -> RuleBook:
-    """The rules, the competencies claims may name and who may claim, as they are now."""
+def rule_book(session: TranscriptSession, *, claims: bool) -> RuleBook:
+    """The rules, and (when some statement claims a competency) the competencies claims
+    may name and who may claim, as they are now."""
+    if not claims:  # most batches: no claim to resolve, no credentials to read
+        return RuleBook(session.mapping_rules())
     claimants = trusted_claimants(session.credential_scopes(), COMPETENCY_CLAIM_SCOPE)
     return RuleBook(session.mapping_rules(),
                     CompetencyClaims.of(session.competencies(), claimants))
@@ -268,10 +272,10 @@ def remap(store: TranscriptStore, policy: Policy, *, page_size: int = 2000,
     after: tuple[str, int, str] | None = None
     while True:
         with store.session() as session:
-            rules = rule_book(session)
             page = session.evidence_page(after, page_size)
             if not page:
                 return changed_count
+            rules = rule_book(session, claims=any(r.claimed_competency for r in page))
             changed = []
             for record in page:
                 mapped = rules.apply(activity_facts(record), policy.minutes_per_jp)
