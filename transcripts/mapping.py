@@ -35,7 +35,7 @@ from transcripts.storage.contract import Competency, MappingRule
 
 # What became of a statement's competency claim (EvidenceRecord.claim_outcome)
 CLAIM_COUNTED = "counted"  # it gave the competency
-CLAIM_RULE = "rule"  # an activity or prefix rule names another competency: the rule wins
+CLAIM_RULE = "rule"  # an activity or prefix rule names a competency: the rule decides
 CLAIM_UNKNOWN = "unknown"  # no competency has that id, URI or code
 CLAIM_AMBIGUOUS = "ambiguous"  # several competencies (of several frameworks) have that code
 CLAIM_UNTRUSTED = "untrusted"  # the statement's authority may not claim competencies
@@ -136,12 +136,10 @@ class RuleBook:
         by_prefix = self.longest_prefix(facts.activity_id)
         by_type = self.by_type.get(facts.activity_type) if facts.activity_type else None
         by_partner = self.by_partner.get(facts.authority) if facts.authority else None
-        named = next((r for r in (by_id, by_prefix)
-                      if r is not None and r.competency_id is not None), None)
+        named = _naming_a_competency(by_id, by_prefix)  # the activity's own rules
         claimed, outcome = self._claim(facts, named)
-        competency_rule = named or (None if claimed else next(
-            (r for r in (by_type, by_partner) if r is not None and r.competency_id is not None),
-            None))
+        competency_rule = named if named or claimed else _naming_a_competency(by_type,
+                                                                              by_partner)
         jp_sources = (
             ("activity", by_id.jp_centi if by_id else None),
             ("prefix", by_prefix.jp_centi if by_prefix else None),
@@ -170,6 +168,10 @@ class RuleBook:
         if named is not None:
             return None, CLAIM_RULE
         return competency, CLAIM_COUNTED
+
+
+def _naming_a_competency(*rules: MappingRule | None) -> MappingRule | None:
+    return next((r for r in rules if r is not None and r.competency_id is not None), None)
 
 
 def duration_jp_centi(seconds: int | None, minutes_per_jp: int) -> int | None:
