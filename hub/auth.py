@@ -37,7 +37,12 @@ HUB_ROLES = frozenset({"auditor", "admin"})
 # Voiding).  Never implied by `all`: it must be granted by name.
 VOID_ANY_SCOPE = "statements/void/any"
 OPERATOR_SCOPES = frozenset({VOID_ANY_SCOPE})
-ALL_SCOPES = XAPI_SCOPES | HUB_ROLES | OPERATOR_SCOPES
+# Transcripts believe the competency a statement names (its competency extension) only
+# from credentials holding this scope (docs/transcripts.md, "Competency claims").  Never
+# implied by `all`: any partner can write the extension, only the operator decides whom
+# to believe.
+COMPETENCY_CLAIM_SCOPE = "competency/claim"
+ALL_SCOPES = XAPI_SCOPES | HUB_ROLES | OPERATOR_SCOPES | {COMPETENCY_CLAIM_SCOPE}
 # Account names the hub stamps on the statements its own components record (lti.tool,
 # lti.platform): no partner credential may carry them, or it could void or forge them.
 HUB_AUTHORITY_PREFIXES = ("hub:", "lti-tool:")

@@ -11,7 +11,8 @@ rules, auditors' agency limits, and the access log.
     GET    /api/transcripts/admin/rules | POST | DELETE /rules/<id>
     GET|PUT|DELETE /api/transcripts/admin/auditors/<key>/agencies
     GET    /api/transcripts/admin/access-log
-    GET    /api/transcripts/admin/status                      feed cursor, gaps, waiting statements
+    GET    /api/transcripts/admin/status                      feed cursor, gaps, waiting statements,
+                                                              competency claims not counted
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from transcripts.admin_inputs import (
     rule_bodies,
 )
 from transcripts.api_inputs import NoParameters
-from transcripts.mapping import RuleError
+from transcripts.mapping import CLAIMS_NOT_COUNTED, RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
 from transcripts.storage import stores as transcript_stores
@@ -252,8 +253,11 @@ def get_status():
     _no_params()
     data = transcript_stores()
     state = data.transcripts.feed_state()
+    not_counted = [{"code": c.code, "outcome": c.outcome, "evidence": c.evidence}
+                   for c in data.transcripts.claim_counts() if c.outcome in CLAIMS_NOT_COUNTED]
     return jsonify({"cursor": state.cursor, "open_gaps": sorted(state.gaps),
                     "waiting_for_identity": data.transcripts.count_unlinked(),
+                    "competency_claims_not_counted": not_counted,
                     "issuer_keys": len(data.issuer_keys.list_keys())})
 
 

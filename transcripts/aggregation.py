@@ -48,6 +48,8 @@ class TranscriptLine:
     competency_id: str | None
     level: int | None
     statement_ids: tuple[str, ...]
+    claimed_competency: str | None = None
+    claim_outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def _line(records: list[EvidenceRecord]) -> TranscriptLine:
         competency_id=best.competency_id,
         level=best.level,
         statement_ids=tuple(r.statement_id for r in ordered),
+        claimed_competency=best.claimed_competency,
+        claim_outcome=best.claim_outcome,
     )
 
 
@@ -209,7 +213,7 @@ def utc_text(moment: datetime) -> str:
 
 
 def line_json(line: TranscriptLine) -> dict[str, Any]:
-    return {
+    shown: dict[str, Any] = {
         "activity_id": line.activity_id,
         "name": line.activity_name,
         "activity_type": line.activity_type,
@@ -224,6 +228,12 @@ def line_json(line: TranscriptLine) -> dict[str, Any]:
         "level": line.level,
         "statement_ids": list(line.statement_ids),
     }
+    # Only on lines whose statement claims a competency: the content (and digest) of
+    # every other transcript stays what it was before claims were read.
+    if line.claimed_competency is not None:
+        shown["competency_claim"] = {"code": line.claimed_competency,
+                                     "outcome": line.claim_outcome}
+    return shown
 
 
 def transcript_content(transcript: Transcript) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from hub.text_input import NotUTF8, decode_utf8
 from transcripts import frameworks as framework_ops
 from transcripts import identity, queries, render, service, signing
 from transcripts.access import operator_reader
-from transcripts.mapping import RuleError
+from transcripts.mapping import CLAIMS_NOT_COUNTED, RuleError
 from transcripts.policy import current_policy
 from transcripts.roster import parse_roster
 from transcripts.storage import stores as transcript_stores
@@ -119,6 +119,10 @@ def status() -> None:
     click.echo(f"open gaps: {len(state.gaps)}")
     click.echo(f"statements waiting for an identity link: "
                f"{storage.transcripts.count_unlinked()}")
+    for claim in storage.transcripts.claim_counts():
+        if claim.outcome in CLAIMS_NOT_COUNTED:
+            click.echo(f"competency claim {claim.code!r} not counted ({claim.outcome}): "
+                       f"{claim.evidence} evidence")
 
 
 # --- keys, issue, verify ----------------------------------------------------------------

@@ -12,8 +12,10 @@ Pure functions over statement documents (no Flask, no storage).  The rules
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -25,6 +27,10 @@ from lrs.service import agent_key
 from transcripts.identifiers import Actor, actor_of
 
 JP_EXTENSION = "https://berpijar.id/xapi/extensions/jp"
+# The competency the statement says the learning was for: a competency id, CASE URI or
+# code (transcripts.mapping.CompetencyClaims); believed only from some credentials.
+COMPETENCY_EXTENSION = "https://berpijar.id/xapi/extensions/competency"
+MAX_CLAIM_LENGTH = 200  # as long as a competency id may be
 FAILED_VERB = "http://adlnet.gov/expapi/verbs/failed"
 DEFAULT_COUNTED_VERBS = (
     "http://adlnet.gov/expapi/verbs/completed",
@@ -59,6 +65,7 @@ class StatementFacts:
     score_centi: int | None
     claimed_jp_centi: int | None
     duration_seconds: int | None
+    claimed_competency: str | None = None
 
 
 def jakarta_year(moment: datetime) -> int:
@@ -109,16 +116,30 @@ def _language_value(names: Any) -> str | None:
     return first if isinstance(first, str) else None
 
 
-def _claimed_jp(statement: dict[str, Any]) -> int | None:
-    # The most specific place wins: the result, then the context, then the activity.
+def _extension_values(statement: dict[str, Any], extension: str) -> Iterator[Any]:
+    # The most specific place first: the result, then the context, then the activity.
     places = (statement.get("result"), statement.get("context"),
-              (statement.get("object") or {}).get("definition"))
+              _object(statement.get("object")).get("definition"))
     for place in places:
         extensions = place.get("extensions") if isinstance(place, dict) else None
-        if isinstance(extensions, dict) and JP_EXTENSION in extensions:
-            claimed = jp_centi_of(extensions[JP_EXTENSION])
-            if claimed is not None:
-                return claimed
+        if isinstance(extensions, dict) and extension in extensions:
+            yield extensions[extension]
+
+
+def _claimed_jp(statement: dict[str, Any]) -> int | None:
+    claims = (jp_centi_of(value) for value in _extension_values(statement, JP_EXTENSION))
+    return next((claimed for claimed in claims if claimed is not None), None)
+
+
+def claimed_competency(statement: dict[str, Any]) -> str | None:
+    """The competency extension's value as text (a claim that is not a string is kept as
+    its JSON, so that it shows up as an unknown code instead of vanishing)."""
+    for value in _extension_values(statement, COMPETENCY_EXTENSION):
+        if value is None:
+            continue
+        text = value.strip() if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        if text:
+            return text[:MAX_CLAIM_LENGTH]
     return None
 
 
@@ -190,4 +211,5 @@ def read_statement(document: dict[str, Any], counted_verbs: frozenset[str]) -> S
         claimed_jp_centi=_claimed_jp(document),
         duration_seconds=duration_seconds(result.get("duration"))
         if isinstance(result, dict) else None,
+        claimed_competency=claimed_competency(document),
     )

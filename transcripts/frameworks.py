@@ -245,7 +245,8 @@ def parse_csv(text: str, framework_id: str, title: str) -> ParsedFramework:
 
 def import_framework(storage: Storage, parsed: ParsedFramework, policy: Policy) -> int:
     """Store a framework (replacing an earlier import with the same id) and map existing
-    evidence again.  Returns the number of evidence rows whose mapping changed."""
+    evidence again (when it replaced one, or when evidence claims competencies).  Returns
+    the number of evidence rows whose mapping changed."""
     existing = transcript_stores(storage).frameworks.competencies()
     incoming = {c.id for c in parsed.competencies}
     foreign = [c for c in parsed.competencies
@@ -262,8 +263,10 @@ def import_framework(storage: Storage, parsed: ParsedFramework, policy: Policy) 
             f"(rule ids {', '.join(str(r.id) for r in used[:10])}); delete those rules first")
     transcript_stores(storage).frameworks.save_framework(parsed.framework, parsed.competencies)
     replaced = any(c.framework_id == parsed.framework.id for c in existing.values())
+    # New codes may resolve claims (or make a code ambiguous): claims are mapped again too
+    claims = bool(transcript_stores(storage).transcripts.claim_counts())
     return ingest.remap(transcript_stores(storage).transcripts, policy,
-                        on_change=announcer()) if replaced else 0
+                        on_change=announcer()) if replaced or claims else 0
 
 
 # --- mapping rules ------------------------------------------------------------------

@@ -13,7 +13,8 @@ advanced cursor — or not at all.
   statements waiting for a NIP, and evidence already credited through those
   identifiers, are processed again.
 * `remap` applies changed mapping rules or frameworks to stored evidence (facts kept
-  with each row, no statement is read again); `rebuild` recomputes everything from the
+  with each row, the competency a statement claims among them; no statement is read
+  again); `rebuild` recomputes everything from the
   feed and must agree with the incremental path.
 """
 
@@ -24,12 +25,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from hub.auth import COMPETENCY_CLAIM_SCOPE
 from lrs.service import Feed, FeedState, StoredStatement, advance, read_feed
 from transcripts.aggregation import summaries_for
 from transcripts.announce import SummaryListener, changes_of
 from transcripts.evidence import StatementFacts, read_statement
 from transcripts.identifiers import nip_account
-from transcripts.mapping import ActivityFacts, Mapped, RuleBook
+from transcripts.mapping import (
+    ActivityFacts,
+    CompetencyClaims,
+    Mapped,
+    RuleBook,
+    trusted_claimants,
+)
 from transcripts.policy import Policy
 from transcripts.storage.contract import (
     EvidenceRecord,
@@ -75,7 +83,8 @@ def apply_statements(session: TranscriptSession, statements: Sequence[StoredStat
         else:
             removed.add(statement.id)
     links = _links_for(session, [facts for _, facts in countable], policy, now)
-    rules = rules or RuleBook(session.mapping_rules())
+    rules = rules or rule_book(session, claims=any(f.claimed_competency
+                                                    for _, f in countable))
     evidence: list[EvidenceRecord] = []
     unlinked: list[UnlinkedStatement] = []
     for statement, facts in countable:
@@ -129,10 +138,21 @@ def _links_for(session: TranscriptSession, facts: Sequence[StatementFacts], poli
     return links
 
 
+def rule_book(session: TranscriptSession, *, claims: bool) -> RuleBook:
+    """The rules, and (when some statement claims a competency) the competencies claims
+    may name and who may claim, as they are now."""
+    if not claims:  # most batches: no claim to resolve, no credentials to read
+        return RuleBook(session.mapping_rules())
+    claimants = trusted_claimants(session.credential_scopes(), COMPETENCY_CLAIM_SCOPE)
+    return RuleBook(session.mapping_rules(),
+                    CompetencyClaims.of(session.competencies(), claimants))
+
+
 def activity_facts(facts: StatementFacts | EvidenceRecord) -> ActivityFacts:
     return ActivityFacts(activity_id=facts.activity_id, activity_type=facts.activity_type,
                          authority=facts.authority, claimed_jp_centi=facts.claimed_jp_centi,
-                         duration_seconds=facts.duration_seconds)
+                         duration_seconds=facts.duration_seconds,
+                         claimed_competency=facts.claimed_competency)
 
 
 def evidence_record(seq: int, facts: StatementFacts, nip: str, mapped: Mapped) -> EvidenceRecord:
@@ -144,7 +164,8 @@ def evidence_record(seq: int, facts: StatementFacts, nip: str, mapped: Mapped) -
         platform=facts.platform, score_centi=facts.score_centi,
         claimed_jp_centi=facts.claimed_jp_centi, duration_seconds=facts.duration_seconds,
         competency_id=mapped.competency_id, level=mapped.level, jp_centi=mapped.jp_centi,
-        jp_source=mapped.jp_source,
+        jp_source=mapped.jp_source, claimed_competency=facts.claimed_competency,
+        claim_outcome=mapped.claim_outcome,
     )
 
 
@@ -251,16 +272,17 @@ def remap(store: TranscriptStore, policy: Policy, *, page_size: int = 2000,
     after: tuple[str, int, str] | None = None
     while True:
         with store.session() as session:
-            rules = RuleBook(session.mapping_rules())
             page = session.evidence_page(after, page_size)
             if not page:
                 return changed_count
+            rules = rule_book(session, claims=any(r.claimed_competency for r in page))
             changed = []
             for record in page:
                 mapped = rules.apply(activity_facts(record), policy.minutes_per_jp)
                 updated = replace(record, competency_id=mapped.competency_id,
                                   level=mapped.level, jp_centi=mapped.jp_centi,
-                                  jp_source=mapped.jp_source)
+                                  jp_source=mapped.jp_source,
+                                  claim_outcome=mapped.claim_outcome)
                 if updated != record:
                     changed.append(updated)
             session.save_evidence(changed)

@@ -134,7 +134,7 @@ def standings_csv(standings: Iterable[Standing]) -> Iterator[str]:
 
 TRANSCRIPT_COLUMNS = ["tanggal", "kegiatan", "id_kegiatan", "penyelenggara", "platform",
                       "nilai", "jp", "sumber_jp", "kompetensi", "jenis_kompetensi", "level",
-                      "id_statement"]
+                      "id_statement", "klaim_kompetensi", "hasil_klaim"]
 
 
 def transcript_csv(transcript: Transcript, competencies: dict[str, Competency]
@@ -150,4 +150,5 @@ def transcript_csv(transcript: Transcript, competencies: dict[str, Competency]
                          line.provider, line.platform, jp(line.score_centi), jp(line.jp_centi),
                          line.jp_source, competency.name if competency else "",
                          competency.type if competency else "", line.level,
-                         " ".join(line.statement_ids)])
+                         " ".join(line.statement_ids), line.claimed_competency or "",
+                         line.claim_outcome or ""])

@@ -8,7 +8,9 @@ registers a listener told of every change of a person's yearly totals
 person must reach), inside the transaction that saves them (transcripts.announce); and
 for connectors' imports, the hub's NIP rules (`parse_nip`) and how a statement must look
 to count — the actor a NIP is recognised by (`nip_actor`), the verbs that count
-(`counted_verbs`) and the JP extension (`JP_EXTENSION`)."""
+(`counted_verbs`), the JP extension (`JP_EXTENSION`) and the competency extension
+(`COMPETENCY_EXTENSION`) with whether it is believed from an authority
+(`competency_claims_believed`: its credentials hold scope `competency/claim`)."""
 
 from __future__ import annotations
 
@@ -17,8 +19,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from hub.auth import COMPETENCY_CLAIM_SCOPE
 from hub.loops import Lag, Lease, Loop
+from hub.storage import current_storage
 from lrs import service as lrs_service
+from lrs.service import agent_key
 from transcripts import ingest
 from transcripts.announce import (
     TranscriptChange,
@@ -27,17 +32,19 @@ from transcripts.announce import (
     add_transcript_listener,
     announcer,
 )
-from transcripts.evidence import JP_EXTENSION
+from transcripts.evidence import COMPETENCY_EXTENSION, JP_EXTENSION
+from transcripts.mapping import trusted_claimants
 from transcripts.nip import InvalidNip, Nip, normalize_nip, parse_nip
 from transcripts.policy import current_policy
 from transcripts.storage import stores as transcript_stores
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JP_EXTENSION", "InvalidNip", "Nip", "TranscriptChange", "TranscriptListener",
-           "YearTotals", "add_transcript_listener", "counted_verbs", "feed_lag",
-           "follower_loop", "nip_actor", "nip_actors", "normalize_nip", "on_statements_stored",
-           "parse_nip", "rebuild_now", "sync_now"]
+__all__ = ["COMPETENCY_EXTENSION", "JP_EXTENSION", "InvalidNip", "Nip", "TranscriptChange",
+           "TranscriptListener", "YearTotals", "add_transcript_listener",
+           "competency_claims_believed", "counted_verbs", "feed_lag", "follower_loop",
+           "nip_actor", "nip_actors", "normalize_nip", "on_statements_stored", "parse_nip",
+           "rebuild_now", "sync_now"]
 
 
 def nip_actor(nip: str) -> dict[str, Any]:
@@ -53,6 +60,15 @@ def nip_actors() -> Callable[[str], dict[str, Any]]:
         raise ValueError("HUB_TRANSCRIPT_NIP_HOME_PAGES is empty: no account names a NIP")
     home_page = pages[0]
     return lambda nip: {"objectType": "Agent", "account": {"homePage": home_page, "name": nip}}
+
+
+def competency_claims_believed(authority: dict[str, Any]) -> bool:
+    """Whether transcripts believe the competency extension of statements stored under
+    `authority` (a credential's): every credential with it holds scope competency/claim."""
+    credentials = current_storage().credentials.list_credentials()
+    believed = trusted_claimants(((c.authority, c.scopes) for c in credentials),
+                                 COMPETENCY_CLAIM_SCOPE)
+    return agent_key(authority) in believed
 
 
 def counted_verbs() -> frozenset[str]:

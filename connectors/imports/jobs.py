@@ -38,9 +38,16 @@ def prepare_import(data: bytes, mapping: ImportMapping, credential_key: str) -> 
     """Everything that can be wrong with the whole import, checked before any row:
     BadRequest naming `credential`, `mapping` (with the pointer) or `file`."""
     try:
-        lrs_service.writing_credential(credential_key)
+        credential = lrs_service.writing_credential(credential_key)
     except lrs_service.CredentialRefused as error:
         raise BadRequest(str(error), parameter="credential") from None
+    if "competency" in mapping.mapped() and \
+            not transcripts_service.competency_claims_believed(credential.authority):
+        # As a verb that does not count: refused before a row, not found out in transcripts
+        raise BadRequest(f"credential {credential_key!r} may not claim competencies, so "
+                         "transcripts would not count the competency column; import as a "
+                         "credential with scope competency/claim, or leave the column out",
+                         parameter="credential", pointer="/columns/competency")
     counted = transcripts_service.counted_verbs()
     if mapping.constants.verb not in counted:
         raise BadRequest(f"verb {mapping.constants.verb} does not count for transcripts; use "

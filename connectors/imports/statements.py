@@ -6,7 +6,8 @@
 * object: the activity, with its names (`id-ID`, `en-US`) and type;
 * timestamp: the day at 00:00 in Jakarta (WIB), so the day's year is the year it counts for;
 * result: the JP claim in the JP extension, the duration, score, completion, success;
-* context: the platform, and the competency code in its own extension.
+* context: the platform, and the competency code in transcripts' competency extension
+  (counted when the importing credential holds scope `competency/claim`).
 
 The id is a UUID version 5 over the importing credential, NIP, activity id and day, so
 the same row imported again is the same statement (the LRS stores it once).
@@ -20,14 +21,11 @@ from typing import Any
 
 from connectors.imports.mapping import ImportMapping
 from connectors.imports.rows import Completion
+from transcripts.service import COMPETENCY_EXTENSION
 
 # Fixed for ever: changing it would give every imported row a new id (and a re-import
 # would store everything again).
 IMPORT_NAMESPACE = uuid.UUID("6b1ce106-93de-4372-a833-5a59eb098bc5")
-# The competency the row names, by code.  Transcripts map competencies by rules
-# (activity, prefix, type, partner); the code travels with the statement for them and
-# for every destination the statement is forwarded to.
-COMPETENCY_EXTENSION = "https://berpijar.id/xapi/extensions/competency"
 
 
 def statement_id(credential_key: str, nip: str, activity_id: str, day: date) -> str:

@@ -30,9 +30,10 @@ IMPORTS = "/api/connectors/admin/imports"
 
 @pytest.fixture
 def importer(make_credential) -> dict:
-    """The importing credential: BPSDM's offline classes, kept in a spreadsheet."""
-    return make_credential("statements/write", "define", name="Kelas luring BPSDM",
-                           owner="BPSDM")
+    """The importing credential: BPSDM's offline classes, kept in a spreadsheet (its
+    competency codes count: docs/connectors-imports.md)."""
+    return make_credential("statements/write", "define", "competency/claim",
+                           name="Kelas luring BPSDM", owner="BPSDM")
 
 
 @pytest.fixture

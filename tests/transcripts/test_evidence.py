@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from transcript_fixtures import (
     ATTEMPTED,
+    COMPETENCY,
     COMPLETED,
     FAILED,
     JP,
@@ -148,3 +149,24 @@ def test_an_mbox_actor_is_compared_case_insensitively():
     lower = read_statement(stored(learning(mbox("siti@menpan.go.id"))), VERBS)
     upper = read_statement(stored(learning(mbox("SITI@Menpan.go.id"))), VERBS)
     assert lower.actor.key == upper.actor.key
+
+
+@pytest.mark.parametrize(("places", "expected"), [
+    ({"context": " T.ANKEB "}, "T.ANKEB"),  # where imports put it, trimmed
+    ({"result": "M.1", "context": "T.ANKEB"}, "M.1"),  # the result is the most specific
+    ({"definition": "SK.1"}, "SK.1"),
+    ({"context": {"kode": "M.1"}}, '{"kode": "M.1"}'),  # not text: kept as JSON, not lost
+    ({"context": 7}, "7"),
+    ({"context": None}, None),
+    ({"context": "  "}, None),
+    ({"context": "x" * 300}, "x" * 200),  # as long as a competency id may be
+])
+def test_the_competency_claim_is_read_from_the_extension(places, expected):
+    statement = learning(siasn(SITI))
+    for place, value in places.items():
+        holder = statement["object"]["definition"] if place == "definition" else \
+            statement.setdefault(place, {})
+        holder.setdefault("extensions", {})[COMPETENCY] = value
+    facts = read_statement(stored(statement), VERBS)
+    assert not isinstance(facts, str)
+    assert facts.claimed_competency == expected

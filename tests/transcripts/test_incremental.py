@@ -1,5 +1,6 @@
 """The incremental path (listener + durable cursor) and `rebuild` must agree, whatever
-order statements, voids, roster imports and rule changes arrive in; a crash between a
+order statements (some claiming competencies), voids, roster imports, rule changes and
+late frameworks arrive in; a crash between a
 commit and its listener is caught up by `transcripts sync`; on PostgreSQL a statement
 that commits after a later one is not skipped."""
 
@@ -36,7 +37,7 @@ from lrs.feed import GAP_TTL
 from lrs.listeners import notify_stored
 from lrs.statements.records import build_record, complete_statement
 from lrs.storage.sql.tables import statements
-from transcripts import ingest, service
+from transcripts import frameworks, ingest, service
 from transcripts.policy import current_policy
 from transcripts.storage.sql.tables import (
     transcript_evidence,
@@ -67,9 +68,9 @@ def fresh_app(engine: str, request, tmp_path_factory):
                        "log_format": "text", "log_level": "WARNING"})
 
 
-def partner(app, name: str) -> dict:
+def partner(app, name: str, *scopes: str) -> dict:
     issued = issue_credential(app.extensions["hub.storage"].credentials, name=name,
-                              owner=name, scopes={"statements/write"},
+                              owner=name, scopes={"statements/write", *scopes},
                               authority_home_page="http://hub.test/partners")
     return {"Authorization": basic_auth(issued.credential.key, issued.secret),
             "X-Experience-API-Version": "1.0.3"}
@@ -92,6 +93,8 @@ statement_spec = st.tuples(
     st.one_of(st.none(), st.sampled_from(["PT45M", "PT2H", "PT3H20M"])),
     st.sampled_from(["2025-12-31T23:30:00+07:00", "2025-12-31T18:30:00Z",
                      "2026-06-15T10:00:00+07:00"]),
+    # competency extension: known, a code only the late framework has, none
+    st.one_of(st.none(), st.sampled_from(["M.2", "T.KEU", "X.9"])),
 )
 event = st.one_of(
     st.tuples(st.just("send"), st.integers(0, 1), st.lists(statement_spec, min_size=1,
@@ -99,7 +102,9 @@ event = st.one_of(
     st.tuples(st.just("void"), st.integers(0, 50)),
     st.tuples(st.just("roster")),
     st.tuples(st.just("rules")),
+    st.tuples(st.just("framework")),
 )
+LATE_FRAMEWORK = "kode,nama,jenis\r\nX.9,Kompetensi baru,teknis\r\n"
 
 
 @settings(max_examples=12, deadline=None,
@@ -110,18 +115,21 @@ def test_incremental_and_rebuilt_transcripts_agree(engine, request, tmp_path_fac
     try:
         load_framework(app)
         client = app.test_client()
-        partners = [partner(app, "Akademi Digital LAN"), partner(app, "LMS BPSDM Jabar")]
+        # Akademi's competency claims are believed, Jabar's are not
+        partners = [partner(app, "Akademi Digital LAN", "competency/claim"),
+                    partner(app, "LMS BPSDM Jabar")]
         sent: list[tuple[str, int]] = []  # (statement id, partner that sent it)
-        roster_loaded = rules_loaded = False
+        roster_loaded = rules_loaded = framework_loaded = False
         for item in events:
             if item[0] == "send":
                 _, who, specs, crash = item
                 batch = []
-                for person, account, activity, verb, jp, duration, timestamp in specs:
+                for person, account, activity, verb, jp, duration, timestamp, claim in specs:
                     nip, email = PEOPLE[person]
                     actor = siasn(nip) if account or email is None else mbox(email)
                     batch.append(learning(actor, ACTIVITIES[activity], verb, jp=jp,
-                                          duration=duration, timestamp=timestamp))
+                                          duration=duration, timestamp=timestamp,
+                                          competency=claim))
                 listeners = app.extensions["lrs.statement_listeners"]
                 saved = list(listeners)
                 if crash:  # the process dies between the commit and the listeners
@@ -142,6 +150,13 @@ def test_incremental_and_rebuilt_transcripts_agree(engine, request, tmp_path_fac
             elif item[0] == "rules" and not rules_loaded:
                 load_rules(app)
                 rules_loaded = True
+            elif item[0] == "framework" and not framework_loaded:
+                with app.app_context():
+                    frameworks.import_framework(
+                        app.extensions["hub.storage"],
+                        frameworks.parse_csv(LATE_FRAMEWORK, "baru", "Kamus baru"),
+                        current_policy())
+                framework_loaded = True
         with app.app_context():
             service.sync_now()  # `flask transcripts sync` after a crash
             incremental = snapshot(app)

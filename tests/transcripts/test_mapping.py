@@ -6,7 +6,19 @@ from datetime import UTC, datetime
 
 import pytest
 
-from transcripts.mapping import ActivityFacts, RuleBook, RuleError, check_rule
+from transcripts.mapping import (
+    CLAIM_AMBIGUOUS,
+    CLAIM_COUNTED,
+    CLAIM_RULE,
+    CLAIM_UNKNOWN,
+    CLAIM_UNTRUSTED,
+    ActivityFacts,
+    CompetencyClaims,
+    RuleBook,
+    RuleError,
+    check_rule,
+    trusted_claimants,
+)
 from transcripts.storage.contract import Competency, CompetencyLevel, MappingRule
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -98,3 +110,64 @@ def test_rules_that_cannot_apply_are_refused_naming_the_field(bad, field):
     with pytest.raises(RuleError) as error:
         check_rule(bad, COMPETENCIES)
     assert error.value.field == field
+
+
+# --- competency claims (the statement's competency extension) ---------------------------
+def competency(identifier: str, code: str, framework: str = "f",
+               uri: str | None = None) -> Competency:
+    return Competency(id=identifier, framework_id=framework, code=code, name=code,
+                      type="teknis", uri=uri)
+
+
+KNOWN = {c.id: c for c in (competency("f/T.1", "T.1", uri="https://kamus.example/T.1"),
+                           competency("f/M.1", "M.1"), competency("g/M.1", "M.1", "g"))}
+CLAIMS = CompetencyClaims.of(KNOWN, frozenset({PARTNER}))
+
+
+def claiming(code: str, authority: str = PARTNER) -> ActivityFacts:
+    return ActivityFacts(activity_id=ACTIVITY, activity_type=TYPE, authority=authority,
+                         claimed_jp_centi=None, duration_seconds=None,
+                         claimed_competency=code)
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("T.1", ("f/T.1", CLAIM_COUNTED)),  # a code no other competency has
+    ("https://kamus.example/T.1", ("f/T.1", CLAIM_COUNTED)),  # its CASE URI
+    ("g/M.1", ("g/M.1", CLAIM_COUNTED)),  # an id names one, whatever codes say
+    ("M.1", (None, CLAIM_AMBIGUOUS)),  # a code two frameworks have
+    ("t.1", (None, CLAIM_UNKNOWN)),  # codes are compared exactly
+])
+def test_a_claim_names_a_competency_by_id_uri_or_unique_code(code, expected):
+    mapped = RuleBook([], CLAIMS).apply(claiming(code), 45)
+    assert (mapped.competency_id, mapped.claim_outcome) == expected
+
+
+def test_a_claim_from_an_authority_not_trusted_is_not_believed():
+    mapped = RuleBook([rule("partner", "agent:other", "c-partner")], CLAIMS).apply(
+        claiming("T.1", authority="agent:other"), 45)
+    assert (mapped.competency_id, mapped.claim_outcome) == ("c-partner", CLAIM_UNTRUSTED)
+
+
+def test_activity_and_prefix_rules_beat_a_claim_which_beats_type_and_partner_rules():
+    book = RuleBook(ALL, CLAIMS)
+    assert (book.apply(claiming("T.1"), 45).competency_id,
+            book.apply(claiming("T.1"), 45).claim_outcome) == ("c-activity", CLAIM_RULE)
+    without_named = RuleBook(ALL[3:], CLAIMS).apply(claiming("T.1"), 45)
+    assert (without_named.competency_id, without_named.level,
+            without_named.claim_outcome) == ("f/T.1", None, CLAIM_COUNTED)
+    # a rule for the activity that gives only JP leaves the competency to the claim
+    jp_only = RuleBook([rule("activity", ACTIVITY, jp=300)], CLAIMS).apply(claiming("T.1"), 45)
+    assert (jp_only.competency_id, jp_only.jp_centi) == ("f/T.1", 300)
+
+
+def test_no_claim_has_no_outcome():
+    assert RuleBook(ALL, CLAIMS).apply(facts(), 45).claim_outcome is None
+
+
+def test_an_authority_is_trusted_only_when_every_credential_of_it_holds_the_scope():
+    one = {"objectType": "Agent", "account": {"homePage": "https://h", "name": "one"}}
+    two = {"objectType": "Agent", "account": {"homePage": "https://h", "name": "two"}}
+    scope = "competency/claim"
+    trusted = trusted_claimants([(one, frozenset({scope, "all"})), (two, frozenset({scope})),
+                                 (two, frozenset({"all"}))], scope)
+    assert trusted == {"agent:account:https://h one"}

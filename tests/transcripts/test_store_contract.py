@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from transcripts.identifiers import actor_of, lti_actor
 from transcripts.storage.contract import (
     AccessEntry,
     AccessQuery,
+    ClaimCount,
     Competency,
     CompetencyLevel,
     EvidenceRecord,
@@ -130,6 +132,31 @@ def test_a_session_replaces_evidence_and_summaries_atomically(storage):
         session.save_summaries([(nip, 2026)], [])
     assert storage.transcripts.summary_of(nip, 2026) is None
     assert storage.transcripts.years_of(nip) == [2025]
+
+
+def test_evidence_keeps_its_competency_claim_and_claims_are_counted_by_outcome(storage):
+    nip = "199001012015032001"
+    claims = [("s1", "X.9", "unknown"), ("s2", "X.9", "unknown"), ("s3", "M.1", "counted"),
+              ("s4", None, None)]
+    with storage.transcripts.session() as session:
+        session.save_evidence([replace(evidence(i, nip), claimed_competency=code,
+                                       claim_outcome=outcome) for i, code, outcome in claims])
+    stored = {e.statement_id: (e.claimed_competency, e.claim_outcome)
+              for e in storage.transcripts.evidence_of(nip, 2026)}
+    assert stored == {i: (code, outcome) for i, code, outcome in claims}
+    assert storage.transcripts.claim_counts() == [ClaimCount("X.9", "unknown", 2),
+                                                  ClaimCount("M.1", "counted", 1)]
+
+
+def test_a_session_reads_every_credentials_authority_and_scopes(storage, make_credential):
+    trusted = make_credential("statements/write", "competency/claim")
+    revoked = make_credential("statements/write")
+    storage.credentials.revoke_credential(revoked["key"], NOW)
+    with storage.transcripts.session() as session:
+        found = session.credential_scopes()
+    assert sorted(found, key=lambda pair: sorted(pair[1])) == [
+        (trusted["authority"], frozenset({"statements/write", "competency/claim"})),
+        (revoked["authority"], frozenset({"statements/write"}))]
 
 
 def test_evidence_for_returns_exactly_the_asked_person_years(storage):

@@ -21,6 +21,7 @@ RULES_FILE = FIXTURES / "rules.csv"
 SECRET_KEY = "transcripts-test-secret-" + "x" * 32
 SIASN = "https://siasn.bkn.go.id"
 JP = "https://berpijar.id/xapi/extensions/jp"
+COMPETENCY = "https://berpijar.id/xapi/extensions/competency"
 SITI = "199001012015032001"  # PNS, Kementerian PANRB
 BUDI = "198805172022061002"  # PPPK, Kementerian PANRB
 ANI = "198512032010122003"  # PNS, Pemerintah Provinsi Jawa Barat
@@ -59,7 +60,8 @@ def learning(actor: dict[str, Any], activity_id: str = KEBIJAKAN, verb: str = CO
              jp: float | None = None, duration: str | None = None,
              score: float | None = None, success: bool | None = None,
              timestamp: str = "2026-03-14T09:30:00+07:00", platform: str | None = None,
-             statement_id: str | None = None) -> dict[str, Any]:
+             statement_id: str | None = None, competency: str | None = None
+             ) -> dict[str, Any]:
     """A statement of learning as partners send them, with only what the test names."""
     definition: dict[str, Any] = {"name": {"id-ID": name}}
     if activity_type:
@@ -82,8 +84,13 @@ def learning(actor: dict[str, Any], activity_id: str = KEBIJAKAN, verb: str = CO
         result["success"] = success
     if result:
         statement["result"] = result
+    context: dict[str, Any] = {}
     if platform:
-        statement["context"] = {"platform": platform}
+        context["platform"] = platform
+    if competency is not None:
+        context["extensions"] = {COMPETENCY: competency}
+    if context:
+        statement["context"] = context
     return statement
 
 

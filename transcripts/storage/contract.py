@@ -126,6 +126,17 @@ class EvidenceRecord:
     level: int | None
     jp_centi: int
     jp_source: str  # activity | prefix | extension | activity_type | partner | duration | none
+    claimed_competency: str | None = None  # the competency extension carried by the statement
+    claim_outcome: str | None = None  # counted | rule | unknown | ambiguous | untrusted
+
+
+@dataclass(frozen=True)
+class ClaimCount:
+    """Evidence rows whose statements claim `code`, by what became of the claim."""
+
+    code: str
+    outcome: str
+    evidence: int
 
 
 @dataclass(frozen=True)
@@ -277,6 +288,10 @@ class TranscriptSession(Protocol):
     def report_conflicts(self, conflicts: Sequence[IdentityConflict]) -> None: ...
     def competencies(self) -> dict[str, Competency]: ...
     def mapping_rules(self) -> list[MappingRule]: ...
+    def credential_scopes(self) -> list[tuple[Any, frozenset[str]]]:
+        """Every credential's authority (revoked ones too: their statements stay) and the
+        scopes it holds: who may claim competencies."""
+
     def save_evidence(self, records: Sequence[EvidenceRecord]) -> None:
         """Insert or replace by statement id."""
 
@@ -314,6 +329,8 @@ class TranscriptStore(Protocol):
     def agency_totals(self, agency: str, year: int,
                       requirements_centi: Mapping[str, int]) -> AgencyTotals: ...
     def count_unlinked(self) -> int: ...
+    def claim_counts(self) -> list[ClaimCount]:
+        """Evidence with a competency claim, by code and outcome (most evidence first)."""
 
 
 class AccessStore(Protocol):

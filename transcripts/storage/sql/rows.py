@@ -183,7 +183,8 @@ def list_rules(conn: Connection) -> list[MappingRule]:
 _EVIDENCE_FIELDS = ("statement_id", "seq", "nip", "year", "identity_key", "activity_id",
                     "activity_name", "activity_type", "verb", "timestamp", "authority",
                     "provider", "platform", "score_centi", "claimed_jp_centi",
-                    "duration_seconds", "competency_id", "level", "jp_centi", "jp_source")
+                    "duration_seconds", "competency_id", "level", "jp_centi", "jp_source",
+                    "claimed_competency", "claim_outcome")
 
 
 def evidence_row(record: EvidenceRecord) -> dict[str, Any]:

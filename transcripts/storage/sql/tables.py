@@ -16,7 +16,7 @@ from sqlalchemy import (
 
 from hub.storage.sql.tables import Seq, metadata
 
-# --- transcripts (migration transcripts_0001) --------------------------------
+# --- transcripts (migrations transcripts_0001, _0002) -----------------------------
 # Competency transcripts: the person registry (NIP ↔ identifiers), competency
 # frameworks and mapping rules, evidence derived from the statement feed, per-year
 # summaries, the access log and the issuer's signing keys.  JP are centi-JP integers.
@@ -118,6 +118,8 @@ transcript_evidence = Table(
     Column("level", Integer),
     Column("jp_centi", Integer, nullable=False),
     Column("jp_source", String(16), nullable=False),
+    Column("claimed_competency", String(200)),  # migration transcripts_0002
+    Column("claim_outcome", String(16)),
 )
 
 transcript_summaries = Table(

@@ -33,8 +33,10 @@ from sqlalchemy import (
 )
 
 from hub.storage.sql.common import connection, unit_of_work, write_transaction
+from hub.storage.sql.tables import credentials
 from transcripts.storage.contract import (
     AgencyTotals,
+    ClaimCount,
     Competency,
     EvidenceRecord,
     FeedState,
@@ -109,6 +111,11 @@ class SqlTranscriptSession:
 
     def mapping_rules(self) -> list[MappingRule]:
         return rows.list_rules(self.conn)
+
+    def credential_scopes(self) -> list[tuple[Any, frozenset[str]]]:
+        c = credentials.c
+        return [(row.authority, frozenset(row.scopes.split()))
+                for row in self.conn.execute(select(c.authority, c.scopes))]
 
     # --- evidence -----------------------------------------------------------------
     def save_evidence(self, records: Sequence[EvidenceRecord]) -> None:
@@ -265,6 +272,17 @@ class SqlTranscriptStore:
     def count_unlinked(self) -> int:
         with connection(self._engine) as conn:
             return conn.execute(select(func.count()).select_from(transcript_unlinked)).scalar_one()
+
+    def claim_counts(self) -> list[ClaimCount]:
+        e = transcript_evidence.c
+        evidence = func.count().label("evidence")
+        query = (select(e.claimed_competency, e.claim_outcome, evidence)
+                 .where(e.claimed_competency.is_not(None))
+                 .group_by(e.claimed_competency, e.claim_outcome)
+                 .order_by(evidence.desc(), e.claimed_competency, e.claim_outcome))
+        with connection(self._engine) as conn:
+            return [ClaimCount(row.claimed_competency, row.claim_outcome or "", row.evidence)
+                    for row in conn.execute(query)]
 
     # --- auditor queries ----------------------------------------------------------
     def search_people(self, query: PeopleQuery) -> list[PersonYear]:
