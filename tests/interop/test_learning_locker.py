@@ -27,7 +27,7 @@ ADMIN_API = "/api/connectors/admin"
 # stored, 2.4.9 authority); `version` it sets when the statement has none (2.4.10).
 SET_BY_THE_LRS = ("stored", "authority", "version")
 # Valid UTF-8 that neither starts nor ends with CR, LF or "s" (see the binary test).
-TEXT_CERTIFICATE = "Sertifikat pelatihan: Analisis Kebijakan Publik, 20 JP.".encode()
+TEXT_CERTIFICATE = "Sertifikat pelatihan — Analisis Kebijakan Publik, 20 JP.".encode()
 PDF_CERTIFICATE = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF"
 
 
