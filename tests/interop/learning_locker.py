@@ -21,6 +21,7 @@ can be skipped with that reason rather than fail.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -63,10 +64,15 @@ def unavailable() -> str | None:
     """None when the service can run (installing it first if need be), else why not."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         return "node and npm are needed to run Learning Locker's xapi-statements"
-    if service_entry().exists():
-        return None
     place = service_entry().parents[3]
     place.mkdir(parents=True, exist_ok=True)
+    # One install at a time: test workers (pytest-xdist) may all ask at once.
+    with (place.parent / "learning-locker.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return None if service_entry().exists() else _install(place)
+
+
+def _install(place: Path) -> str | None:
     try:
         done = subprocess.run(
             ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts",
