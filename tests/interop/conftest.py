@@ -1,7 +1,7 @@
 """The interoperability trial against independent LRSs is opt-in: it installs an npm
-package on first use and starts a Node process, which the default suite (and CI) should
-not depend on.  Run it with `HUB_TEST_INTEROP=1` (docs/connectors.md, "Tried against
-independent LRSs")."""
+package and a PyPI one (in a venv of its own) on first use and starts their servers,
+which the default suite (and CI) should not depend on.  Run it with
+`HUB_TEST_INTEROP=1` (docs/connectors.md, "Tried against independent LRSs")."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.interop import learning_locker
+from tests.interop import learning_locker, ralph
 from tests.interop.learning_locker import LearningLocker
+from tests.interop.ralph import Ralph
 
 OPT_IN = "HUB_TEST_INTEROP"
 
@@ -37,6 +38,23 @@ def learning_locker_installed() -> None:
 def ll(learning_locker_installed, tmp_path) -> Iterator[LearningLocker]:
     """A fresh, empty Learning Locker statements service on loopback."""
     service = LearningLocker(tmp_path / "learning-locker")
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+@pytest.fixture(scope="session")
+def ralph_installed() -> None:
+    reason = ralph.unavailable()
+    if reason is not None:
+        pytest.skip(f"Ralph unavailable: {reason}")
+
+
+@pytest.fixture
+def ralph_lrs(ralph_installed, tmp_path) -> Iterator[Ralph]:
+    """A fresh, empty Ralph (file-system backend) on loopback."""
+    service = Ralph(tmp_path / "ralph")
     try:
         yield service
     finally:

@@ -86,7 +86,7 @@ def _install(place: Path) -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -139,7 +139,7 @@ class LearningLocker:
         self.storage = workdir / "storage"
         self.storage.mkdir(parents=True)
         self._registry = ClientRegistry()
-        port = _free_port()
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.endpoint = self.url + "/xAPI"
         self.log_path = workdir / "xapi-statements.log"

@@ -19,65 +19,30 @@ from connectors.storage.contract import DeliveryState
 from lrs import service as lrs_service
 from lrs.service import FeedState
 from tests.factories import make_statement, voiding
+from tests.interop.hub_side import (
+    as_sent,
+    deliver_all,
+    destination_body,
+    pull_all,
+    register,
+    source_body,
+    store_in_hub,
+)
 from tests.interop.learning_locker import LearningLocker
-from tests.xapi_attachments import attachment_meta, multipart
+from tests.xapi_attachments import attachment_meta
 
-ADMIN_API = "/api/connectors/admin"
-# Properties an LRS sets itself on the statements it stores (xAPI 1.0.3 Data 2.4.8
-# stored, 2.4.9 authority).
-SET_BY_THE_LRS = ("stored", "authority")
 # Valid UTF-8 that neither starts nor ends with CR, LF or "s" (see the binary test).
 TEXT_CERTIFICATE = "Sertifikat pelatihan — Analisis Kebijakan Publik, 20 JP.".encode()
 PDF_CERTIFICATE = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n%%EOF"
 
 
-def as_sent(statement: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in statement.items() if k not in SET_BY_THE_LRS}
+def ll_destination(ll: LearningLocker, **overrides: Any) -> dict:
+    return destination_body("Learning Locker", ll.endpoint, ll.key, ll.secret, **overrides)
 
 
-def register(client, headers: dict, resource: str, body: dict) -> str:
-    response = client.post(f"{ADMIN_API}/{resource}", json=body, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
-def destination_body(ll: LearningLocker, **overrides: Any) -> dict:
-    return {"name": "Learning Locker", "endpoint": ll.endpoint, "version": "1.0.3",
-            "auth": {"kind": "basic", "username": ll.key, "secret": ll.secret},
-            "batch_size": 50, **overrides}
-
-
-def store_in_hub(client, xapi, statements: list[dict], parts=()) -> list[str]:
-    if parts:
-        body, content_type = multipart(statements, list(parts))
-        response = client.post("/xapi/statements", data=body,
-                               headers={**xapi(), "Content-Type": content_type})
-    else:
-        response = client.post("/xapi/statements", json=statements, headers=xapi())
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def deliver_all(app, destination_id: str) -> int:
-    settled = 0
-    with app.app_context():
-        for _ in range(50):
-            done = forwarding.deliver(destination_id)
-            if not done:
-                return settled
-            settled += done
-    raise AssertionError("delivery did not come to rest")
-
-
-def pull_all(app, source_id: str) -> int:
-    taken = 0
-    with app.app_context():
-        for _ in range(50):
-            done = pulling.pull(source_id)
-            if not done:
-                return taken
-            taken += done
-    raise AssertionError("pulling did not come to rest")
+def ll_source(ll: LearningLocker, credential: str, page_limit: int) -> dict:
+    return source_body("Learning Locker", ll.endpoint, ll.key, ll.secret, credential,
+                       page_limit)
 
 
 # --- forwarding -------------------------------------------------------------------------
@@ -91,7 +56,7 @@ def test_forwarded_statements_reach_learning_locker_as_the_hub_stored_them(
     with_file = make_statement(id=str(uuid.uuid4()), attachments=[meta])
     store_in_hub(client, xapi, [with_file], [("text/plain", TEXT_CERTIFICATE, meta["sha2"])])
     void_id = store_in_hub(client, xapi, [voiding(ids[0])])[0]
-    destination = register(client, admin, "destinations", destination_body(ll))
+    destination = register(client, admin, "destinations", ll_destination(ll))
 
     assert deliver_all(app, destination) == 5
     with app.app_context():
@@ -116,7 +81,7 @@ def test_a_batch_sent_again_is_absorbed_by_learning_locker(
     """At least once: a worker that died after the POST sends the batch again."""
     admin = {"Authorization": make_credential("admin")["Authorization"]}
     ids = store_in_hub(client, xapi, [make_statement(id=str(uuid.uuid4())) for _ in range(4)])
-    destination = register(client, admin, "destinations", destination_body(ll))
+    destination = register(client, admin, "destinations", ll_destination(ll))
     assert deliver_all(app, destination) == 4
     with app.app_context():  # as if the cursor had never moved
         stores().destinations.save_delivery_state(destination, DeliveryState(
@@ -133,7 +98,7 @@ def test_a_wrong_secret_waits_with_learning_lockers_401_as_the_reason(
         app, client, make_credential, xapi, ll: LearningLocker):
     admin = {"Authorization": make_credential("admin")["Authorization"]}
     store_in_hub(client, xapi, [make_statement(id=str(uuid.uuid4()))])
-    body = destination_body(ll, auth={"kind": "basic", "username": ll.key, "secret": "salah"})
+    body = ll_destination(ll, auth={"kind": "basic", "username": ll.key, "secret": "salah"})
     destination = register(client, admin, "destinations", body)
 
     assert deliver_all(app, destination) == 0
@@ -155,7 +120,7 @@ def test_learning_locker_keeps_a_binary_attachment_as_text(
     meta = attachment_meta(PDF_CERTIFICATE)
     with_pdf = make_statement(id=str(uuid.uuid4()), attachments=[meta])
     store_in_hub(client, xapi, [with_pdf], [("application/pdf", PDF_CERTIFICATE, meta["sha2"])])
-    destination = register(client, admin, "destinations", destination_body(ll))
+    destination = register(client, admin, "destinations", ll_destination(ll))
 
     assert deliver_all(app, destination) == 1
     kept = ll.attachment_file(meta["sha2"])
@@ -178,10 +143,7 @@ def test_pulling_takes_every_page_learning_locker_gives(
     void = dict(voiding(posted[0]["id"]), id=str(uuid.uuid4()),
                 timestamp="2026-03-14T10:00:00.000+07:00")
     ll.post([void])
-    source = register(client, admin, "sources", {
-        "name": "Learning Locker", "endpoint": ll.endpoint, "version": "1.0.3",
-        "auth": {"kind": "basic", "username": ll.key, "secret": ll.secret},
-        "credential": puller["key"], "poll_seconds": 600, "page_limit": 100})
+    source = register(client, admin, "sources", ll_source(ll, puller["key"], 100))
 
     assert pull_all(app, source) == 231, "the voided statement is not in Learning Locker's pages"
     wanted = [s["id"] for s in posted] + [with_file["id"], void["id"]]
@@ -213,10 +175,7 @@ def test_a_binary_attachment_learning_locker_spoiled_is_a_refusal_not_a_stall(
     ll.post([with_pdf], [("application/pdf", PDF_CERTIFICATE, meta["sha2"])])
     others = [make_statement(id=str(uuid.uuid4())) for _ in range(3)]
     ll.post(others)
-    source = register(client, admin, "sources", {
-        "name": "Learning Locker", "endpoint": ll.endpoint, "version": "1.0.3",
-        "auth": {"kind": "basic", "username": ll.key, "secret": ll.secret},
-        "credential": puller["key"], "poll_seconds": 600, "page_limit": 2})
+    source = register(client, admin, "sources", ll_source(ll, puller["key"], 2))
 
     assert pull_all(app, source) == 4
     with app.app_context():
