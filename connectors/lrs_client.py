@@ -7,8 +7,9 @@ Every failure reaches the caller as one of three exceptions it can act on, never
 - `Retry`: try the same request again later.  Connection refused or dropped, timeouts,
   408/425/429, 5xx, and 413 with `Retry-After`; `after_seconds` is the partner's
   `Retry-After` (RFC 9110 §10.2.3) when it sent one.  `InvalidAnswer` is a `Retry`: the
-  partner answered 2xx with something that is not an xAPI answer (not JSON, an attachment
-  whose hash is wrong, a `more` link to another origin).
+  partner answered 2xx with something that is not an xAPI answer (not JSON, a `more` link
+  to another origin).  A page's attachment whose content does not match its hash fails
+  only its statements: it is left out and named in `StatementsPage.spoiled`.
 - `Refused`: the partner refused this request for good (400, 403, 404, 409, 413, a
   redirect...): sent again unchanged it will be refused again.
 - `AuthFailed`: the credential is not accepted (401 with Basic; 401 again after one fresh
@@ -165,6 +166,9 @@ class StatementsPage:
     more: str | None  # absolute URL of the next page, for `get_more`; None on the last
     attachments: dict[str, Attachment] = field(default_factory=dict)  # by sha2
     consistent_through: str | None = None  # X-Experience-API-Consistent-Through
+    # Parts whose content does not match their X-Experience-API-Hash, by the hash they
+    # declared: why.  Their statements cannot be taken with them; the rest of the page can.
+    spoiled: dict[str, str] = field(default_factory=dict)
 
 
 # --- the client ----------------------------------------------------------------
@@ -218,6 +222,10 @@ class RemoteLrs:
             body, content_type = multipart_body(body, parts)
         response = self._send("POST", self._url("statements"), data=body,
                               headers={"Content-Type": content_type})
+        if response.status_code == 204:
+            # Not xAPI (1.0.3 Communication 2.1.2: 200 with the ids), but Ralph's answer
+            # when it held every statement already: accepted all the same.
+            return []
         ids = _json_of(response)
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise InvalidAnswer("POST statements did not answer a JSON array of ids",
@@ -298,8 +306,10 @@ class RemoteLrs:
     def _page(self, response: requests.Response) -> StatementsPage:
         content_type = response.headers.get("Content-Type", "")
         attachments: dict[str, Attachment] = {}
+        spoiled: dict[str, str] = {}
         if content_type.lower().startswith("multipart/"):
-            body, attachments = parse_multipart(content_type, response.content)
+            body, attachments = parse_multipart(content_type, response.content,
+                                                spoiled=spoiled)
         else:
             body = _json_of(response)
         if not isinstance(body, dict) or not isinstance(body.get("statements"), list):
@@ -314,7 +324,7 @@ class RemoteLrs:
             raise InvalidAnswer("`more` is not a string", response.status_code)
         return StatementsPage(
             statements=statements, more=self.resolve_more(more) if more else None,
-            attachments=attachments,
+            attachments=attachments, spoiled=spoiled,
             consistent_through=response.headers.get("X-Experience-API-Consistent-Through"))
 
     # --- OAuth 2 tokens --------------------------------------------------------------
@@ -449,11 +459,17 @@ def multipart_body(statements_json: bytes, attachments: Iterable[AttachmentLike]
     return b"".join(chunks), f"multipart/mixed; boundary={boundary}"
 
 
-def parse_multipart(content_type: str, body: bytes) -> tuple[Any, dict[str, Attachment]]:
+def parse_multipart(content_type: str, body: bytes, *, spoiled: dict[str, str] | None = None
+                    ) -> tuple[Any, dict[str, Attachment]]:
     """The JSON of the first part and the attachments of the others, each checked against
-    its X-Experience-API-Hash."""
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
+    its X-Experience-API-Hash.  A part that does not match is an InvalidAnswer, or, with
+    `spoiled`, left out and noted there (declared hash: why)."""
+    head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
+    parser = email.parser.BytesParser(policy=email.policy.HTTP)
+    boundary = parser.parsebytes(head, headersonly=True).get_boundary()
+    if boundary is not None:
+        body = _with_close_delimiter_on_its_line(body, boundary)
+    message = parser.parsebytes(head + body)
     parts = list(message.iter_parts()) if message.is_multipart() else []
     if not parts:
         raise InvalidAnswer("a multipart/mixed answer without parts")
@@ -467,13 +483,42 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[Any, dict[str, Atta
     attachments: dict[str, Attachment] = {}
     for number, part in enumerate(parts[1:], start=2):
         declared = str(part.get("X-Experience-API-Hash") or "").strip().lower()
-        content = _part_bytes(part)
-        algorithm = _HASHES.get(len(declared))
-        if algorithm is None or algorithm(content).hexdigest() != declared:
-            raise InvalidAnswer(f"part {number}: X-Experience-API-Hash {declared or '(none)'} "
-                                "does not match its content")
+        content = _matching_content(_part_bytes(part), declared)
+        if content is None:
+            reason = (f"part {number}: X-Experience-API-Hash {declared or '(none)'} "
+                      "does not match its content")
+            if spoiled is None:
+                raise InvalidAnswer(reason)
+            spoiled[declared] = reason
+            continue
         attachments[declared] = Attachment(declared, part.get_content_type(), content)
     return statements, attachments
+
+
+def _with_close_delimiter_on_its_line(body: bytes, boundary: str) -> bytes:
+    """RFC 2046 §5.1.1: the close delimiter is CRLF "--" boundary "--".  Learning Locker's
+    xapi-statements 5.0.1 writes it straight after the last part's content; without the
+    CRLF a MIME parser reads "--boundary--" as part of that content."""
+    close = b"--" + boundary.encode("latin-1", "replace") + b"--"
+    trimmed = body.rstrip(b"\r\n \t")
+    if trimmed.endswith(close) and not trimmed[:-len(close)].endswith(b"\n"):
+        return trimmed[:-len(close)] + b"\r\n" + close + b"\r\n"
+    return body
+
+
+def _matching_content(content: bytes, declared: str) -> bytes | None:
+    """The part's content when it matches the declared hash, else None.  Learning
+    Locker's xapi-statements 5.0.1 ends every part but the last with one CRLF too many
+    (RFC 2046 §5.1.1: the CRLF before a delimiter belongs to the delimiter); the content
+    without it is taken only when that is what the hash names."""
+    algorithm = _HASHES.get(len(declared))
+    if algorithm is None:
+        return None
+    if algorithm(content).hexdigest() == declared:
+        return content
+    if content.endswith(b"\r\n") and algorithm(content[:-2]).hexdigest() == declared:
+        return content[:-2]
+    return None
 
 
 def _part_bytes(part: email.message.Message) -> bytes:

@@ -207,6 +207,9 @@ def _take(source: Source, state: PullState, page: StatementsPage, lease: Lease |
     problems = [_problem(source, s, "refused", "the statement has no id; a pulled statement "
                          "must keep the id its source gave it", now)
                 for s in statements if not (isinstance(s.get("id"), str) and s["id"])]
+    spoiled = [(s, reason) for s in with_ids if (reason := _spoiled(s, page)) is not None]
+    problems += [_problem(source, s, "refused", reason, now) for s, reason in spoiled]
+    with_ids = [s for s in with_ids if all(s is not bad for bad, _ in spoiled)]
     with current_storage().begin(write=True):
         if lease is not None:
             lease.confirm()
@@ -231,6 +234,19 @@ def _take(source: Source, state: PullState, page: StatementsPage, lease: Lease |
         log.warning("source %s: %d statement(s) not stored (conflicts or refusals)",
                     source.name, len(problems))
     return len(statements)
+
+
+def _spoiled(statement: dict[str, Any], page: StatementsPage) -> str | None:
+    """Why the statement cannot be taken when the source sent one of its attachments with
+    content its hash does not name (Learning Locker 5.0.1 keeps binary attachments as
+    UTF-8 text: docs/connectors.md); None when it can."""
+    attachments = statement.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:
+        sha2 = attachment.get("sha2") if isinstance(attachment, dict) else None
+        if isinstance(sha2, str) and sha2.lower() in page.spoiled:
+            return (f"attachment {sha2.lower()}: the source sent content that does not match "
+                    f"its sha2 ({page.spoiled[sha2.lower()]})")
+    return None
 
 
 def _as_sent(statement: dict[str, Any]) -> dict[str, Any]:

@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import text
 
 from connectors import pulling
-from connectors.lrs_client import BasicAuth, RemoteLrs
+from connectors.lrs_client import BasicAuth, RemoteLrs, multipart_body
 from connectors.runtime import Worker, WorkerOptions
 from connectors.storage import stores
 from hub.app import create_app
 from hub.loops import Lag
 from hub.timestamps import format_timestamp, parse_timestamp
 from lrs import service as lrs_service
+from lrs.service import Attachment
 from lrs.statements.ops import CONSISTENCY_MARGIN
 from tests.connectors.partners import FlakyPartner, SecondHub
 from tests.factories import make_statement
@@ -299,6 +300,34 @@ def test_a_statement_the_hub_refuses_is_recorded_and_never_blocks_the_page(
     done = state(app, source)
     assert done.cursor == parse_timestamp("2026-12-01T08:00:02.000Z")
     assert done.pulled == 1
+
+
+def test_a_statement_whose_attachment_came_spoiled_is_refused_and_the_rest_is_stored(
+        app, client, admin, puller, flaky_partner: FlakyPartner):
+    """An attachment whose content does not match its sha2 (Learning Locker 5.0.1 keeps
+    binary files as UTF-8 text) would be sent so at every poll: refusing the page would
+    stop the source for good, so only its statement is refused."""
+    certificate = b"%PDF-1.7 \xe2\xe3\xcf\xd3"
+    meta = attachment_meta(certificate)
+    spoiled = as_stored(make_statement(id=str(uuid.uuid4()), attachments=[meta]),
+                        "2026-12-01T08:00:00.000Z")
+    good = as_stored(make_statement(id=str(uuid.uuid4())), "2026-12-01T08:00:01.000Z")
+    body, content_type = multipart_body(
+        json.dumps({"statements": [spoiled, good], "more": ""}).encode(),
+        [Attachment(meta["sha2"], "application/pdf", certificate.decode("utf-8", "replace")
+                    .encode())])
+    flaky_partner.answer_next(200, body, {"Content-Type": content_type})
+    source = register(client, admin, source_body(flaky_partner.endpoint, "hub", "rahasia",
+                                                 puller["key"]))
+    with app.app_context():
+        assert pulling.pull(source, client=quick_client(flaky_partner)) == 2
+    assert list(stored_here(app, [spoiled["id"], good["id"]])) == [good["id"]]
+    listed = client.get(f"{ADMIN_API}/sources/{source}/conflicts", headers=admin).get_json()
+    assert [(c["statement_id"], c["kind"]) for c in listed] == [(spoiled["id"], "refused")]
+    assert meta["sha2"] in listed[0]["message"] and "does not match" in listed[0]["message"]
+    done = state(app, source)
+    assert (done.cursor, done.pulled, done.last_error, done.more) == \
+        (parse_timestamp("2026-12-01T08:00:01.000Z"), 1, None, None)
 
 
 def test_a_new_poll_asks_since_the_cursor_less_the_overlap_never_before_start(
