@@ -11,33 +11,19 @@ from datetime import UTC, datetime
 import pytest
 
 from connectors import forwarding
-from connectors.lrs_client import BasicAuth, RemoteLrs
 from connectors.storage.contract import DeliveryState
 from lrs.service import FeedState
 from tests.connectors.partners import FlakyPartner, SecondHub, http_date
+from tests.connectors.registrations import (
+    ADMIN_API,
+    DESTINATIONS,
+    destination_body,
+    quick_client,
+)
 from tests.factories import VERBS, make_statement, voiding
 from tests.xapi_attachments import attachment_meta, multipart
 
-ADMIN_API = "/api/connectors/admin"
-
-
-@pytest.fixture
-def admin(make_credential) -> dict:
-    return {"Authorization": make_credential("admin")["Authorization"]}
-
-
-def destination_body(endpoint: str, key: str, secret: str, **overrides) -> dict:
-    body = {"name": f"Hub tujuan {uuid.uuid4().hex[:6]}", "endpoint": endpoint,
-            "version": "1.0.3", "auth": {"kind": "basic", "username": key, "secret": secret},
-            "batch_size": 10}
-    body.update(overrides)
-    return body
-
-
-def register(client, admin, body: dict) -> str:
-    response = client.post(f"{ADMIN_API}/destinations", json=body, headers=admin)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
+register, drain, state = DESTINATIONS.register, DESTINATIONS.drain, DESTINATIONS.state
 
 
 def post(client, xapi, statements, credential=None) -> list[str]:
@@ -45,28 +31,6 @@ def post(client, xapi, statements, credential=None) -> list[str]:
                            headers=xapi(credential=credential))
     assert response.status_code == 200, response.get_json()
     return response.get_json()
-
-
-def drain(app, destination_id: str, client: RemoteLrs | None = None, steps: int = 50) -> int:
-    """Step the destination's delivery until a step settles nothing."""
-    settled = 0
-    with app.app_context():
-        for _ in range(steps):
-            done = forwarding.deliver(destination_id, client=client)
-            if not done:
-                return settled
-            settled += done
-    raise AssertionError("delivery did not come to rest")
-
-
-def state(app, destination_id: str):
-    with app.app_context():
-        return forwarding.delivery_state(destination_id)
-
-
-def quick_client(partner: FlakyPartner, read_timeout: float = 5.0) -> RemoteLrs:
-    return RemoteLrs(partner.endpoint, "1.0.3", BasicAuth("hub", "rahasia"),
-                     connect_timeout=1.0, read_timeout=read_timeout)
 
 
 # --- registration ---------------------------------------------------------------------------

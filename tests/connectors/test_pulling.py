@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import text
 
 from connectors import pulling
-from connectors.lrs_client import BasicAuth, RemoteLrs
 from connectors.runtime import Worker, WorkerOptions
 from connectors.storage import stores
 from hub.app import create_app
@@ -22,52 +21,17 @@ from hub.loops import Lag
 from hub.timestamps import format_timestamp, parse_timestamp
 from lrs import service as lrs_service
 from tests.connectors.partners import FlakyPartner, SecondHub
+from tests.connectors.registrations import ADMIN_API, SOURCES, quick_client, source_body
 from tests.factories import make_statement
 from tests.xapi_attachments import attachment_meta
 
-ADMIN_API = "/api/connectors/admin"
-
-
-@pytest.fixture
-def admin(make_credential) -> dict:
-    return {"Authorization": make_credential("admin")["Authorization"]}
+register, drain, state = SOURCES.register, SOURCES.drain, SOURCES.state
 
 
 @pytest.fixture
 def puller(make_credential) -> dict:
     """The hub credential the pulled statements are stored under."""
     return make_credential("statements/write", name="LRS vendor")
-
-
-def source_body(endpoint: str, key: str, secret: str, credential: str, **overrides) -> dict:
-    body = {"name": f"LRS sumber {uuid.uuid4().hex[:6]}", "endpoint": endpoint,
-            "version": "1.0.3", "auth": {"kind": "basic", "username": key, "secret": secret},
-            "credential": credential, "poll_seconds": 600, "page_limit": 50}
-    body.update(overrides)
-    return body
-
-
-def register(client, admin, body: dict) -> str:
-    response = client.post(f"{ADMIN_API}/sources", json=body, headers=admin)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
-def drain(app, source_id: str, client: RemoteLrs | None = None, steps: int = 50) -> int:
-    """Step the source's pulling until a step takes nothing (the poll is complete)."""
-    taken = 0
-    with app.app_context():
-        for _ in range(steps):
-            done = pulling.pull(source_id, client=client)
-            if not done:
-                return taken
-            taken += done
-    raise AssertionError("pulling did not come to rest")
-
-
-def state(app, source_id: str):
-    with app.app_context():
-        return pulling.pull_state(source_id)
 
 
 def due_now(app, source_id: str) -> None:
@@ -82,11 +46,6 @@ def due_now(app, source_id: str) -> None:
 def stored_here(app, ids) -> dict:
     with app.app_context():
         return lrs_service.find_statements(ids)
-
-
-def quick_client(partner: FlakyPartner, read_timeout: float = 5.0) -> RemoteLrs:
-    return RemoteLrs(partner.endpoint, "1.0.3", BasicAuth("hub", "rahasia"),
-                     connect_timeout=1.0, read_timeout=read_timeout)
 
 
 def as_stored(statement: dict, stored: str) -> dict:
