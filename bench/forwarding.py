@@ -82,7 +82,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds of ingest in phase 2 (0: phase 1 only)")
     parser.add_argument("--ingest-batch", type=int, default=10, help="statements per POST")
     parser.add_argument("--clients", type=int, default=4, help="concurrent ingest clients")
-    parser.add_argument("--batch-size", type=int, default=100,
+    parser.add_argument("--batch-size", type=int, default=500,
                         help="the destination's batch_size (statements per forwarded POST)")
     parser.add_argument("--workers", type=int, default=2 * cores,
                         help="gunicorn workers of the source hub")

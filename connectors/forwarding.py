@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import replace
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +52,9 @@ log = logging.getLogger(__name__)
 # worth, so a selective filter still moves quickly (without a filter: one batch).
 FEED_READ_MIN, FEED_READ_MAX = 200, 2000
 ANSWER_LIMIT = 2000  # characters of a destination's answer kept with a dead letter
+# One step sends up to this many batches, for at most STEP_SECONDS: well inside the
+# worker's lease (30 s by default), and each batch's cursor is committed on its own.
+PIPELINE_BATCHES, STEP_SECONDS = 20, 5.0
 
 
 def _now() -> datetime:
@@ -159,34 +164,25 @@ def client_for(destination: Destination) -> RemoteLrs:
                         destination.version, destination.auth)
 
 
-def _attachments(batch: Sequence[StoredStatement]) -> list[lrs_service.Attachment]:
-    hashes = {h for statement in batch for h in statement.attachment_hashes}
-    return list(lrs_service.get_attachments(hashes).values()) if hashes else []
+@dataclass(frozen=True)
+class _Batch:
+    """One POST's worth of the feed: what is sent, what the cursor moves past, and the
+    feed state after it."""
+    wanted: list[StoredStatement]
+    covered: list[StoredStatement]
+    gaps: dict[int, datetime]
+    after: FeedState
+    attachments: dict[str, lrs_service.Attachment]
+    more_behind: bool  # the read was full: the feed may go on right after
 
 
-def _post(client: RemoteLrs, batch: Sequence[StoredStatement]) -> None:
-    client.post_statements([s.document for s in batch], _attachments(batch))
-
-
-def deliver(destination_id: str, lease: Lease | None = None, *,
-            client: RemoteLrs | None = None) -> int:
-    """One step of a destination's delivery; returns the statements it settled
-    (delivered or dead-lettered)."""
-    destinations = stores().destinations
-    destination = destinations.get_destination(destination_id)
-    state = destinations.delivery_state(destination_id)
-    if destination is None or state is None or not destination.enabled:
-        return 0
+def _next_batch(destination: Destination, matcher: Matcher, feed: FeedState) -> _Batch:
     now = _now()
-    if state.retry_at is not None and state.retry_at > now:
-        return 0
-    matcher = Matcher(destination.filter)
     # Without a filter every statement read is sent: a longer read would decode the rest
     # only to read it again next step (bench/forwarding.py: 4x the rows decoded).
     reading = destination.batch_size if matcher.takes_all else \
         min(FEED_READ_MAX, max(FEED_READ_MIN, 4 * destination.batch_size))
-    filled, gaps, read = lrs_service.read_feed(lrs_service.statements_after, state.feed, now,
-                                               reading)
+    filled, gaps, read = lrs_service.read_feed(lrs_service.statements_after, feed, now, reading)
     # The batch: the matching statements of the gaps, then of the feed after the cursor,
     # up to batch_size; the cursor moves only past what the batch covers.
     wanted = [s for s in filled if matcher.matches(s.document)]
@@ -198,38 +194,87 @@ def deliver(destination_id: str, lease: Lease | None = None, *,
         if matcher.matches(statement.document):
             wanted.append(statement)
     wanted = wanted[:max(destination.batch_size, len(filled))]
-    if not wanted:
-        if covered or gaps != dict(state.feed.gaps):
-            _settle(destination_id, state, gaps, covered, delivered=0, letters=[], lease=lease)
-        return 0
-    client = client or client_for(destination)
+    hashes = {h for statement in wanted for h in statement.attachment_hashes}
+    return _Batch(wanted=wanted, covered=covered, gaps=gaps,
+                  after=lrs_service.advance(feed.cursor, gaps, covered, now),
+                  attachments=lrs_service.get_attachments(hashes) if hashes else {},
+                  more_behind=len(read) >= reading)
+
+
+def _post(client: RemoteLrs, batch: Sequence[StoredStatement],
+          attachments: Mapping[str, lrs_service.Attachment]) -> None:
+    client.post_statements([s.document for s in batch],
+                           [attachments[h] for h in sorted({h for s in batch
+                                                            for h in s.attachment_hashes})
+                            if h in attachments])
+
+
+def _send(client: RemoteLrs, destination: Destination, batch: _Batch) -> list[DeadLetter]:
+    """POST the batch; the dead letters of a refusal for good.  Runs in the sender
+    thread: HTTP only, no storage."""
     try:
-        _post(client, wanted)
-        letters: list[DeadLetter] = []
+        _post(client, batch.wanted, batch.attachments)
+        return []
     except Refused as refused:
         log.warning("destination %s refused a batch of %d (%s): sending one by one",
-                    destination.name, len(wanted), refused.status)
-        try:
-            letters = _one_by_one(client, destination, wanted, refused)
-        except (Retry, AuthFailed) as failure:
-            _wait(destination_id, state, failure, lease)
-            return 0
-    except (Retry, AuthFailed) as failure:
-        _wait(destination_id, state, failure, lease)
+                    destination.name, len(batch.wanted), refused.status)
+        return _one_by_one(client, destination, batch, refused)
+
+
+def deliver(destination_id: str, lease: Lease | None = None, *,
+            client: RemoteLrs | None = None, max_batches: int = PIPELINE_BATCHES) -> int:
+    """A destination's delivery, up to `max_batches` batches (or STEP_SECONDS) in one
+    step; returns the statements it settled (delivered or dead-lettered).
+
+    Batches go out one at a time, in feed order, and the next is sent only once the
+    destination has accepted the previous one; but the next batch is read while the
+    previous POST is awaited, and the previous cursor is committed while the next POST
+    is on its way, so the destination's answer time is the only wait.  A worker that
+    dies between the POST and the commit sends that batch again (absorbed as above)."""
+    destinations = stores().destinations
+    destination = destinations.get_destination(destination_id)
+    state = destinations.delivery_state(destination_id)
+    if destination is None or state is None or not destination.enabled:
         return 0
-    _settle(destination_id, state, gaps, covered, delivered=len(wanted) - len(letters),
-            letters=letters, lease=lease)
-    return len(wanted)
+    if state.retry_at is not None and state.retry_at > _now():
+        return 0
+    matcher = Matcher(destination.filter)
+    client = client or client_for(destination)
+    until = time.monotonic() + STEP_SECONDS
+    settled = 0
+    batch = _next_batch(destination, matcher, state.feed)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="forward-send") as sender:
+        sending = sender.submit(_send, client, destination, batch) if batch.wanted else None
+        for count in range(1, max_batches + 1):
+            following = _next_batch(destination, matcher, batch.after) \
+                if batch.more_behind and count < max_batches and time.monotonic() < until \
+                else None
+            try:
+                letters = sending.result() if sending is not None else []
+            except (Retry, AuthFailed) as failure:
+                _wait(destination_id, state, failure, lease)
+                return settled
+            sending = sender.submit(_send, client, destination, following) \
+                if following is not None and following.wanted else None
+            if batch.covered or batch.gaps != dict(state.feed.gaps) or letters:
+                state = _settle(destination_id, state, batch,
+                                delivered=len(batch.wanted) - len(letters), letters=letters,
+                                lease=lease)
+            settled += len(batch.wanted)
+            if following is None:
+                break
+            batch = following
+    return settled
 
 
-def _one_by_one(client: RemoteLrs, destination: Destination,
-                batch: Sequence[StoredStatement], refused: Refused) -> list[DeadLetter]:
-    if len(batch) == 1:
-        return [_letter(destination, batch[0], refused)]
+def _one_by_one(client: RemoteLrs, destination: Destination, batch: _Batch,
+                refused: Refused) -> list[DeadLetter]:
+    if len(batch.wanted) == 1:
+        return [_letter(destination, batch.wanted[0], refused)]
     letters = []
-    for statement in batch:
+    for statement in batch.wanted:
         try:
-            _post(client, [statement])
+            _post(client, [statement], batch.attachments)
         except Refused as alone:
             letters.append(_letter(destination, statement, alone))
     return letters
@@ -243,18 +288,17 @@ def _letter(destination: Destination, statement: StoredStatement, refused: Refus
                       answer=refused.body_excerpt[:ANSWER_LIMIT], failed_at=_now())
 
 
-def _settle(destination_id: str, state: DeliveryState, gaps: dict[int, datetime],
-            covered: Sequence[StoredStatement], *, delivered: int,
-            letters: Sequence[DeadLetter], lease: Lease | None) -> None:
-    moved = lrs_service.advance(state.feed.cursor, gaps, covered, _now())
+def _settle(destination_id: str, state: DeliveryState, batch: _Batch, *, delivered: int,
+            letters: Sequence[DeadLetter], lease: Lease | None) -> DeliveryState:
+    settled = DeliveryState(feed=batch.after, attempts=0, retry_at=None, last_error=None,
+                            delivered=state.delivered + delivered)
     with current_storage().begin(write=True):
         if lease is not None:
             lease.confirm()
         destinations = stores().destinations
         destinations.add_dead_letters(letters)
-        destinations.save_delivery_state(destination_id, DeliveryState(
-            feed=moved, attempts=0, retry_at=None, last_error=None,
-            delivered=state.delivered + delivered))
+        destinations.save_delivery_state(destination_id, settled)
+    return settled
 
 
 def _wait(destination_id: str, state: DeliveryState, failure: Retry | AuthFailed,
@@ -289,7 +333,8 @@ def resend_dead_letters(destination_id: str, letter_ids: Sequence[int] | None = 
         if statement is None:
             continue
         try:
-            _post(client, [statement])
+            _post(client, [statement],
+                  lrs_service.get_attachments(set(statement.attachment_hashes)))
         except Refused:
             refused += 1
             continue

@@ -61,7 +61,7 @@ class DestinationBody(Body):
     version: Literal["1.0.3", "2.0.0"] = "1.0.3"
     auth: AuthBody
     filter: FilterBody = Field(default_factory=FilterBody)
-    batch_size: int = Field(default=100, ge=1, le=1000)
+    batch_size: int = Field(default=500, ge=1, le=1000)
     enabled: bool = True
     # Where delivery starts: the whole feed, or what is stored from now on.
     start: Literal["beginning", "now"] = "beginning"

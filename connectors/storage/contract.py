@@ -105,7 +105,7 @@ class Destination:
     version: str  # the X-Experience-API-Version we send, "1.0.3" or "2.0.0"
     auth: RemoteAuth
     filter: ForwardFilter = field(default_factory=ForwardFilter)
-    batch_size: int = 100
+    batch_size: int = 500
     enabled: bool = True
     created_at: datetime | None = None
     updated_at: datetime | None = None

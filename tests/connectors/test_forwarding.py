@@ -57,6 +57,14 @@ def test_a_destination_is_registered_without_showing_its_secret(client, admin, s
     assert sealed.startswith("fernet:") and "rahasia" not in sealed
 
 
+def test_a_destination_sends_500_statements_per_post_unless_told(client, admin):
+    body = destination_body("https://lrs.example/xapi", "hub", "s")
+    del body["batch_size"]
+    response = client.post(f"{ADMIN_API}/destinations", json=body, headers=admin)
+    assert response.status_code == 201
+    assert response.get_json()["batch_size"] == 500
+
+
 @pytest.mark.parametrize(("change", "pointer"), [
     ({"endpoint": "ftp://lrs.example/xapi"}, "/endpoint"),
     ({"endpoint": "https://user:pw@lrs.example/xapi"}, "/endpoint"),
@@ -165,6 +173,56 @@ def test_batches_follow_stored_order_and_batch_size(app, client, admin, xapi,
     sent = flaky_partner.xapi_requests[0]
     assert sent.headers["X-Experience-API-Version"] == "1.0.3"
     assert sent.headers["Authorization"] == "Basic " + base64.b64encode(b"hub:rahasia").decode()
+
+
+def test_one_step_sends_its_batches_in_feed_order_one_at_a_time(
+        app, client, admin, xapi, flaky_partner: FlakyPartner):
+    destination = register(client, admin, destination_body(
+        flaky_partner.endpoint, "hub", "rahasia", batch_size=4))
+    ids = post(client, xapi, [make_statement() for _ in range(10)])
+    flaky_partner.hang_next(0.4)  # the first answer comes late
+    with app.app_context():
+        assert forwarding.deliver(destination, client=quick_client(flaky_partner)) == 10
+    posts = [r for r in flaky_partner.xapi_requests if r.method == "POST"]
+    assert [s["id"] for r in posts for s in json.loads(r.body)] == ids
+    # The second batch left only after the first was answered: never two in flight.
+    assert posts[1].at - posts[0].at >= 0.4
+    assert state(app, destination).delivered == 10
+
+
+def test_a_step_sends_at_most_max_batches(app, client, admin, xapi,
+                                          flaky_partner: FlakyPartner):
+    destination = register(client, admin, destination_body(
+        flaky_partner.endpoint, "hub", "rahasia", batch_size=3))
+    ids = post(client, xapi, [make_statement() for _ in range(10)])
+    with app.app_context():
+        assert forwarding.deliver(destination, client=quick_client(flaky_partner),
+                                  max_batches=2) == 6
+        assert forwarding.delivery_state(destination).delivered == 6
+        assert forwarding.deliver(destination, client=quick_client(flaky_partner)) == 4
+    posts = [r for r in flaky_partner.xapi_requests if r.method == "POST"]
+    assert [s["id"] for r in posts for s in json.loads(r.body)] == ids
+
+
+def test_a_failure_within_a_step_keeps_the_batches_delivered_before_it(
+        app, client, admin, xapi, flaky_partner: FlakyPartner):
+    destination = register(client, admin, destination_body(
+        flaky_partner.endpoint, "hub", "rahasia", batch_size=4))
+    ids = post(client, xapi, [make_statement() for _ in range(10)])
+    flaky_partner.hang_next(0)  # the first batch is answered as usual
+    flaky_partner.answer_next(503, {"error": "busy"})
+    with app.app_context():
+        assert forwarding.deliver(destination, client=quick_client(flaky_partner)) == 4
+        waiting = forwarding.delivery_state(destination)
+        stored = {s.id: s.seq for s in forwarding.lrs_service.statements_after(0, 10)}
+        assert (waiting.feed.cursor, waiting.delivered, waiting.attempts) == \
+            (stored[ids[3]], 4, 1)
+        _retry_now(destination)
+        assert forwarding.deliver(destination, client=quick_client(flaky_partner)) == 6
+    posts = [r for r in flaky_partner.xapi_requests if r.method == "POST"]
+    sent = [[s["id"] for s in json.loads(r.body)] for r in posts]
+    # The refused batch is sent again whole; nothing after it was sent before it.
+    assert sent == [ids[:4], ids[4:8], ids[4:8], ids[8:]]
 
 
 # --- partners that fail -------------------------------------------------------------------
