@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import pstats
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -55,13 +53,13 @@ from hub_process import (
     rss_kib,
     wait_for_quiet,
 )
+from recording import RESULTS, run_and_record
 from run import machine, say
 from workload import Workload
 
 sys.path.insert(1, str(ROOT))  # this checkout's hub, for reading the source's feed
 
 BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
 ADMIN = "/api/connectors/admin"
 TARGET_LAG_S = 10.0
 TARGET_CATCH_UP_S = 30.0
@@ -509,32 +507,13 @@ def summary(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # unwinds: servers stopped, databases dropped
-    began = time.monotonic()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     name = f"forwarding-{args.engine}-{args.preload}-{round(args.rate * args.duration)}-{stamp}"
-    results: dict = {}
-    try:
-        run(args, results, RESULTS / f"{name}-worker.prof")
-    except BaseException as error:
-        results["incomplete"] = repr(error)
-        raise
-    finally:
-        results["wall_seconds"] = round(time.monotonic() - began)
-        partial = "-incomplete" if "incomplete" in results else ""
-        path = RESULTS / f"{name}{partial}.json"
-        path.write_text(json.dumps(results, indent=2, default=str))
-        if "machine" in results and "config" in results:
-            print(summary(results))
-        print(f"results: {path}")
-    return 0
+    return run_and_record(lambda results: run(args, results, RESULTS / f"{name}-worker.prof"),
+                          lambda _: name, summary)
 
 
 if __name__ == "__main__":

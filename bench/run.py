@@ -10,11 +10,9 @@ See bench/README.md; results are printed and written to bench/results/*.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -44,9 +42,8 @@ from hub_process import (
     transcripts_backlog,
     wait_for_quiet,
 )
+from recording import run_and_record
 from workload import Workload
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -365,33 +362,15 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+def _results_name(args: argparse.Namespace, results: dict) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{args.engine}-{results.get('stored_at_query_time', args.statements)}-{stamp}"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # SIGTERM unwinds like Ctrl-C: the server is stopped and the database dropped.
-    signal.signal(signal.SIGTERM, _interrupt)
-    began = time.monotonic()
-    results: dict = {}
-    try:
-        run(args, results)
-    except BaseException as error:
-        results["incomplete"] = repr(error)
-        raise
-    finally:
-        results["wall_seconds"] = round(time.monotonic() - began)
-        RESULTS.mkdir(exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        stored = results.get("stored_at_query_time", args.statements)
-        partial = "-incomplete" if "incomplete" in results else ""
-        path = RESULTS / f"{args.engine}-{stored}-{stamp}{partial}.json"
-        path.write_text(json.dumps(results, indent=2, default=str))
-        if "machine" in results and "config" in results:
-            print(table(results))
-        print(f"results: {path}")
-    return 0
+    return run_and_record(lambda results: run(args, results),
+                          lambda results: _results_name(args, results), table)
 
 
 if __name__ == "__main__":
