@@ -51,10 +51,9 @@ from hub_process import (
     hub_environment,
     memory_trajectory,
     rss_kib,
-    wait_for_quiet,
 )
 from recording import RESULTS, run_and_record
-from run import machine, say
+from run import machine, say, settle
 from workload import Workload
 
 sys.path.insert(1, str(ROOT))  # this checkout's hub, for reading the source's feed
@@ -363,15 +362,6 @@ def verify(source_url: str, destination_url: str) -> dict[str, Any]:
             "exact": at_source == at_destination}
 
 
-def _settle(args: argparse.Namespace) -> dict | None:
-    if not args.quiet_wait:
-        return None
-    settled = wait_for_quiet(args.quiet_wait, args.quiet_cores)
-    say(f"  machine: {settled['busy_cores_before']} cores busy with other work "
-        f"(waited {settled['waited_s']} s)")
-    return settled
-
-
 def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
     ingested = round(args.rate * args.duration)
     workload = Workload.for_size(args.preload + ingested, seed=args.seed)
@@ -417,7 +407,7 @@ def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
             say(f"source {server.base_url} (-w {args.workers}, worker pid "
                 f"{server.worker.pid if server.worker else '?'}), destination "
                 f"{destination.base_url} (-w {args.destination_workers})")
-            results["quiet"] = {"idle": _settle(args)}
+            results["quiet"] = {"idle": settle(args)}
             say(f"phase 1: registering the destination (batch {args.batch_size}); delivering "
                 f"{source.newest_seq():,} statements")
             idle_phase(args, source, destination, forwarding_partner, results)
@@ -426,7 +416,7 @@ def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
                 f"{idle['statements_per_s']}/s ({idle['steady_statements_per_s']}/s from the "
                 f"first batch on)")
             if bodies:
-                results["quiet"]["ingest"] = _settle(args)
+                results["quiet"]["ingest"] = settle(args)
                 say(f"phase 2: ingesting {ingested:,} statements at {args.rate:g}/s "
                     f"({args.ingest_batch} per POST, {args.clients} clients) while forwarding")
                 ingest_phase(args, source, destination, ingest_partner.auth, bodies, results)

@@ -223,7 +223,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
             server.start()
             say(f"gunicorn -w {args.workers} on {server.base_url}; ingesting with "
                 f"{args.clients} clients")
-            results["quiet"] = {"ingest": _settle(args)}
+            results["quiet"] = {"ingest": settle(args)}
             results["ingest"] = _ingest_phase(args, server, partner, bodies, _pg_name(url))
             results["ingest"]["stored_before"] = first
             del bodies
@@ -234,7 +234,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                 f"behind when ingest ended, caught up after "
                 f"{results['transcripts']['caught_up_after_s']} s")
             stored = first + results["ingest"]["statements"]
-            results["quiet"]["single_post"] = _settle(args)
+            results["quiet"]["single_post"] = settle(args)
             say(f"timing {args.singles} single-statement POSTs")
             after = first + args.http_statements  # singles: workload statements not yet sent
             results["single_post"] = load.single_posts(
@@ -252,7 +252,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                     results["analyze_seconds"] = analyze(url)
                 for page_size in args.page_sizes:
                     label = f"{state}, limit={'default' if page_size is None else page_size}"
-                    results["quiet"][f"queries {label}"] = _settle(args)
+                    results["quiet"][f"queries {label}"] = settle(args)
                     say(f"timing queries ({label}) over "
                         f"{results['stored_at_query_time']:,} statements")
                     results["queries"][label] = load.measure_queries(
@@ -305,7 +305,8 @@ def _transcripts_catch_up(url: str, time_limit: float) -> dict:
             "caught_up_after_s": round(time.monotonic() - began, 1) if first else 0.0}
 
 
-def _settle(args: argparse.Namespace) -> dict | None:
+def settle(args: argparse.Namespace) -> dict | None:
+    """With --quiet-wait, wait for the machine's other work to settle before a phase."""
     if not args.quiet_wait:
         return None
     settled = wait_for_quiet(args.quiet_wait, args.quiet_cores)
