@@ -1,6 +1,7 @@
-"""GET|PUT|DELETE of one forwarding destination or pulling source: one set of routes
-(connectors.partner_routes) and one set of registration rules (connectors.remotes) serve
-both, so both are held to the same answers here."""
+"""Forwarding destinations and pulling sources share their registration rules
+(connectors.remotes.PartnerRegistry), the GET|PUT|DELETE routes of one of them
+(connectors.partner_routes) and the sealing of their secrets, so both are held to the same
+answers here; what only one kind has is tested in test_forwarding.py / test_pulling.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from datetime import datetime
 
 import pytest
+from sqlalchemy import text
 
 from tests.connectors.registrations import (
     ADMIN_API,
@@ -36,6 +38,39 @@ def body(kind, make_credential) -> dict:
         return destination_body("https://lrs.example/xapi", "hub", "rahasia")
     puller = make_credential("statements/write", name="LRS vendor")
     return source_body("https://lrs.example/xapi", "hub", "rahasia", puller["key"])
+
+
+def test_a_registration_never_shows_its_secret_which_is_sealed_at_rest(client, admin, kind,
+                                                                      body, storage):
+    response = client.post(f"{ADMIN_API}/{kind}", json=body, headers=admin)
+    assert response.status_code == 201, response.get_json()
+    shown = response.get_json()
+    assert shown["auth"] == {"kind": "basic", "username": "hub"}
+    assert response.headers["Location"].endswith(f"{ADMIN_API}/{kind}/{shown['id']}")
+    one = client.get(response.headers["Location"], headers=admin)
+    listed = client.get(f"{ADMIN_API}/{kind}", headers=admin)
+    assert one.get_json() == shown
+    assert [p["id"] for p in listed.get_json()] == [shown["id"]]
+    for answer in (response, one, listed):
+        assert "rahasia" not in answer.get_data(as_text=True)
+    # At rest the secret is sealed with the key-encryption key.
+    with storage.engine.connect() as conn:
+        sealed = conn.execute(text(f"SELECT auth_secret FROM connector_{kind}")).scalar()
+    assert sealed.startswith("fernet:") and "rahasia" not in sealed
+
+
+def test_a_name_already_taken_is_a_409(client, admin, kind, body):
+    registry = KINDS[kind][0]
+    first = registry.register(client, admin, {**body, "name": "LRS Pusat"})
+    again = client.post(f"{ADMIN_API}/{kind}", json={**body, "name": "LRS Pusat"},
+                        headers=admin)
+    assert again.status_code == 409 and "LRS Pusat" in again.get_json()["error"]["message"]
+    other = registry.register(client, admin, {**body, "name": "LRS Daerah"})
+    renamed = client.put(f"{ADMIN_API}/{kind}/{other}", json={**body, "name": "LRS Pusat"},
+                         headers=admin)
+    assert renamed.status_code == 409
+    assert client.put(f"{ADMIN_API}/{kind}/{first}", json={**body, "name": "LRS Pusat"},
+                      headers=admin).status_code == 200, "keeping its own name is fine"
 
 
 def test_an_unknown_id_is_a_404_naming_the_kind(client, admin, kind, body):
