@@ -49,8 +49,10 @@ log = logging.getLogger(__name__)
 # before that time are known with reasonable certainty to be available for retrieval" —
 # so a statement may become visible after others stored later than it (a writer that
 # took its `stored` and committed late).  Asking `since` = the greatest `stored` taken
-# would skip it for good; each poll therefore asks from OVERLAP before the cursor and
-# the statements it has already taken come again as no-ops (same id, same content).
+# would skip it for good.  The cursor therefore stops at the page's Consistent-Through
+# when the page went beyond it, and each poll asks from OVERLAP before the cursor (for a
+# source whose header is missing or too hopeful); the statements it has already taken
+# come again as no-ops (same id, same content).
 OVERLAP = timedelta(seconds=60)
 MESSAGE_LIMIT = 2000  # characters of a refusal kept with the statement
 
@@ -215,7 +217,7 @@ def _take(source: Source, state: PullState, page: StatementsPage, lease: Lease |
         problems.sort(key=lambda problem: order[id(problem.statement)])  # as the page had them
         stores().sources.add_pull_conflicts(problems)
         stores().sources.save_pull_state(source.id, PullState(
-            cursor=_latest_stored(statements, state.cursor), more=page.more, attempts=0,
+            cursor=_cursor_after(page, state.cursor), more=page.more, attempts=0,
             retry_at=None, last_error=None, pulled=state.pulled + len(report.stored),
             polled_at=now if page.more is None else state.polled_at))
     lrs_service.announce_stored(report.stored)
@@ -229,6 +231,25 @@ def _as_sent(statement: dict[str, Any]) -> dict[str, Any]:
     """The statement as its provider sent it: `stored` and `authority` are the source
     LRS's (xAPI 1.0.3 Data 2.4.8, 2.4.9); the hub sets its own."""
     return {k: v for k, v in statement.items() if k not in ("stored", "authority")}
+
+
+def _cursor_after(page: StatementsPage, cursor: datetime | None) -> datetime | None:
+    """The greatest `stored` of the page, but not past the source's
+    X-Experience-API-Consistent-Through (a statement stored before it may still become
+    visible), and never back from where the cursor was.  A source that sends no header,
+    or one we cannot read, leaves OVERLAP alone to cover late statements."""
+    latest = _latest_stored(page.statements, cursor)
+    consistent = _timestamp(page.consistent_through)
+    if latest is None or consistent is None or consistent >= latest:
+        return latest
+    return consistent if cursor is None or consistent > cursor else cursor
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    try:
+        return parse_timestamp(value) if value else None
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _latest_stored(statements: Sequence[dict[str, Any]], cursor: datetime | None

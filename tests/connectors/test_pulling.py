@@ -19,6 +19,7 @@ from hub.app import create_app
 from hub.loops import Lag
 from hub.timestamps import format_timestamp, parse_timestamp
 from lrs import service as lrs_service
+from lrs.statements.ops import CONSISTENCY_MARGIN
 from tests.connectors.partners import FlakyPartner, SecondHub
 from tests.connectors.registrations import ADMIN_API, SOURCES, quick_client, source_body
 from tests.factories import make_statement
@@ -142,7 +143,10 @@ def test_statements_are_pulled_with_their_ids_the_credential_authority_and_attac
     done = state(app, source)
     newest = max(parse_timestamp(s.document["stored"]) for s in second_hub.stored())
     assert (done.pulled, done.more, done.attempts, done.last_error) == (4, None, 0, None)
-    assert done.cursor == newest and done.polled_at is not None
+    # The hub vouches for what was stored up to a second before it answered (its
+    # Consistent-Through): the cursor is the newest `stored`, or that moment if earlier.
+    assert newest - CONSISTENCY_MARGIN <= done.cursor <= newest
+    assert done.polled_at is not None
     with app.app_context():
         assert pulling.pull(source) == 0, "the next poll waits for the interval"
 
@@ -436,3 +440,47 @@ def test_the_worker_pulls_a_source_under_its_lease_and_reports_it(
     finally:
         worker.stop()
         thread.join(15)
+
+
+@pytest.mark.parametrize(("consistent_through", "cursor"), [
+    # The page went beyond what the source vouches for: the cursor stops there.
+    ("2026-12-01T08:00:10.000Z", "2026-12-01T08:00:10.000Z"),
+    # The source vouches for more than the page holds: the page's newest `stored`.
+    ("2026-12-01T09:00:00.000Z", "2026-12-01T08:00:30.000Z"),
+    # No header, or one that is no timestamp: the page's newest `stored` (OVERLAP covers).
+    (None, "2026-12-01T08:00:30.000Z"),
+    ("kemarin", "2026-12-01T08:00:30.000Z"),
+])
+def test_the_cursor_never_passes_the_sources_consistent_through(
+        app, client, admin, puller, flaky_partner: FlakyPartner, consistent_through, cursor):
+    headers = {"X-Experience-API-Consistent-Through": consistent_through} \
+        if consistent_through else {}
+    flaky_partner.answer_next(200, {"statements": [
+        as_stored(make_statement(id=str(uuid.uuid4())), "2026-12-01T08:00:30.000Z")],
+        "more": ""}, headers=headers)
+    source = register(client, admin, source_body(flaky_partner.endpoint, "hub", "rahasia",
+                                                 puller["key"]))
+    with app.app_context():
+        assert pulling.pull(source, client=quick_client(flaky_partner)) == 1
+        due_now(app, source)
+        pulling.pull(source, client=quick_client(flaky_partner))
+    assert state(app, source).cursor == parse_timestamp(cursor)
+    again = flaky_partner.xapi_requests[-1]
+    assert again.query["since"] == format_timestamp(parse_timestamp(cursor) - pulling.OVERLAP)
+
+
+def test_a_consistent_through_behind_the_cursor_never_moves_it_back(
+        app, client, admin, puller, flaky_partner: FlakyPartner):
+    flaky_partner.answer_next(200, {"statements": [
+        as_stored(make_statement(id=str(uuid.uuid4())), "2026-12-01T08:00:30.000Z")],
+        "more": ""})
+    flaky_partner.answer_next(200, {"statements": [
+        as_stored(make_statement(id=str(uuid.uuid4())), "2026-12-01T08:05:00.000Z")],
+        "more": ""}, headers={"X-Experience-API-Consistent-Through": "2026-12-01T07:00:00Z"})
+    source = register(client, admin, source_body(flaky_partner.endpoint, "hub", "rahasia",
+                                                 puller["key"]))
+    with app.app_context():
+        pulling.pull(source, client=quick_client(flaky_partner))
+        due_now(app, source)
+        pulling.pull(source, client=quick_client(flaky_partner))
+    assert state(app, source).cursor == parse_timestamp("2026-12-01T08:00:30.000Z")
