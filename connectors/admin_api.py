@@ -97,21 +97,17 @@ def list_destinations():
     return jsonify([destination_json(d) for d in stores().destinations.list_destinations()])
 
 
-@blueprint.post("/destinations")
-def add_destination():
-    body = parse_body(DestinationBody, request.get_json(silent=True))
-    added = forwarding.add_destination(body.destination(), from_start=body.start == "beginning")
-    response = jsonify(destination_json(added, forwarding.delivery_state(added.id)))
-    response.status_code = 201
-    response.headers["Location"] = f"{blueprint.url_prefix}/destinations/{added.id}"
-    return response
+def _added_destination(body: Any) -> Destination:
+    parsed = parse_body(DestinationBody, body)
+    return forwarding.add_destination(parsed.destination(),
+                                      from_start=parsed.start == "beginning")
 
 
 def _destination_in(body: Any, destination_id: str) -> Destination:
     return parse_body(DestinationBody, body).destination(destination_id)
 
 
-add_partner_routes(blueprint, "destinations", "destination",
+add_partner_routes(blueprint, "destinations", "destination", add=_added_destination,
                    get=forwarding.get_destination, position=forwarding.delivery_state,
                    update=forwarding.update_destination, remove=forwarding.remove_destination,
                    parse=_destination_in, render=destination_json)
@@ -167,21 +163,15 @@ def list_sources():
     return jsonify([source_json(s) for s in stores().sources.list_sources()])
 
 
-@blueprint.post("/sources")
-def add_source():
-    body = parse_body(SourceBody, request.get_json(silent=True))
-    added = pulling.add_source(body.source())
-    response = jsonify(source_json(added, pulling.pull_state(added.id)))
-    response.status_code = 201
-    response.headers["Location"] = f"{blueprint.url_prefix}/sources/{added.id}"
-    return response
+def _added_source(body: Any) -> Source:
+    return pulling.add_source(parse_body(SourceBody, body).source())
 
 
 def _source_in(body: Any, source_id: str) -> Source:
     return parse_body(SourceBody, body).source(source_id)
 
 
-add_partner_routes(blueprint, "sources", "source",
+add_partner_routes(blueprint, "sources", "source", add=_added_source,
                    get=pulling.get_source, position=pulling.pull_state,
                    update=pulling.update_source, remove=pulling.remove_source,
                    parse=_source_in, render=source_json)
