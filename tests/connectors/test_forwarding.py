@@ -382,3 +382,27 @@ def test_an_agency_filter_sends_only_that_agencys_civil_servants(
     drain(app, destination, quick_client(flaky_partner))
     sent = [s["id"] for r in flaky_partner.xapi_requests for s in json.loads(r.body)]
     assert sent == siti
+
+
+def test_destinations_by_command(app, runner, second_hub: SecondHub, xapi, client, tmp_path):
+    body = tmp_path / "destination.json"
+    body.write_text(json.dumps(destination_body(second_hub.endpoint, *second_hub.credential,
+                                                name="Hub BKN")))
+    added = runner.invoke(args=["connectors", "destinations", "add", str(body)])
+    assert added.exit_code == 0, added.output
+    destination = added.output.strip()
+    ids = post(client, xapi, [make_statement()])
+    drain(app, destination)
+    assert second_hub.statement_ids() == ids
+    listed = runner.invoke(args=["connectors", "destinations", "list"])
+    assert destination in listed.output and "Hub BKN" in listed.output
+    assert "delivered 1" in listed.output
+    bad = runner.invoke(args=["connectors", "destinations", "add", "-"],
+                        input=json.dumps({"name": "x"}))
+    assert bad.exit_code != 0 and "/endpoint" in bad.output
+    not_json = runner.invoke(args=["connectors", "destinations", "add", "-"], input="{")
+    assert not_json.exit_code != 0 and "- is not JSON" in not_json.output
+    removed = runner.invoke(args=["connectors", "destinations", "remove", destination])
+    assert removed.exit_code == 0, removed.output
+    again = runner.invoke(args=["connectors", "destinations", "remove", destination])
+    assert again.exit_code != 0 and "no forwarding destination" in again.output
