@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import pstats
 import shutil
@@ -53,15 +52,14 @@ from hub_process import (
     hub_environment,
     memory_trajectory,
     rss_kib,
-    wait_for_quiet,
 )
-from run import machine, say
+from recording import RESULTS, run_and_record
+from run import machine, say, settle
 from workload import Workload
 
 sys.path.insert(1, str(ROOT))  # this checkout's hub, for reading the source's feed
 
 BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
 ADMIN = "/api/connectors/admin"
 TARGET_LAG_S = 10.0
 TARGET_CATCH_UP_S = 30.0
@@ -369,15 +367,6 @@ def verify(source_url: str, destination_url: str) -> dict[str, Any]:
             "exact": at_source == at_destination}
 
 
-def _settle(args: argparse.Namespace) -> dict | None:
-    if not args.quiet_wait:
-        return None
-    settled = wait_for_quiet(args.quiet_wait, args.quiet_cores)
-    say(f"  machine: {settled['busy_cores_before']} cores busy with other work "
-        f"(waited {settled['waited_s']} s)")
-    return settled
-
-
 def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
     memory_path = profile_path.with_name(profile_path.stem.removesuffix("-worker") + "-memory.txt")
     ingested = round(args.rate * args.duration)
@@ -426,7 +415,7 @@ def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
             say(f"source {server.base_url} (-w {args.workers}, worker pid "
                 f"{server.worker.pid if server.worker else '?'}), destination "
                 f"{destination.base_url} (-w {args.destination_workers})")
-            results["quiet"] = {"idle": _settle(args)}
+            results["quiet"] = {"idle": settle(args)}
             say(f"phase 1: registering the destination (batch {args.batch_size}); delivering "
                 f"{source.newest_seq():,} statements")
             idle_phase(args, source, destination, forwarding_partner, results)
@@ -435,7 +424,7 @@ def run(args: argparse.Namespace, results: dict, profile_path: Path) -> None:
                 f"{idle['statements_per_s']}/s ({idle['steady_statements_per_s']}/s from the "
                 f"first batch on)")
             if bodies:
-                results["quiet"]["ingest"] = _settle(args)
+                results["quiet"]["ingest"] = settle(args)
                 if args.trace_worker_memory and server.worker is not None:
                     server.worker.send_signal(signal.SIGUSR2)  # bench/traced_worker.py
                 say(f"phase 2: ingesting {ingested:,} statements at {args.rate:g}/s "
@@ -521,32 +510,13 @@ def summary(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # unwinds: servers stopped, databases dropped
-    began = time.monotonic()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     name = f"forwarding-{args.engine}-{args.preload}-{round(args.rate * args.duration)}-{stamp}"
-    results: dict = {}
-    try:
-        run(args, results, RESULTS / f"{name}-worker.prof")
-    except BaseException as error:
-        results["incomplete"] = repr(error)
-        raise
-    finally:
-        results["wall_seconds"] = round(time.monotonic() - began)
-        partial = "-incomplete" if "incomplete" in results else ""
-        path = RESULTS / f"{name}{partial}.json"
-        path.write_text(json.dumps(results, indent=2, default=str))
-        if "machine" in results and "config" in results:
-            print(summary(results))
-        print(f"results: {path}")
-    return 0
+    return run_and_record(lambda results: run(args, results, RESULTS / f"{name}-worker.prof"),
+                          lambda _: name, summary)
 
 
 if __name__ == "__main__":

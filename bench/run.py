@@ -10,11 +10,9 @@ See bench/README.md; results are printed and written to bench/results/*.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -44,9 +42,8 @@ from hub_process import (
     transcripts_backlog,
     wait_for_quiet,
 )
+from recording import run_and_record
 from workload import Workload
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -226,7 +223,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
             server.start()
             say(f"gunicorn -w {args.workers} on {server.base_url}; ingesting with "
                 f"{args.clients} clients")
-            results["quiet"] = {"ingest": _settle(args)}
+            results["quiet"] = {"ingest": settle(args)}
             results["ingest"] = _ingest_phase(args, server, partner, bodies, _pg_name(url))
             results["ingest"]["stored_before"] = first
             del bodies
@@ -237,7 +234,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                 f"behind when ingest ended, caught up after "
                 f"{results['transcripts']['caught_up_after_s']} s")
             stored = first + results["ingest"]["statements"]
-            results["quiet"]["single_post"] = _settle(args)
+            results["quiet"]["single_post"] = settle(args)
             say(f"timing {args.singles} single-statement POSTs")
             after = first + args.http_statements  # singles: workload statements not yet sent
             results["single_post"] = load.single_posts(
@@ -255,7 +252,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
                     results["analyze_seconds"] = analyze(url)
                 for page_size in args.page_sizes:
                     label = f"{state}, limit={'default' if page_size is None else page_size}"
-                    results["quiet"][f"queries {label}"] = _settle(args)
+                    results["quiet"][f"queries {label}"] = settle(args)
                     say(f"timing queries ({label}) over "
                         f"{results['stored_at_query_time']:,} statements")
                     results["queries"][label] = load.measure_queries(
@@ -308,7 +305,8 @@ def _transcripts_catch_up(url: str, time_limit: float) -> dict:
             "caught_up_after_s": round(time.monotonic() - began, 1) if first else 0.0}
 
 
-def _settle(args: argparse.Namespace) -> dict | None:
+def settle(args: argparse.Namespace) -> dict | None:
+    """With --quiet-wait, wait for the machine's other work to settle before a phase."""
     if not args.quiet_wait:
         return None
     settled = wait_for_quiet(args.quiet_wait, args.quiet_cores)
@@ -365,33 +363,15 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+def _results_name(args: argparse.Namespace, results: dict) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{args.engine}-{results.get('stored_at_query_time', args.statements)}-{stamp}"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # SIGTERM unwinds like Ctrl-C: the server is stopped and the database dropped.
-    signal.signal(signal.SIGTERM, _interrupt)
-    began = time.monotonic()
-    results: dict = {}
-    try:
-        run(args, results)
-    except BaseException as error:
-        results["incomplete"] = repr(error)
-        raise
-    finally:
-        results["wall_seconds"] = round(time.monotonic() - began)
-        RESULTS.mkdir(exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        stored = results.get("stored_at_query_time", args.statements)
-        partial = "-incomplete" if "incomplete" in results else ""
-        path = RESULTS / f"{args.engine}-{stored}-{stamp}{partial}.json"
-        path.write_text(json.dumps(results, indent=2, default=str))
-        if "machine" in results and "config" in results:
-            print(table(results))
-        print(f"results: {path}")
-    return 0
+    return run_and_record(lambda results: run(args, results),
+                          lambda results: _results_name(args, results), table)
 
 
 if __name__ == "__main__":

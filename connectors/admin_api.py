@@ -27,6 +27,7 @@ from connectors.inputs import (
     SourceBody,
 )
 from connectors.lrs_client import AuthFailed, Retry
+from connectors.partner_routes import add_partner_routes
 from connectors.status import status_json, worker_status
 from connectors.storage import stores
 from connectors.storage.contract import (
@@ -96,33 +97,20 @@ def list_destinations():
     return jsonify([destination_json(d) for d in stores().destinations.list_destinations()])
 
 
-@blueprint.post("/destinations")
-def add_destination():
-    body = parse_body(DestinationBody, request.get_json(silent=True))
-    added = forwarding.add_destination(body.destination(), from_start=body.start == "beginning")
-    response = jsonify(destination_json(added, forwarding.delivery_state(added.id)))
-    response.status_code = 201
-    response.headers["Location"] = f"{blueprint.url_prefix}/destinations/{added.id}"
-    return response
+def _added_destination(body: Any) -> Destination:
+    parsed = parse_body(DestinationBody, body)
+    return forwarding.add_destination(parsed.destination(),
+                                      from_start=parsed.start == "beginning")
 
 
-@blueprint.get("/destinations/<destination_id>")
-def get_destination(destination_id: str):
-    return jsonify(destination_json(forwarding.get_destination(destination_id),
-                                    forwarding.delivery_state(destination_id)))
+def _destination_in(body: Any, destination_id: str) -> Destination:
+    return parse_body(DestinationBody, body).destination(destination_id)
 
 
-@blueprint.put("/destinations/<destination_id>")
-def put_destination(destination_id: str):
-    body = parse_body(DestinationBody, request.get_json(silent=True))
-    updated = forwarding.update_destination(body.destination(destination_id))
-    return jsonify(destination_json(updated, forwarding.delivery_state(destination_id)))
-
-
-@blueprint.delete("/destinations/<destination_id>")
-def delete_destination(destination_id: str):
-    forwarding.remove_destination(destination_id)
-    return "", 204
+add_partner_routes(blueprint, "destinations", "destination", add=_added_destination,
+                   get=forwarding.get_destination, position=forwarding.delivery_state,
+                   update=forwarding.update_destination, remove=forwarding.remove_destination,
+                   parse=_destination_in, render=destination_json)
 
 
 @blueprint.get("/dead-letters")
@@ -175,32 +163,18 @@ def list_sources():
     return jsonify([source_json(s) for s in stores().sources.list_sources()])
 
 
-@blueprint.post("/sources")
-def add_source():
-    body = parse_body(SourceBody, request.get_json(silent=True))
-    added = pulling.add_source(body.source())
-    response = jsonify(source_json(added, pulling.pull_state(added.id)))
-    response.status_code = 201
-    response.headers["Location"] = f"{blueprint.url_prefix}/sources/{added.id}"
-    return response
+def _added_source(body: Any) -> Source:
+    return pulling.add_source(parse_body(SourceBody, body).source())
 
 
-@blueprint.get("/sources/<source_id>")
-def get_source(source_id: str):
-    return jsonify(source_json(pulling.get_source(source_id), pulling.pull_state(source_id)))
+def _source_in(body: Any, source_id: str) -> Source:
+    return parse_body(SourceBody, body).source(source_id)
 
 
-@blueprint.put("/sources/<source_id>")
-def put_source(source_id: str):
-    body = parse_body(SourceBody, request.get_json(silent=True))
-    updated = pulling.update_source(body.source(source_id))
-    return jsonify(source_json(updated, pulling.pull_state(source_id)))
-
-
-@blueprint.delete("/sources/<source_id>")
-def delete_source(source_id: str):
-    pulling.remove_source(source_id)
-    return "", 204
+add_partner_routes(blueprint, "sources", "source", add=_added_source,
+                   get=pulling.get_source, position=pulling.pull_state,
+                   update=pulling.update_source, remove=pulling.remove_source,
+                   parse=_source_in, render=source_json)
 
 
 @blueprint.get("/sources/<source_id>/conflicts")

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -33,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.lrs_client import AuthFailed, Refused, RemoteLrs, Retry
-from connectors.remotes import PartnerClients, failure_delay, refuse_taken_name
+from connectors.remotes import PartnerClients, PartnerRegistry, failure_delay
 from connectors.service import agency_of
 from connectors.storage import stores
 from connectors.storage.contract import (
@@ -42,7 +41,6 @@ from connectors.storage.contract import (
     Destination,
     ForwardFilter,
 )
-from hub.errors import NotFound
 from hub.loops import Lag, Lease, Loop
 from hub.storage import current_storage
 from lrs import service as lrs_service
@@ -64,12 +62,14 @@ def _now() -> datetime:
 
 
 # --- registration -----------------------------------------------------------------------
+DESTINATIONS = PartnerRegistry[Destination]("forwarding destination")
+
+
 def add_destination(destination: Destination, *, from_start: bool = True) -> Destination:
     """Register `destination` (its id is assigned here).  It receives the whole feed, or
     only what is stored from now on when `from_start` is false."""
     _check_name(destination)
-    now = _now()
-    added = replace(destination, id=uuid.uuid4().hex, created_at=now, updated_at=now)
+    added = DESTINATIONS.new(destination, _now())
     start = FeedState(cursor=0 if from_start else lrs_service.newest_seq(), gaps={})
     stores().destinations.add_destination(added, start)
     log.info("forwarding destination %s (%s) added", added.name, added.id)
@@ -77,35 +77,30 @@ def add_destination(destination: Destination, *, from_start: bool = True) -> Des
 
 
 def _check_name(destination: Destination) -> None:
-    refuse_taken_name("forwarding destination", destination.name, destination.id,
-                      ((d.id, d.name) for d in stores().destinations.list_destinations()))
+    DESTINATIONS.check_name(destination, stores().destinations.list_destinations())
 
 
 def get_destination(destination_id: str) -> Destination:
-    found = stores().destinations.get_destination(destination_id)
-    if found is None:
-        raise NotFound(f"no forwarding destination {destination_id!r}")
-    return found
+    return DESTINATIONS.found(destination_id,
+                              stores().destinations.get_destination(destination_id))
 
 
 def update_destination(destination: Destination) -> Destination:
     current = get_destination(destination.id)
     _check_name(destination)
-    updated = replace(destination, created_at=current.created_at, updated_at=_now())
+    updated = DESTINATIONS.changed(destination, current, _now())
     stores().destinations.replace_destination(updated)
     return updated
 
 
 def remove_destination(destination_id: str) -> None:
     if not stores().destinations.remove_destination(destination_id):
-        raise NotFound(f"no forwarding destination {destination_id!r}")
+        raise DESTINATIONS.missing(destination_id)
 
 
 def delivery_state(destination_id: str) -> DeliveryState:
-    state = stores().destinations.delivery_state(destination_id)
-    if state is None:
-        raise NotFound(f"no forwarding destination {destination_id!r}")
-    return state
+    return DESTINATIONS.found(destination_id,
+                              stores().destinations.delivery_state(destination_id))
 
 
 def destination_lag(destination_id: str) -> Lag:

@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -19,30 +17,18 @@ from flask.cli import AppGroup
 from connectors import forwarding
 from connectors.inputs import DestinationBody
 from connectors.lrs_client import AuthFailed, Retry
+from connectors.partner_cli import fail, read_body
 from connectors.storage import stores
 from hub.errors import HubError
-from hub.inputs import parse_body
 
 destinations_group = AppGroup("destinations", help="Forwarding to other LRSs.")
-
-
-def _fail(error: HubError) -> None:
-    where = error.pointer or error.parameter
-    raise click.ClickException(f"{where}: {error.message}" if where else error.message)
 
 
 @destinations_group.command("add")
 @click.argument("file")
 def add(file: str) -> None:
     """Register a destination from a JSON file (or - for stdin); prints its id."""
-    text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    try:
-        body = parse_body(DestinationBody, json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{file} is not JSON: {exc}") from None
-    except HubError as error:
-        _fail(error)
-        return
+    body = read_body(file, DestinationBody)
     added = forwarding.add_destination(body.destination(), from_start=body.start == "beginning")
     click.echo(added.id)
 
@@ -63,7 +49,7 @@ def remove(destination_id: str) -> None:
     try:
         forwarding.remove_destination(destination_id)
     except HubError as error:
-        _fail(error)
+        fail(error)
 
 
 @destinations_group.command("dead-letters")
@@ -83,8 +69,7 @@ def resend(destination_id: str, letters: tuple[int, ...]) -> None:
     try:
         delivered, refused = forwarding.resend_dead_letters(destination_id, letters or None)
     except HubError as error:
-        _fail(error)
-        return
+        fail(error)
     except (Retry, AuthFailed) as failure:
         raise click.ClickException(f"the destination did not take them: {failure.reason}") \
             from None

@@ -25,17 +25,16 @@ the source gave one, else an exponential backoff with full jitter.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.lrs_client import AuthFailed, Refused, RemoteLrs, Retry, StatementsPage
-from connectors.remotes import PartnerClients, failure_delay, failure_reason, refuse_taken_name
+from connectors.remotes import PartnerClients, PartnerRegistry, failure_delay, failure_reason
 from connectors.storage import stores
 from connectors.storage.contract import PullConflict, PullConflictKind, PullState, Source
-from hub.errors import BadRequest, HubError, NotFound
+from hub.errors import BadRequest, HubError
 from hub.loops import Lag, Lease, Loop
 from hub.storage import current_storage
 from hub.timestamps import format_timestamp, parse_timestamp
@@ -63,6 +62,9 @@ def _now() -> datetime:
 
 
 # --- registration -----------------------------------------------------------------------
+SOURCES = PartnerRegistry[Source]("pulling source")
+
+
 def check_credential(key: str) -> None:
     """A 400 naming /credential unless `key` is a hub credential that may store
     statements now (it exists, is not revoked, holds statements/write)."""
@@ -73,33 +75,28 @@ def check_credential(key: str) -> None:
 
 
 def _check_name(source: Source) -> None:
-    refuse_taken_name("pulling source", source.name, source.id,
-                      ((s.id, s.name) for s in stores().sources.list_sources()))
+    SOURCES.check_name(source, stores().sources.list_sources())
 
 
 def add_source(source: Source) -> Source:
     """Register `source` (its id is assigned here); its first poll is due at once."""
     check_credential(source.credential)
     _check_name(source)
-    now = _now()
-    added = replace(source, id=uuid.uuid4().hex, created_at=now, updated_at=now)
+    added = SOURCES.new(source, _now())
     stores().sources.add_source(added, PullState())
     log.info("pulling source %s (%s) added", added.name, added.id)
     return added
 
 
 def get_source(source_id: str) -> Source:
-    found = stores().sources.get_source(source_id)
-    if found is None:
-        raise NotFound(f"no pulling source {source_id!r}")
-    return found
+    return SOURCES.found(source_id, stores().sources.get_source(source_id))
 
 
 def update_source(source: Source) -> Source:
     current = get_source(source.id)
     check_credential(source.credential)
     _check_name(source)
-    updated = replace(source, created_at=current.created_at, updated_at=_now())
+    updated = SOURCES.changed(source, current, _now())
     with current_storage().begin(write=True):
         stores().sources.replace_source(updated)
         state = stores().sources.pull_state(source.id)
@@ -111,14 +108,11 @@ def update_source(source: Source) -> Source:
 
 def remove_source(source_id: str) -> None:
     if not stores().sources.remove_source(source_id):
-        raise NotFound(f"no pulling source {source_id!r}")
+        raise SOURCES.missing(source_id)
 
 
 def pull_state(source_id: str) -> PullState:
-    state = stores().sources.pull_state(source_id)
-    if state is None:
-        raise NotFound(f"no pulling source {source_id!r}")
-    return state
+    return SOURCES.found(source_id, stores().sources.pull_state(source_id))
 
 
 def conflicts(source_id: str | None = None, limit: int = 100) -> list[PullConflict]:

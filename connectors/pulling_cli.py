@@ -8,25 +8,16 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-
 import click
 from flask.cli import AppGroup
 
 from connectors import pulling
 from connectors.inputs import SourceBody
+from connectors.partner_cli import fail, read_body
 from connectors.storage import stores
 from hub.errors import HubError
-from hub.inputs import parse_body
 
 sources_group = AppGroup("sources", help="Pulling statements from partner LRSs.")
-
-
-def _fail(error: HubError) -> None:
-    where = error.pointer or error.parameter
-    raise click.ClickException(f"{where}: {error.message}" if where else error.message)
 
 
 def _when(value: object) -> str:
@@ -37,14 +28,11 @@ def _when(value: object) -> str:
 @click.argument("file")
 def add(file: str) -> None:
     """Register a source from a JSON file (or - for stdin); prints its id."""
-    text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    body = read_body(file, SourceBody)
     try:
-        added = pulling.add_source(parse_body(SourceBody, json.loads(text)).source())
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{file} is not JSON: {exc}") from None
+        added = pulling.add_source(body.source())
     except HubError as error:
-        _fail(error)
-        return
+        fail(error)
     click.echo(added.id)
 
 
@@ -66,7 +54,7 @@ def remove(source_id: str) -> None:
     try:
         pulling.remove_source(source_id)
     except HubError as error:
-        _fail(error)
+        fail(error)
 
 
 @sources_group.command("conflicts")
@@ -77,8 +65,7 @@ def conflicts(source_id: str | None) -> None:
     try:
         found = pulling.conflicts(source_id, limit=1000)
     except HubError as error:
-        _fail(error)
-        return
+        fail(error)
     for conflict in found:
         click.echo(f"{conflict.id}  {conflict.source_id}  {conflict.statement_id or '-'}  "
                    f"{conflict.kind}  {_when(conflict.noticed_at)}  {conflict.message[:200]}")

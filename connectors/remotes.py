@@ -1,11 +1,15 @@
-"""What forwarding and pulling share about partner LRSs: the client of a registered
-partner (kept while its registration is unchanged) and the wait after a failure."""
+"""What forwarding and pulling share about partner LRSs: how one is registered, the
+client of a registered partner (kept while its registration is unchanged) and the wait
+after a failure."""
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from connectors.lrs_client import (
     AuthFailed,
@@ -15,12 +19,46 @@ from connectors.lrs_client import (
     Retry,
     backoff,
 )
-from connectors.storage.contract import RemoteAuth
-from hub.errors import Conflict
+from connectors.storage.contract import Destination, RemoteAuth, Source
+from hub.errors import Conflict, NotFound
 from hub.settings import current_settings
 
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 300.0
+
+Partner = TypeVar("Partner", Destination, Source)
+Found = TypeVar("Found")
+
+
+@dataclass(frozen=True)
+class PartnerRegistry(Generic[Partner]):
+    """The registration rules destinations and sources share: the hub assigns the id and
+    the times, names are unique within a kind, an unknown id is a 404 naming the kind."""
+
+    kind: str  # as messages name it: "forwarding destination", "pulling source"
+
+    def missing(self, partner_id: str) -> NotFound:
+        return NotFound(f"no {self.kind} {partner_id!r}")
+
+    def found(self, partner_id: str, record: Found | None) -> Found:
+        """`record` (the partner, or its state) unless the store found none: a 404."""
+        if record is None:
+            raise self.missing(partner_id)
+        return record
+
+    def check_name(self, partner: Partner, registered: Iterable[Partner]) -> None:
+        """A 409 when another registered partner of this kind already has the name: names
+        are unique, and the database would refuse the row anyway."""
+        if any(other.name == partner.name and other.id != partner.id for other in registered):
+            raise Conflict(f"a {self.kind} is already named {partner.name!r}")
+
+    def new(self, partner: Partner, now: datetime) -> Partner:
+        """`partner` as first registered: a new id, created and updated `now`."""
+        return replace(partner, id=uuid.uuid4().hex, created_at=now, updated_at=now)
+
+    def changed(self, partner: Partner, current: Partner, now: datetime) -> Partner:
+        """`partner` replacing its `current` registration: created then, updated `now`."""
+        return replace(partner, created_at=current.created_at, updated_at=now)
 
 
 def remote_auth(auth: RemoteAuth) -> BasicAuth | OAuth2ClientCredentials:
@@ -65,10 +103,3 @@ def failure_delay(failure: Exception, attempts: int) -> float:
 def failure_reason(failure: Exception) -> str:
     return failure.reason if isinstance(failure, Retry | AuthFailed) else str(failure)
 
-
-def refuse_taken_name(kind: str, name: str, own_id: str, taken: Iterable[tuple[str, str]]
-                      ) -> None:
-    """A 409 when another partner of this kind (`taken`: its (id, name) pairs) already has
-    `name`: names are unique, and the database would refuse the row anyway."""
-    if any(other_name == name and other_id != own_id for other_id, other_name in taken):
-        raise Conflict(f"a {kind} is already named {name!r}")

@@ -29,3 +29,20 @@ def create_signing_keys_table(name: str) -> None:
         sa.Column("activated_at", When),
         sa.Column("retired_at", When),
     )
+
+
+def partner_columns() -> list[sa.Column]:
+    """The columns a registered partner LRS begins with (connectors_0001 destinations,
+    connectors_0002_sources sources): id, name, endpoint, xAPI version and how the hub
+    signs in.  New Column objects each call: a Column belongs to one table."""
+    return [
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False, unique=True),
+        sa.Column("endpoint", sa.Text, nullable=False),
+        sa.Column("version", sa.String(8), nullable=False),
+        sa.Column("auth_kind", sa.String(8), nullable=False),
+        sa.Column("auth_username", sa.String(255), nullable=False),
+        sa.Column("auth_secret", sa.Text, nullable=False),  # Fernet token (storage cipher)
+        sa.Column("auth_token_url", sa.Text),
+        sa.Column("auth_scope", sa.Text),
+    ]

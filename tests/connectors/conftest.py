@@ -1,4 +1,5 @@
-"""Fixtures for connectors: partners on loopback (tests/connectors/partners.py)."""
+"""Fixtures for connectors: partners on loopback (tests/connectors/partners.py) and the
+admin credential that registers them (tests/connectors/registrations.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from typing import Any
 import pytest
 
 from tests.connectors.partners import FlakyPartner, SecondHub
+
+
+@pytest.fixture
+def admin(make_credential) -> dict:
+    """Headers of an `admin` credential, for the connectors' admin API."""
+    return {"Authorization": make_credential("admin")["Authorization"]}
 
 
 @pytest.fixture

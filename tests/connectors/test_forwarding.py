@@ -11,33 +11,19 @@ from datetime import UTC, datetime
 import pytest
 
 from connectors import forwarding
-from connectors.lrs_client import BasicAuth, RemoteLrs
 from connectors.storage.contract import DeliveryState
 from lrs.service import FeedState
 from tests.connectors.partners import FlakyPartner, SecondHub, http_date
+from tests.connectors.registrations import (
+    ADMIN_API,
+    DESTINATIONS,
+    destination_body,
+    quick_client,
+)
 from tests.factories import VERBS, make_statement, voiding
 from tests.xapi_attachments import attachment_meta, multipart
 
-ADMIN_API = "/api/connectors/admin"
-
-
-@pytest.fixture
-def admin(make_credential) -> dict:
-    return {"Authorization": make_credential("admin")["Authorization"]}
-
-
-def destination_body(endpoint: str, key: str, secret: str, **overrides) -> dict:
-    body = {"name": f"Hub tujuan {uuid.uuid4().hex[:6]}", "endpoint": endpoint,
-            "version": "1.0.3", "auth": {"kind": "basic", "username": key, "secret": secret},
-            "batch_size": 10}
-    body.update(overrides)
-    return body
-
-
-def register(client, admin, body: dict) -> str:
-    response = client.post(f"{ADMIN_API}/destinations", json=body, headers=admin)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
+register, drain, state = DESTINATIONS.register, DESTINATIONS.drain, DESTINATIONS.state
 
 
 def post(client, xapi, statements, credential=None) -> list[str]:
@@ -47,50 +33,19 @@ def post(client, xapi, statements, credential=None) -> list[str]:
     return response.get_json()
 
 
-def drain(app, destination_id: str, client: RemoteLrs | None = None, steps: int = 50) -> int:
-    """Step the destination's delivery until a step settles nothing."""
-    settled = 0
-    with app.app_context():
-        for _ in range(steps):
-            done = forwarding.deliver(destination_id, client=client)
-            if not done:
-                return settled
-            settled += done
-    raise AssertionError("delivery did not come to rest")
-
-
-def state(app, destination_id: str):
-    with app.app_context():
-        return forwarding.delivery_state(destination_id)
-
-
-def quick_client(partner: FlakyPartner, read_timeout: float = 5.0) -> RemoteLrs:
-    return RemoteLrs(partner.endpoint, "1.0.3", BasicAuth("hub", "rahasia"),
-                     connect_timeout=1.0, read_timeout=read_timeout)
-
-
 # --- registration ---------------------------------------------------------------------------
-def test_a_destination_is_registered_without_showing_its_secret(client, admin, storage):
+# (What destinations share with sources: tests/connectors/test_partner_admin.py.)
+def test_a_destination_is_registered_with_its_filter_and_at_the_start_of_the_feed(
+        client, admin):
     body = destination_body("https://lrs.kementerian.example/xapi/", "hub", "rahasia-sekali",
                             filter={"verbs": [VERBS["completed"]]})
     response = client.post(f"{ADMIN_API}/destinations", json=body, headers=admin)
     assert response.status_code == 201
     shown = response.get_json()
-    assert "rahasia-sekali" not in response.get_data(as_text=True)
     assert shown["endpoint"] == "https://lrs.kementerian.example/xapi"
-    assert shown["auth"] == {"kind": "basic", "username": "hub"}
     assert shown["filter"]["verbs"] == [VERBS["completed"]]
     assert shown["delivery"] == {"cursor": 0, "open_gaps": 0, "delivered": 0, "attempts": 0,
                                  "retry_at": None, "last_error": None}
-    assert response.headers["Location"].endswith(shown["id"])
-    listed = client.get(f"{ADMIN_API}/destinations", headers=admin).get_json()
-    assert [d["id"] for d in listed] == [shown["id"]]
-    # At rest the secret is sealed with the key-encryption key.
-    with storage.engine.connect() as conn:
-        from sqlalchemy import text
-
-        sealed = conn.execute(text("SELECT auth_secret FROM connector_destinations")).scalar()
-    assert sealed.startswith("fernet:") and "rahasia" not in sealed
 
 
 def test_a_destination_sends_500_statements_per_post_unless_told(client, admin):
@@ -429,13 +384,25 @@ def test_an_agency_filter_sends_only_that_agencys_civil_servants(
     assert sent == siti
 
 
-def test_a_destination_name_already_taken_is_a_409(client, admin):
-    body = destination_body("https://lrs.example/xapi", "hub", "s", name="LRS Pusat")
-    first = register(client, admin, body)
-    again = client.post(f"{ADMIN_API}/destinations", json=body, headers=admin)
-    assert again.status_code == 409 and "LRS Pusat" in again.get_json()["error"]["message"]
-    other = register(client, admin, {**body, "name": "LRS Daerah"})
-    renamed = client.put(f"{ADMIN_API}/destinations/{other}", json=body, headers=admin)
-    assert renamed.status_code == 409
-    assert client.put(f"{ADMIN_API}/destinations/{first}", json=body,
-                      headers=admin).status_code == 200, "keeping its own name is fine"
+def test_destinations_by_command(app, runner, second_hub: SecondHub, xapi, client, tmp_path):
+    body = tmp_path / "destination.json"
+    body.write_text(json.dumps(destination_body(second_hub.endpoint, *second_hub.credential,
+                                                name="Hub BKN")))
+    added = runner.invoke(args=["connectors", "destinations", "add", str(body)])
+    assert added.exit_code == 0, added.output
+    destination = added.output.strip()
+    ids = post(client, xapi, [make_statement()])
+    drain(app, destination)
+    assert second_hub.statement_ids() == ids
+    listed = runner.invoke(args=["connectors", "destinations", "list"])
+    assert destination in listed.output and "Hub BKN" in listed.output
+    assert "delivered 1" in listed.output
+    bad = runner.invoke(args=["connectors", "destinations", "add", "-"],
+                        input=json.dumps({"name": "x"}))
+    assert bad.exit_code != 0 and "/endpoint" in bad.output
+    not_json = runner.invoke(args=["connectors", "destinations", "add", "-"], input="{")
+    assert not_json.exit_code != 0 and "- is not JSON" in not_json.output
+    removed = runner.invoke(args=["connectors", "destinations", "remove", destination])
+    assert removed.exit_code == 0, removed.output
+    again = runner.invoke(args=["connectors", "destinations", "remove", destination])
+    assert again.exit_code != 0 and "no forwarding destination" in again.output

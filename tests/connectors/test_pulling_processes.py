@@ -12,27 +12,22 @@ import pytest
 
 from connectors import pulling
 from lrs import service as lrs_service
-from tests.connectors.test_worker_processes import start_worker, stop, wait_for
+from tests.connectors.registrations import SOURCES, source_body
+from tests.connectors.worker_processes import start_worker, stop, wait_for_worker
 from tests.factories import make_statement
-
-ADMIN_API = "/api/connectors/admin"
 
 pytestmark = pytest.mark.slow
 
 
 def test_kill_9_mid_poll_then_restart_stores_every_statement_exactly_once(
-        app, client, make_credential, database_url, second_hub):
-    admin = {"Authorization": make_credential("admin")["Authorization"]}
+        app, client, admin, make_credential, database_url, second_hub):
     puller = make_credential("statements/write", name="LRS vendor")
     ids: list[str] = []
     for _ in range(4):
         ids += second_hub.seed([make_statement(id=str(uuid.uuid4())) for _ in range(50)])
-    response = client.post(f"{ADMIN_API}/sources", headers=admin, json={
-        "name": "LRS vendor", "endpoint": second_hub.endpoint, "credential": puller["key"],
-        "page_limit": 5, "auth": {"kind": "basic", "username": second_hub.key,
-                                  "secret": second_hub.secret}})
-    assert response.status_code == 201, response.get_json()
-    source = response.get_json()["id"]
+    source = SOURCES.register(client, admin, source_body(
+        second_hub.endpoint, *second_hub.credential, puller["key"], page_limit=5,
+        poll_seconds=300))
 
     def pulled() -> int:
         with app.app_context():
@@ -40,7 +35,7 @@ def test_kill_9_mid_poll_then_restart_stores_every_statement_exactly_once(
 
     worker = start_worker(database_url, "pull")
     try:
-        assert wait_for(lambda: pulled() >= 20), "the worker pulled nothing"
+        assert wait_for_worker(lambda: pulled() >= 20), "the worker pulled nothing"
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
@@ -52,7 +47,7 @@ def test_kill_9_mid_poll_then_restart_stores_every_statement_exactly_once(
     time.sleep(0.5)
     restarted = start_worker(database_url, "pull")
     try:
-        assert wait_for(lambda: pulled() == 200, timeout=120), f"{pulled()} of 200 pulled"
+        assert wait_for_worker(lambda: pulled() == 200, timeout=120), f"{pulled()} of 200 pulled"
     finally:
         code, stderr = stop(restarted)
     assert code == 0, stderr

@@ -13,19 +13,12 @@ import pytest
 from connectors.runtime import SQLITE_WORKER, Worker, WorkerOptions
 from connectors.storage import stores
 from hub.loops import Lag, Lease, LeaseLost, Loop, add_loop
+from tests.connectors.registrations import DESTINATIONS, destination_body
+from tests.waiting import wait_for
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 FAST = WorkerOptions(lease_seconds=3.0, heartbeat_seconds=0.2, renew_seconds=0.5,
                      graceful_seconds=10.0)
-
-
-def wait_for(condition, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 # --- the lease contract, on every engine ---------------------------------------------------
@@ -214,14 +207,10 @@ def test_three_workers_share_the_units_and_never_run_one_at_once(app):
 
 
 def test_a_hanging_destination_blocks_neither_ingest_nor_the_other_destinations(
-        app, client, make_credential, xapi, flaky_partner, second_hub):
-    admin = {"Authorization": make_credential("admin")["Authorization"]}
+        app, client, admin, xapi, flaky_partner, second_hub):
     for endpoint, key, secret in ((flaky_partner.endpoint, "h", "s"),
                                   (second_hub.endpoint, *second_hub.credential)):
-        response = client.post("/api/connectors/admin/destinations", headers=admin, json={
-            "name": endpoint, "endpoint": endpoint,
-            "auth": {"kind": "basic", "username": key, "secret": secret}})
-        assert response.status_code == 201
+        DESTINATIONS.register(client, admin, destination_body(endpoint, key, secret))
     flaky_partner.hang_next(20)  # the first delivery to it hangs
     worker = Worker(app, FAST, only=frozenset({"forward"}))
     thread = _start(worker)

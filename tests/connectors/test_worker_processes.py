@@ -5,69 +5,17 @@ three workers on PostgreSQL share the destinations and never deliver to one at o
 from __future__ import annotations
 
 import itertools
-import os
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import TEST_KEY_ENCRYPTION_KEY, TEST_SECRET
+from tests.connectors.registrations import DESTINATIONS, destination_body
+from tests.connectors.worker_processes import start_worker, stop, wait_for_worker
 from tests.factories import make_statement
 
-ROOT = Path(__file__).resolve().parents[2]
-ADMIN_API = "/api/connectors/admin"
-
 pytestmark = pytest.mark.slow
-
-
-def wait_for(condition, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return condition()
-
-
-def start_worker(database_url: str, *loops: str) -> subprocess.Popen:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
-           "HUB_ENV": "test", "HUB_DATABASE_URL": database_url, "HUB_SECRET_KEY": TEST_SECRET,
-           "HUB_KEY_ENCRYPTION_KEYS": TEST_KEY_ENCRYPTION_KEY, "HUB_LOG_LEVEL": "WARNING",
-           "HUB_WORKER_LEASE_SECONDS": "3", "HUB_WORKER_HEARTBEAT_SECONDS": "1"}
-    only = [arg for loop in loops for arg in ("--only", loop)]
-    # Its logs go to a file: a pipe nobody reads fills up and blocks the worker's logging.
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - read and closed by stop()
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", *only],
-                               cwd=ROOT, env=env, stderr=log)
-    process.log = log  # type: ignore[attr-defined]
-    return process
-
-
-def stop(process: subprocess.Popen) -> tuple[int, str]:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        code = process.wait(timeout=40)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        code = process.wait(timeout=10)
-    process.log.seek(0)  # type: ignore[attr-defined]
-    text = process.log.read().decode(errors="replace")  # type: ignore[attr-defined]
-    process.log.close()  # type: ignore[attr-defined]
-    return code, text
-
-
-def destination(client, admin, hub, batch_size: int) -> str:
-    response = client.post(f"{ADMIN_API}/destinations", headers=admin, json={
-        "name": f"Hub {uuid.uuid4().hex[:6]}", "endpoint": hub.endpoint, "batch_size": batch_size,
-        "auth": {"kind": "basic", "username": hub.key, "secret": hub.secret}})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
 
 
 def store(client, xapi, count: int) -> list[str]:
@@ -80,19 +28,15 @@ def store(client, xapi, count: int) -> list[str]:
     return ids
 
 
-@pytest.fixture
-def admin(make_credential) -> dict:
-    return {"Authorization": make_credential("admin")["Authorization"]}
-
-
 def test_kill_9_mid_delivery_then_restart_delivers_every_statement_exactly_once(
         client, admin, xapi, database_url, second_hub):
     second_hub.delay = 0.1  # a slow destination: the kill lands inside a POST
-    destination(client, admin, second_hub, batch_size=10)
+    DESTINATIONS.register(client, admin,
+                          destination_body(second_hub.endpoint, *second_hub.credential))
     ids = store(client, xapi, 200)
     worker = start_worker(database_url, "forward")
     try:
-        assert wait_for(lambda: len(second_hub.posts) >= 5), "the worker delivered nothing"
+        assert wait_for_worker(lambda: len(second_hub.posts) >= 5), "the worker delivered nothing"
         in_flight = len(second_hub.posts)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
@@ -104,7 +48,7 @@ def test_kill_9_mid_delivery_then_restart_delivers_every_statement_exactly_once(
     time.sleep(0.5)
     restarted = start_worker(database_url, "forward")
     try:
-        assert wait_for(lambda: second_hub.count() == 200, timeout=90), \
+        assert wait_for_worker(lambda: second_hub.count() == 200, timeout=90), \
             f"{second_hub.count()} of 200 arrived after the restart"
     finally:
         code, stderr = stop(restarted)
@@ -120,14 +64,14 @@ def test_three_workers_share_destinations_without_two_delivering_to_one_at_once(
     hubs = [make_second_hub() for _ in range(3)]
     for hub in hubs:
         hub.delay = 0.05
-        destination(client, admin, hub, batch_size=10)
+        DESTINATIONS.register(client, admin, destination_body(hub.endpoint, *hub.credential))
     ids = store(client, xapi, 200)
     workers = [start_worker(database_url, "forward") for _ in range(3)]
     try:
-        assert wait_for(lambda: all(len(h.posts) >= 2 for h in hubs), timeout=60)
+        assert wait_for_worker(lambda: all(len(h.posts) >= 2 for h in hubs), timeout=60)
         workers[0].send_signal(signal.SIGKILL)  # one dies; the others take its destination
         workers[0].wait(timeout=10)
-        assert wait_for(lambda: all(h.count() == 200 for h in hubs), timeout=120), \
+        assert wait_for_worker(lambda: all(h.count() == 200 for h in hubs), timeout=120), \
             [h.count() for h in hubs]
     finally:
         results = [stop(w) for w in workers[1:]]
@@ -163,17 +107,17 @@ def test_the_worker_rides_out_a_database_restart_and_loses_nothing(
         return {"Authorization": basic_auth(issued.credential.key, issued.secret)}
 
     admin, partner = credential("admin"), credential("all")
-    destination(client, admin, hub, batch_size=10)
+    DESTINATIONS.register(client, admin, destination_body(hub.endpoint, *hub.credential))
     ids = store(client, lambda **_: {**partner, "X-Experience-API-Version": "1.0.3"}, 200)
     app.extensions["hub.storage"].dispose()
     worker = start_worker(running_postgres.url, "forward")
     try:
-        assert wait_for(lambda: len(hub.posts) >= 3)
+        assert wait_for_worker(lambda: len(hub.posts) >= 3)
         running_postgres.stop()
         time.sleep(3)
         assert worker.poll() is None, "the worker died with the database"
         running_postgres.start()
-        arrived = wait_for(lambda: hub.count() == 200, timeout=90)
+        arrived = wait_for_worker(lambda: hub.count() == 200, timeout=90)
         if not arrived:
             worker.send_signal(signal.SIGUSR1)  # its threads' stacks, for the message below
             time.sleep(1)

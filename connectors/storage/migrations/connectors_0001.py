@@ -8,7 +8,7 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
-from hub.storage.migration_shapes import Seq, When
+from hub.storage.migration_shapes import Seq, When, partner_columns
 
 revision = "connectors_0001"
 down_revision = "0004"
@@ -41,15 +41,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "connector_destinations",
-        sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False, unique=True),
-        sa.Column("endpoint", sa.Text, nullable=False),
-        sa.Column("version", sa.String(8), nullable=False),
-        sa.Column("auth_kind", sa.String(8), nullable=False),
-        sa.Column("auth_username", sa.String(255), nullable=False),
-        sa.Column("auth_secret", sa.Text, nullable=False),  # Fernet token (storage cipher)
-        sa.Column("auth_token_url", sa.Text),
-        sa.Column("auth_scope", sa.Text),
+        *partner_columns(),
         sa.Column("filter", sa.JSON, nullable=False),
         sa.Column("batch_size", sa.Integer, nullable=False),
         sa.Column("enabled", sa.Boolean, nullable=False),

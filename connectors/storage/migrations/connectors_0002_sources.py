@@ -8,7 +8,7 @@ Revises: connectors_webhooks
 import sqlalchemy as sa
 from alembic import op
 
-from hub.storage.migration_shapes import Seq, When
+from hub.storage.migration_shapes import Seq, When, partner_columns
 
 revision = "connectors_0002_sources"
 down_revision = "connectors_webhooks"
@@ -19,15 +19,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "connector_sources",
-        sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False, unique=True),
-        sa.Column("endpoint", sa.Text, nullable=False),
-        sa.Column("version", sa.String(8), nullable=False),
-        sa.Column("auth_kind", sa.String(8), nullable=False),
-        sa.Column("auth_username", sa.String(255), nullable=False),
-        sa.Column("auth_secret", sa.Text, nullable=False),  # Fernet token (storage cipher)
-        sa.Column("auth_token_url", sa.Text),
-        sa.Column("auth_scope", sa.Text),
+        *partner_columns(),
         sa.Column("credential", sa.String(64), nullable=False),  # a hub credential key
         sa.Column("poll_seconds", sa.Integer, nullable=False),
         sa.Column("page_limit", sa.Integer, nullable=False),

@@ -18,8 +18,8 @@ from connectors.storage.contract import (
     DeliveryState,
     Destination,
     ForwardFilter,
-    RemoteAuth,
 )
+from connectors.storage.sql.partner_rows import partner_values, remote_auth_of
 from connectors.storage.sql.tables import connector_dead_letters as letters
 from connectors.storage.sql.tables import connector_deliveries as deliveries
 from connectors.storage.sql.tables import connector_destinations as destinations
@@ -121,25 +121,18 @@ class SqlDestinationStore:
                                    sealed="auth_secret")
 
     def _columns(self, destination: Destination) -> dict[str, Any]:
-        auth, rules = destination.auth, destination.filter
-        return {"name": destination.name, "endpoint": destination.endpoint,
-                "version": destination.version, "auth_kind": auth.kind,
-                "auth_username": auth.username, "auth_secret": self._cipher.seal(auth.secret),
-                "auth_token_url": auth.token_url, "auth_scope": auth.scope,
+        rules = destination.filter
+        return {**partner_values(destination, self._cipher),
                 "filter": {"credentials": list(rules.credentials), "verbs": list(rules.verbs),
                            "activity_prefix": rules.activity_prefix,
                            "agencies": list(rules.agencies)},
-                "batch_size": destination.batch_size, "enabled": destination.enabled,
-                "created_at": utc(destination.created_at),
-                "updated_at": utc(destination.updated_at)}
+                "batch_size": destination.batch_size, "enabled": destination.enabled}
 
     def _destination(self, row: Row[Any]) -> Destination:
         rules = row.filter
         return Destination(
             id=row.id, name=row.name, endpoint=row.endpoint, version=row.version,
-            auth=RemoteAuth(kind=row.auth_kind, username=row.auth_username,
-                            secret=self._cipher.open(row.auth_secret),
-                            token_url=row.auth_token_url, scope=row.auth_scope),
+            auth=remote_auth_of(row, self._cipher),
             filter=ForwardFilter(credentials=tuple(rules["credentials"]),
                                  verbs=tuple(rules["verbs"]),
                                  activity_prefix=rules["activity_prefix"],

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, delete, insert, select, tuple_, update
 
-from connectors.storage.contract import PullConflict, PullState, RemoteAuth, Source
+from connectors.storage.contract import PullConflict, PullState, Source
+from connectors.storage.sql.partner_rows import partner_values, remote_auth_of
 from connectors.storage.sql.tables import connector_pull_conflicts as conflicts
 from connectors.storage.sql.tables import connector_pulls as pulls
 from connectors.storage.sql.tables import connector_sources as sources
@@ -102,21 +103,14 @@ class SqlSourceStore:
                              noticed_at=aware(r.noticed_at)) for r in rows]
 
     def _columns(self, source: Source) -> dict[str, Any]:
-        auth = source.auth
-        return {"name": source.name, "endpoint": source.endpoint, "version": source.version,
-                "auth_kind": auth.kind, "auth_username": auth.username,
-                "auth_secret": self._cipher.seal(auth.secret), "auth_token_url": auth.token_url,
-                "auth_scope": auth.scope, "credential": source.credential,
+        return {**partner_values(source, self._cipher), "credential": source.credential,
                 "poll_seconds": source.poll_seconds, "page_limit": source.page_limit,
-                "enabled": source.enabled, "start": utc(source.start),
-                "created_at": utc(source.created_at), "updated_at": utc(source.updated_at)}
+                "enabled": source.enabled, "start": utc(source.start)}
 
     def _source(self, row: Row[Any]) -> Source:
         return Source(
             id=row.id, name=row.name, endpoint=row.endpoint, version=row.version,
-            auth=RemoteAuth(kind=row.auth_kind, username=row.auth_username,
-                            secret=self._cipher.open(row.auth_secret),
-                            token_url=row.auth_token_url, scope=row.auth_scope),
+            auth=remote_auth_of(row, self._cipher),
             credential=row.credential, poll_seconds=row.poll_seconds,
             page_limit=row.page_limit, enabled=row.enabled, start=aware(row.start),
             created_at=aware(row.created_at), updated_at=aware(row.updated_at))

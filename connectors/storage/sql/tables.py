@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -21,6 +23,24 @@ from sqlalchemy import (
 from hub.storage.sql.tables import Seq, metadata
 
 When = DateTime(timezone=True)
+
+
+def partner_columns() -> list[Column[Any]]:
+    """What destinations and sources share: the partner LRS's id and name, its endpoint,
+    the xAPI version we send and how we sign in (contract.RemoteAuth; `auth_secret` sealed
+    by the storage cipher).  New Column objects each call: a Column belongs to one table."""
+    return [
+        Column("id", String(64), primary_key=True),
+        Column("name", String(200), nullable=False, unique=True),
+        Column("endpoint", Text, nullable=False),
+        Column("version", String(8), nullable=False),
+        Column("auth_kind", String(8), nullable=False),
+        Column("auth_username", String(255), nullable=False),
+        Column("auth_secret", Text, nullable=False),
+        Column("auth_token_url", Text),
+        Column("auth_scope", Text),
+    ]
+
 
 # --- connectors_0001 -------------------------------------------------------------------
 connector_workers = Table(
@@ -52,15 +72,7 @@ connector_leases = Table(
 connector_destinations = Table(
     "connector_destinations",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
-    Column("endpoint", Text, nullable=False),
-    Column("version", String(8), nullable=False),
-    Column("auth_kind", String(8), nullable=False),
-    Column("auth_username", String(255), nullable=False),
-    Column("auth_secret", Text, nullable=False),
-    Column("auth_token_url", Text),
-    Column("auth_scope", Text),
+    *partner_columns(),
     Column("filter", JSON, nullable=False),
     Column("batch_size", Integer, nullable=False),
     Column("enabled", Boolean, nullable=False),
@@ -100,15 +112,7 @@ connector_dead_letters = Table(
 connector_sources = Table(
     "connector_sources",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
-    Column("endpoint", Text, nullable=False),
-    Column("version", String(8), nullable=False),
-    Column("auth_kind", String(8), nullable=False),
-    Column("auth_username", String(255), nullable=False),
-    Column("auth_secret", Text, nullable=False),
-    Column("auth_token_url", Text),
-    Column("auth_scope", Text),
+    *partner_columns(),
     Column("credential", String(64), nullable=False),
     Column("poll_seconds", Integer, nullable=False),
     Column("page_limit", Integer, nullable=False),
