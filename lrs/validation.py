@@ -79,7 +79,7 @@ class StatementValidator:
     """Validates statements and Agent parameters against xAPI 1.0.3 or 2.0.0."""
 
     def __init__(self) -> None:
-        self._schemas = {version: _CompiledSchema(version) for version in SUPPORTED}
+        self._schemas = {version: _compiled_schema(version) for version in SUPPORTED}
 
     def validate_statement(self, statement: Any, version: str) -> None:
         """Raise BadRequest (with a JSON pointer) for the first problem in `statement`."""
@@ -175,6 +175,13 @@ def _fast_validator(schema: dict):
     always comes from the `jsonschema` validator, which also has the last word.
     """
     return jsonschema_rs.validator_for(schema, formats=FORMATS, validate_formats=True)
+
+
+@functools.cache
+def _compiled_schema(version: str) -> _CompiledSchema:
+    # Once per process: the schema files ship with the package and no setting changes them,
+    # so apps built in one process (tests build thousands) share the read-only compilation.
+    return _CompiledSchema(version)
 
 
 class _CompiledSchema:
