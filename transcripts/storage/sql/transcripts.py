@@ -32,8 +32,9 @@ from sqlalchemy import (
     update,
 )
 
+from hub.storage.contract import CredentialStore
 from hub.storage.sql.common import connection, unit_of_work, write_transaction
-from hub.storage.sql.tables import credentials
+from hub.storage.sql.credentials import SqlCredentialStore
 from transcripts.storage.contract import (
     AgencyTotals,
     ClaimCount,
@@ -74,8 +75,9 @@ def _state_of(row: Row[Any] | None) -> FeedState:
 
 
 class SqlTranscriptSession:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, credentials: CredentialStore) -> None:
         self.conn = conn
+        self.credentials = credentials
 
     # --- feed state ---------------------------------------------------------------
     def feed_state(self) -> FeedState:
@@ -113,9 +115,9 @@ class SqlTranscriptSession:
         return rows.list_rules(self.conn)
 
     def credential_scopes(self) -> list[tuple[Any, frozenset[str]]]:
-        c = credentials.c
-        return [(row.authority, frozenset(row.scopes.split()))
-                for row in self.conn.execute(select(c.authority, c.scopes))]
+        # Through the hub's own store (its table is the hub's), in this unit of work.
+        return [(credential.authority, frozenset(credential.scopes))
+                for credential in self.credentials.list_credentials()]
 
     # --- evidence -----------------------------------------------------------------
     def save_evidence(self, records: Sequence[EvidenceRecord]) -> None:
@@ -232,6 +234,7 @@ def _summary_of(row: Row[Any]) -> YearSummary:
 class SqlTranscriptStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._credentials = SqlCredentialStore(engine)  # joins the session's unit of work
 
     @contextmanager
     def session(self) -> Iterator[SqlTranscriptSession]:
@@ -242,11 +245,11 @@ class SqlTranscriptStore:
             initial = {"id": 1, "cursor": 0, "gaps": {}, "updated_at": datetime.now(UTC)}
             conn.execute(rows.upsert(conn, transcript_feed_state).on_conflict_do_nothing(),
                          initial)
-            yield SqlTranscriptSession(conn)
+            yield SqlTranscriptSession(conn, self._credentials)
 
     def feed_state(self) -> FeedState:
         with connection(self._engine) as conn:
-            return SqlTranscriptSession(conn).feed_state()
+            return SqlTranscriptSession(conn, self._credentials).feed_state()
 
     def evidence_of(self, nip: str, year: int) -> list[EvidenceRecord]:
         e = transcript_evidence.c
