@@ -36,12 +36,12 @@ from typing import Any
 
 import requests
 
+from tests.interop.services import stop, wait_until_up
 from tests.xapi_attachments import multipart
 
 PACKAGE, VERSION = "xapi-statements", "5.0.1"
 XAPI_VERSION = "1.0.3"
 INSTALL_TIMEOUT_SECONDS = 300
-START_TIMEOUT_SECONDS = 30
 BOUNDARY = "berpijar-interop-boundary"
 
 # The one client the registry knows: what a Learning Locker admin creates under
@@ -164,27 +164,10 @@ class LearningLocker:
             raise
 
     def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"xapi-statements exited ({self._process.returncode}): "
-                                   + self.log_path.read_text(errors="replace")[-1000:])
-            try:
-                if requests.get(self.endpoint + "/about", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"xapi-statements did not answer within {START_TIMEOUT_SECONDS} s")
+        wait_until_up(self._process, self.log_path, self.endpoint + "/about", "xapi-statements")
 
     def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop(self._process)
         self._registry.close()
 
     # --- talking to it with plain requests (not the client under test) ----------------

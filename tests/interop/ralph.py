@@ -20,7 +20,6 @@ import fcntl
 import json
 import os
 import subprocess
-import time
 import venv
 from pathlib import Path
 from typing import Any
@@ -28,10 +27,10 @@ from typing import Any
 import requests
 
 from tests.interop.learning_locker import cache_dir, free_port
+from tests.interop.services import stop, wait_until_up
 
 PACKAGES = ("ralph-malph[lrs]==5.1.0", "requests")  # its `lrs` extra leaves out requests
 INSTALL_TIMEOUT_SECONDS = 400
-START_TIMEOUT_SECONDS = 30
 XAPI_VERSION = "1.0.3"
 USER, SECRET = "berpijar-hub", "rahasia-ralph"
 # bcrypt of SECRET (cost 4: the hash is only ever checked on loopback).
@@ -96,27 +95,10 @@ class Ralph:
             raise
 
     def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"ralph exited ({self._process.returncode}): "
-                                   + self.log_path.read_text(errors="replace")[-1000:])
-            try:
-                if requests.get(self.url + "/__heartbeat__", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"ralph did not answer within {START_TIMEOUT_SECONDS} s")
+        wait_until_up(self._process, self.log_path, self.url + "/__heartbeat__", "ralph")
 
     def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop(self._process)
 
     # --- talking to it with plain requests (not the client under test) ----------------
     def headers(self) -> dict[str, str]:
