@@ -140,7 +140,7 @@ def source_json(source: Source, state: PullState | None = None) -> dict[str, Any
         "version": source.version, "auth": auth_json(source.auth),
         "credential": source.credential, "poll_seconds": source.poll_seconds,
         "page_limit": source.page_limit, "enabled": source.enabled,
-        "start": _when(source.start) or "beginning",
+        "start": _when(source.start) or "beginning", "poll": source.poll,
         "created_at": _when(source.created_at), "updated_at": _when(source.updated_at),
     }
     if state is not None:

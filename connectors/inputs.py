@@ -111,13 +111,17 @@ class SourceBody(Body):
     enabled: bool = True
     # Where pulling starts: every statement of the source, or those stored after a time.
     start: Annotated[str, AfterValidator(start_text)] = "beginning"
+    # "everything" for an LRS whose `since` does not filter by `stored` (docs/connectors.md:
+    # Ralph compares it with `timestamp`): each poll reads the whole source.
+    poll: Literal["since", "everything"] = "since"
 
     def source(self, source_id: str = "") -> Source:
         start: datetime | None = None if self.start == "beginning" else parse_timestamp(self.start)
         return Source(id=source_id, name=self.name.strip(), endpoint=self.endpoint,
                       version=self.version, auth=self.auth.remote_auth(),
                       credential=self.credential.strip(), poll_seconds=self.poll_seconds,
-                      page_limit=self.page_limit, enabled=self.enabled, start=start)
+                      page_limit=self.page_limit, enabled=self.enabled, start=start,
+                      poll=self.poll)
 
 
 class PullConflictQuery(Input):

@@ -133,8 +133,9 @@ def due(source: Source, state: PullState, now: datetime) -> bool:
 
 def since_for(source: Source, state: PullState) -> datetime | None:
     """Where a new poll starts: OVERLAP before the cursor (see OVERLAP), never before the
-    source's `start`; None asks for everything."""
-    if state.cursor is None:
+    source's `start`; None asks for everything.  A source polled for "everything" is
+    read from its `start` each time: what the hub holds already comes back as no-ops."""
+    if state.cursor is None or source.poll == "everything":
         return source.start
     since = state.cursor - OVERLAP
     return max(since, source.start) if source.start is not None else since

@@ -175,6 +175,9 @@ class Source:
     page_limit: int = 100
     enabled: bool = True
     start: datetime | None = None  # only statements stored after it; None: from the beginning
+    # "since": each poll asks since the cursor (less the overlap); "everything": each poll
+    # reads the whole source, for an LRS whose `since` does not filter by `stored`.
+    poll: str = "since"
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

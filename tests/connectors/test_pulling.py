@@ -514,3 +514,37 @@ def test_a_consistent_through_behind_the_cursor_never_moves_it_back(
         due_now(app, source)
         pulling.pull(source, client=quick_client(flaky_partner))
     assert state(app, source).cursor == parse_timestamp("2026-12-01T08:00:30.000Z")
+
+
+def test_a_source_polled_for_everything_reads_it_whole_each_time(
+        app, client, admin, puller, flaky_partner: FlakyPartner):
+    # For an LRS whose `since` filters by `timestamp` (Ralph, docs/connectors.md): a
+    # statement stored after the last poll but dated long before it is still found.
+    early = as_stored(make_statement(id=str(uuid.uuid4())), "2026-12-01T08:00:30.000Z")
+    late = {**as_stored(make_statement(id=str(uuid.uuid4())), "2026-12-01T09:00:00.000Z"),
+            "timestamp": "2026-11-01T08:00:00.000Z"}
+    flaky_partner.answer_next(200, {"statements": [early], "more": ""})
+    flaky_partner.answer_next(200, {"statements": [early, late], "more": ""})
+    response = client.post(f"{ADMIN_API}/sources", headers=admin, json=source_body(
+        flaky_partner.endpoint, "hub", "rahasia", puller["key"], poll="everything"))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["poll"] == "everything"
+    source = response.get_json()["id"]
+    with app.app_context():
+        assert pulling.pull(source, client=quick_client(flaky_partner)) == 1
+        due_now(app, source)
+        assert pulling.pull(source, client=quick_client(flaky_partner)) == 2
+    assert ["since" in r.query for r in flaky_partner.xapi_requests] == [False, False]
+    assert sorted(stored_here(app, [early["id"], late["id"]])) == \
+        sorted([early["id"], late["id"]])
+    assert state(app, source).pulled == 2, "the repeat of the first statement is a no-op"
+
+
+def test_a_source_asks_since_unless_told_and_a_bad_poll_is_a_400(client, admin, puller):
+    body = source_body("https://lrs.vendor.example/xapi", "hub", "s", puller["key"])
+    response = client.post(f"{ADMIN_API}/sources", json=body, headers=admin)
+    assert response.status_code == 201 and response.get_json()["poll"] == "since"
+    response = client.post(f"{ADMIN_API}/sources", headers=admin,
+                           json={**body, "name": "lain", "poll": "kadang"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["pointer"] == "/poll"

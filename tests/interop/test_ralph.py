@@ -9,6 +9,7 @@ several `more` pages, and where Ralph departs from xAPI the test pins what it do
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from connectors import forwarding, pulling
@@ -106,3 +107,29 @@ def test_ralph_compares_since_with_timestamp_not_stored(app, client, make_creden
         state = pulling.pull_state(source)
         assert lrs_service.find_statements([s["id"] for s in posted]) == {}
     assert (state.pulled, state.last_error) == (0, None) and state.polled_at is not None
+
+
+def test_a_ralph_source_polled_for_everything_gets_what_since_would_miss(
+        app, client, make_credential, ralph_lrs: Ralph):
+    """The remedy for the case above (docs/connectors.md): `"poll": "everything"` asks no
+    `since`, so statements made long before they were stored still come, and a second
+    poll stores nothing twice."""
+    admin = {"Authorization": make_credential("admin")["Authorization"]}
+    puller = make_credential("statements/write", name="Ralph")
+    made_yesterday = format_timestamp(datetime.now(UTC) - timedelta(days=1))
+    posted = [make_statement(id=str(uuid.uuid4()), timestamp=made_yesterday)
+              for _ in range(3)]
+    assert ralph_lrs.post(posted).status_code == 200
+    body = source_body("Ralph", ralph_lrs.endpoint, ralph_lrs.key, ralph_lrs.secret,
+                       puller["key"], 100)
+    source = register(client, admin, "sources", dict(body, poll="everything"))
+
+    assert pull_all(app, source) == 3
+    with app.app_context():
+        assert sorted(lrs_service.find_statements([s["id"] for s in posted])) == \
+            sorted(s["id"] for s in posted)
+        current = stores().sources.pull_state(source)
+        stores().sources.save_pull_state(source, replace(current, polled_at=None))
+    assert pull_all(app, source) == 3, "read whole again"
+    with app.app_context():
+        assert pulling.pull_state(source).pulled == 3, "and stored nothing twice"

@@ -105,7 +105,7 @@ class SqlSourceStore:
     def _columns(self, source: Source) -> dict[str, Any]:
         return {**partner_values(source, self._cipher), "credential": source.credential,
                 "poll_seconds": source.poll_seconds, "page_limit": source.page_limit,
-                "enabled": source.enabled, "start": utc(source.start)}
+                "enabled": source.enabled, "start": utc(source.start), "poll": source.poll}
 
     def _source(self, row: Row[Any]) -> Source:
         return Source(
@@ -113,7 +113,7 @@ class SqlSourceStore:
             auth=remote_auth_of(row, self._cipher),
             credential=row.credential, poll_seconds=row.poll_seconds,
             page_limit=row.page_limit, enabled=row.enabled, start=aware(row.start),
-            created_at=aware(row.created_at), updated_at=aware(row.updated_at))
+            poll=row.poll, created_at=aware(row.created_at), updated_at=aware(row.updated_at))
 
 
 def _state_columns(state: PullState) -> dict[str, Any]:

@@ -120,6 +120,8 @@ connector_sources = Table(
     Column("start", When),
     Column("created_at", When, nullable=False),
     Column("updated_at", When, nullable=False),
+    # connectors_0003_source_poll
+    Column("poll", String(16), nullable=False, server_default="since"),
 )
 
 connector_pulls = Table(
