@@ -204,7 +204,8 @@ def _take(source: Source, state: PullState, page: StatementsPage, lease: Lease |
                 for s in statements if not (isinstance(s.get("id"), str) and s["id"])]
     spoiled = [(s, reason) for s in with_ids if (reason := _spoiled(s, page)) is not None]
     problems += [_problem(source, s, "refused", reason, now) for s, reason in spoiled]
-    with_ids = [s for s in with_ids if all(s is not bad for bad, _ in spoiled)]
+    refused_here = {id(bad) for bad, _ in spoiled}
+    with_ids = [s for s in with_ids if id(s) not in refused_here]
     with current_storage().begin(write=True):
         if lease is not None:
             lease.confirm()
