@@ -157,14 +157,8 @@ class LearningLocker:
             self._process = subprocess.Popen(["node", str(service_entry())], cwd=workdir,
                                              env=environment, stdout=log,
                                              stderr=subprocess.STDOUT)
-        try:
-            self._wait_until_up()
-        except BaseException:
-            self.close()
-            raise
-
-    def _wait_until_up(self) -> None:
-        wait_until_up(self._process, self.log_path, self.endpoint + "/about", "xapi-statements")
+        wait_until_up(self._process, self.log_path, self.endpoint + "/about", "xapi-statements",
+                      on_failure=self.close)
 
     def close(self) -> None:
         stop(self._process)

@@ -88,14 +88,8 @@ class Ralph:
                 [str(_python()), "-m", "uvicorn", "ralph.api:app", "--host", "127.0.0.1",
                  "--port", str(port), "--log-level", "warning"],
                 cwd=workdir, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            self._wait_until_up()
-        except BaseException:
-            self.close()
-            raise
-
-    def _wait_until_up(self) -> None:
-        wait_until_up(self._process, self.log_path, self.url + "/__heartbeat__", "ralph")
+        wait_until_up(self._process, self.log_path, self.url + "/__heartbeat__", "ralph",
+                      on_failure=self.close)
 
     def close(self) -> None:
         stop(self._process)

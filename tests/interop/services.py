@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -11,10 +12,19 @@ import requests
 START_TIMEOUT_SECONDS = 30
 
 
-def wait_until_up(process: subprocess.Popen, log_path: Path, health_url: str,
-                  name: str) -> None:
-    """Until `health_url` answers 2xx; RuntimeError with the log's tail if the process
-    exits or does not answer within START_TIMEOUT_SECONDS."""
+def wait_until_up(process: subprocess.Popen, log_path: Path, health_url: str, name: str,
+                  *, on_failure: Callable[[], None]) -> None:
+    """Until `health_url` answers 2xx; if the process exits or does not answer within
+    START_TIMEOUT_SECONDS, `on_failure()` (stop what was started) and RuntimeError with
+    the log's tail."""
+    try:
+        _wait(process, log_path, health_url, name)
+    except BaseException:
+        on_failure()
+        raise
+
+
+def _wait(process: subprocess.Popen, log_path: Path, health_url: str, name: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
