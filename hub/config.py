@@ -452,10 +452,11 @@ def _check_hub_wide(settings: Settings) -> None:
         raise ConfigError("HUB_SECRET_KEY must be at least 32 characters in production")
     _check_key_encryption(settings)
     if settings.database_url is not None and not settings.database_url.startswith(
-        ("sqlite:///", "sqlite+pysqlite:///", "postgresql+psycopg://", "postgresql://")
+        ("sqlite:///", "sqlite+pysqlite:///", "postgresql+psycopg://", "postgresql://",
+         "mongodb://", "mongodb+srv://")
     ):
         raise ConfigError(
-            "HUB_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, "
+            "HUB_DATABASE_URL must be a sqlite:///, postgresql+psycopg:// or mongodb:// URL, "
             f"not {settings.database_url!r}"
         )
     if not settings.public_url.startswith(("http://", "https://")):

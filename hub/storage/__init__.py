@@ -1,9 +1,9 @@
 """The storage contract: one `typing.Protocol` per resource family, several engines.
 
 Operations above this package see only the protocols in `hub.storage.contract`;
-SQL lives in `hub.storage.sql` (SQLite and PostgreSQL through SQLAlchemy Core).
-A further engine (MongoDB is planned) implements the same protocols and is
-selected by the URL scheme in `open_storage`.
+SQL lives in `hub.storage.sql` (SQLite and PostgreSQL through SQLAlchemy Core),
+MongoDB in `hub.storage.mongo` (mongoengine and pymongo); the URL scheme selects one
+in `open_storage`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ def open_storage(url: str, cipher: KeyCipher | None = None) -> Storage:
         from hub.storage.sql import SqlStorage
 
         return SqlStorage(url, cipher)
+    if url.startswith("mongodb"):
+        from hub.storage.mongo import MongoStorage
+
+        return MongoStorage(url, cipher)
     raise ValueError(f"no storage engine for {url!r}")
 
 

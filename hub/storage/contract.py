@@ -8,7 +8,7 @@ Each feature owns the rest of its contract (`lrs.storage.contract`,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,11 +84,26 @@ class AlreadyExists(Exception):
     """A record with the same natural key is already stored."""
 
 
+class Contended(Exception):
+    """A concurrent unit of work wrote the same record first and this one was abandoned;
+    nothing of it was written, and running the whole unit again may succeed.  SQL
+    engines wait on row locks and never raise it; MongoDB aborts the later of two
+    conflicting transactions at once (docs/operations.md "MongoDB")."""
+
+
 @dataclass(frozen=True)
 class SqlHandle:
     """What a slice's SQL stores are opened on: the engine and the key cipher."""
 
     engine: Any  # sqlalchemy.Engine (not imported here: the contract names no engine)
+    cipher: Any  # hub.storage.key_encryption.KeyCipher
+
+
+@dataclass(frozen=True)
+class MongoHandle:
+    """What a slice's MongoDB stores are opened on: the database and the key cipher."""
+
+    database: Any  # pymongo.database.Database
     cipher: Any  # hub.storage.key_encryption.KeyCipher
 
 
@@ -101,6 +116,9 @@ class StorageSlice:
     name: str
     migrations: Path
     open_sql: Callable[[SqlHandle], object]
+    # The MongoDB stores and the index steps `upgrade` runs (hub.storage.mongo.migrations).
+    open_mongo: Callable[[MongoHandle], object] | None = None
+    mongo_migrations: Callable[[], Sequence[Any]] | None = None
 
 
 class UnitOfWork(Protocol):

@@ -1,0 +1,158 @@
+"""What every MongoDB store shares: the unit of work as a multi-document transaction,
+sessions to read and write in, instants, and MongoDB's errors in the contract's terms.
+
+mongoengine 0.29 cannot run an operation in a client session (it has no transaction
+support), so stores read and write through pymongo, passing the session of the open
+unit of work; mongoengine declares the records (hub.storage.mongo.records) and owns the
+connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, overload
+
+from pymongo import MongoClient
+from pymongo.client_session import ClientSession
+from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.read_concern import ReadConcern
+from pymongo import ReadPreference
+from pymongo.write_concern import WriteConcern
+
+from hub.storage.contract import AlreadyExists, Contended
+
+# An acknowledged write is on a majority of the replica set's journals: it survives the
+# loss of the primary (docs/operations.md "MongoDB").
+MAJORITY = WriteConcern("majority", j=True)
+# A transaction reads one snapshot, like REPEATABLE READ on PostgreSQL.
+SNAPSHOT = ReadConcern("snapshot")
+WRITE_CONFLICT = 112
+
+
+class ReadOnlyUnitOfWork(RuntimeError):
+    """A store tried to write inside a unit of work opened with `write=False`."""
+
+
+@dataclass(frozen=True)
+class MongoUnitOfWork:
+    """The session and transaction every store of a storage runs on while it is open."""
+
+    client: MongoClient[Any]
+    session: ClientSession
+    write: bool
+
+
+_CURRENT: ContextVar[MongoUnitOfWork | None] = ContextVar("hub_mongo_unit_of_work",
+                                                          default=None)
+
+
+def _current(client: MongoClient[Any]) -> MongoUnitOfWork | None:
+    uow = _CURRENT.get()
+    return uow if uow is not None and uow.client is client else None
+
+
+@contextmanager
+def unit_of_work(client: MongoClient[Any], *, write: bool) -> Iterator[MongoUnitOfWork]:
+    """One transaction for every store on `client` until the block ends: committed at the
+    end, aborted on an exception; a nested one joins the open one.  A write conflict with
+    a concurrent transaction (MongoDB aborts the later one at once instead of waiting)
+    surfaces as `Contended`, at the conflicting write or at the commit."""
+    outer = _current(client)
+    if outer is not None:
+        if write and not outer.write:
+            raise ReadOnlyUnitOfWork("a writing unit of work inside a read-only one")
+        yield outer
+        return
+    with client.start_session() as session, contention():
+        session.start_transaction(read_concern=SNAPSHOT, write_concern=MAJORITY,
+                                  read_preference=ReadPreference.PRIMARY)
+        uow = MongoUnitOfWork(client=client, session=session, write=write)
+        token = _CURRENT.set(uow)
+        try:
+            yield uow
+        except BaseException:
+            if session.in_transaction:
+                session.abort_transaction()
+            raise
+        else:
+            session.commit_transaction()
+        finally:
+            _CURRENT.reset(token)
+
+
+@contextmanager
+def contention() -> Iterator[None]:
+    """MongoDB's transient transaction errors as `Contended`: the unit may be run again."""
+    try:
+        yield
+    except OperationFailure as error:
+        if error.code == WRITE_CONFLICT or error.has_error_label("TransientTransactionError"):
+            raise Contended(str(error)) from error
+        raise
+
+
+def reading(client: MongoClient[Any]) -> ClientSession | None:
+    """The session to read in: the open unit of work's, or none (each read on its own)."""
+    uow = _current(client)
+    return uow.session if uow is not None else None
+
+
+def writing(client: MongoClient[Any]) -> ClientSession | None:
+    """The session to write in: the open unit of work's (which must be a writing one),
+    or none, for a write that is atomic on its own (one document)."""
+    uow = _current(client)
+    if uow is not None and not uow.write:
+        raise ReadOnlyUnitOfWork("a store writes inside a read-only unit of work "
+                                 "(open it with storage.begin(write=True))")
+    return uow.session if uow is not None else None
+
+
+@contextmanager
+def write_transaction(client: MongoClient[Any]) -> Iterator[ClientSession]:
+    """A transaction for writes of several documents that must land together: the open
+    unit of work's, or one of their own."""
+    session = writing(client)
+    if session is not None:
+        yield session
+        return
+    with unit_of_work(client, write=True) as uow:
+        yield uow.session
+
+
+@contextmanager
+def unique(message: str) -> Iterator[None]:
+    """A duplicate key (a unique index) as the contract's `AlreadyExists`."""
+    try:
+        yield
+    except DuplicateKeyError as error:
+        raise AlreadyExists(message) from error
+
+
+# --- instants ----------------------------------------------------------------------
+# BSON dates hold milliseconds; the contract's instants carry microseconds (SQL keeps
+# them), so instants are stored as integer microseconds since the epoch: exact, and
+# ordered like the instants themselves.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@overload
+def micros(value: datetime) -> int: ...
+@overload
+def micros(value: None) -> None: ...
+def micros(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    delta = value.astimezone(UTC) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+@overload
+def instant(value: int) -> datetime: ...
+@overload
+def instant(value: None) -> None: ...
+def instant(value: int | None) -> datetime | None:
+    return None if value is None else _EPOCH + timedelta(microseconds=value)
