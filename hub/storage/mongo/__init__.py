@@ -25,7 +25,7 @@ from pymongo.uri_parser import parse_uri
 from hub.storage.contract import Contended, HealthReport, MongoHandle, StorageSlice
 from hub.storage.key_encryption import KeyCipher
 from hub.storage.mongo import migrations
-from hub.storage.mongo.common import MAJORITY, MongoUnitOfWork, unit_of_work
+from hub.storage.mongo.common import COUNTERS, LOCKS, MAJORITY, MongoUnitOfWork, unit_of_work
 from hub.storage.mongo.credentials import MongoCredentialStore
 from hub.storage.mongo.migrations import MongoMigration
 from hub.storage.mongo.sessions import MongoSessionStore
@@ -125,7 +125,7 @@ class _NotPorted:
 
 
 def _hub_0001_credentials_and_sessions(database: Database[Any]) -> None:
-    migrations.ensure_collections(database, "credentials", "sign_in_sessions")
+    migrations.ensure_collections(database, "credentials", "sign_in_sessions", COUNTERS, LOCKS)
     database.credentials.create_index("created_at", name="created_at")
     database.sign_in_sessions.create_index([("credential_key", 1), ("ended_at", 1)],
                                            name="credential_open")

@@ -9,18 +9,20 @@ connection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
-from pymongo import MongoClient
+from pymongo import MongoClient, ReadPreference, ReturnDocument
 from pymongo.client_session import ClientSession
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 from pymongo.read_concern import ReadConcern
-from pymongo import ReadPreference
 from pymongo.write_concern import WriteConcern
 
 from hub.storage.contract import AlreadyExists, Contended
@@ -31,6 +33,9 @@ MAJORITY = WriteConcern("majority", j=True)
 # A transaction reads one snapshot, like REPEATABLE READ on PostgreSQL.
 SNAPSHOT = ReadConcern("snapshot")
 WRITE_CONFLICT = 112
+COUNTERS = "counters"  # allocate()
+LOCKS = "locks"  # lock()
+T = TypeVar("T")
 
 
 class ReadOnlyUnitOfWork(RuntimeError):
@@ -121,6 +126,46 @@ def write_transaction(client: MongoClient[Any]) -> Iterator[ClientSession]:
         return
     with unit_of_work(client, write=True) as uow:
         yield uow.session
+
+
+def run_transaction(client: MongoClient[Any], work: Callable[[ClientSession], T],
+                    attempts: int = 8) -> T:
+    """`work(session)` in a transaction, run again (with a short random pause) when a
+    concurrent transaction wrote the same document first — the way SQL engines wait on
+    a row lock.  Inside an open unit of work it runs once, in that unit: only the whole
+    unit can be run again (`Contended` then reaches its caller)."""
+    joined = writing(client)
+    if joined is not None:
+        return work(joined)
+    for attempt in range(attempts):
+        try:
+            with unit_of_work(client, write=True) as uow:
+                return work(uow.session)
+        except Contended:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
+    raise AssertionError("unreachable")
+
+
+def lock(session: ClientSession, database: Database[Any], name: str) -> None:
+    """Serialise transactions on `name` (the advisory lock of the SQL engines): every
+    transaction that takes it writes the same document, so of two concurrent ones the
+    later is aborted with a write conflict (and `run_transaction` runs it again)."""
+    database[LOCKS].update_one({"_id": name}, {"$inc": {"n": 1}}, upsert=True,
+                               session=session)
+
+
+def allocate(database: Database[Any], counter: str, count: int) -> int:
+    """The first of `count` fresh numbers of `counter` (1, 2, ...).  Taken outside any
+    transaction, so concurrent writers never conflict on the counter: like a PostgreSQL
+    sequence, a number of a transaction that aborts is skipped, and numbers may become
+    visible out of order (the feed's followers keep gaps, docs/transcripts.md)."""
+    found = database[COUNTERS].find_one_and_update(
+        {"_id": counter}, {"$inc": {"value": count}}, upsert=True,
+        return_document=ReturnDocument.AFTER)
+    assert found is not None  # upsert=True
+    return int(found["value"]) - count + 1
 
 
 @contextmanager

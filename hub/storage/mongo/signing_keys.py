@@ -7,15 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from hub.storage.key_encryption import KeyCipher
 from hub.storage.mongo.common import (
     instant,
+    lock,
     micros,
     reading,
+    run_transaction,
     unique,
-    write_transaction,
     writing,
 )
 from hub.storage.mongo.records import SigningKeyRecord, from_bson, to_bson
@@ -32,6 +34,7 @@ class MongoLtiKeyStore:
     def __init__(self, database: Database[Any], collection: str,
                  cipher: KeyCipher | None = None) -> None:
         self._client: MongoClient[Any] = database.client
+        self._database = database
         self._collection = database[collection]
         self._cipher = cipher or KeyCipher()
 
@@ -45,7 +48,8 @@ class MongoLtiKeyStore:
         return [_key(son, self._cipher) for son in found]
 
     def promote_key(self, kid: str, when: datetime) -> bool:
-        with write_transaction(self._client) as session:
+        def promote(session: ClientSession) -> bool:
+            lock(session, self._database, self._collection.name)
             if self._collection.find_one({"_id": kid, "status": "next"}, {"_id": 1},
                                          session=session) is None:
                 return False
@@ -55,25 +59,27 @@ class MongoLtiKeyStore:
             self._collection.update_one(
                 {"_id": kid}, {"$set": {"status": "active", "activated_at": micros(when)}},
                 session=session)
-        return True
+            return True
+
+        return run_transaction(self._client, promote)
 
     def activate_first_key(self, key: ToolKey) -> ToolKey:
-        # Two workers racing: both write the same marker document, so the later
-        # transaction is aborted (Contended) and its caller finds the first one's key.
-        with write_transaction(self._client) as session:
+        # Workers racing to make the first key all take the collection's lock: the
+        # later transaction is run again and finds the first one's key.
+        def activate(session: ClientSession) -> ToolKey:
+            lock(session, self._database, self._collection.name)
             son = self._collection.find_one({"status": "active"},
                                             sort=[("activated_at", DESCENDING)], session=session)
             if son is not None:
                 return _key(son, self._cipher)
-            self._collection.update_one({"_id": "~first-active"}, {"$set": {"status": "marker"}},
-                                        upsert=True, session=session)
-            self._collection.delete_one({"_id": "~first-active"}, session=session)
             self._collection.insert_one(_son(key, self._cipher), session=session)
-        return key
+            return key
+
+        return run_transaction(self._client, activate)
 
     def reseal_private_keys(self) -> int:
-        changed = 0
-        with write_transaction(self._client) as session:
+        def reseal(session: ClientSession) -> int:
+            changed = 0
             for son in self._collection.find({}, {"private_pem": 1}, session=session):
                 resealed = self._cipher.reseal(son["private_pem"])
                 if resealed is not None:
@@ -81,7 +87,9 @@ class MongoLtiKeyStore:
                                                 {"$set": {"private_pem": resealed}},
                                                 session=session)
                     changed += 1
-        return changed
+            return changed
+
+        return run_transaction(self._client, reseal)
 
 
 def _son(key: ToolKey, cipher: KeyCipher) -> dict[str, Any]:
