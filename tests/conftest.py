@@ -17,11 +17,17 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 import pytest
-from mongo_server import DEFAULT_URL, OwnSecantus, answers, configured_url, secantusd
+from mongo_server import (
+    DEFAULT_URL,
+    OwnSecantus,
+    answers,
+    configured_url,
+    mongo_url_for,
+    secantusd,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -153,11 +159,6 @@ def mongo_server(tmp_path_factory) -> Iterator[str]:
         yield own.url
     finally:
         own.stop()
-
-
-def mongo_url_for(server_url: str, database: str) -> str:
-    parts = urlsplit(server_url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
 
 
 @pytest.fixture(scope="session")

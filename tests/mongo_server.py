@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pymongo
 from live_server import free_port
@@ -65,3 +66,9 @@ class OwnSecantus:
 
 def configured_url() -> str | None:
     return os.environ.get("HUB_TEST_MONGO_URL")
+
+
+def mongo_url_for(server_url: str, database: str) -> str:
+    """`server_url` naming `database` (a MongoDB URL's path is its database)."""
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))

@@ -38,15 +38,18 @@ class MongoStorage:
     reachable as attributes, as on `SqlStorage`)."""
 
     def __init__(self, url: str, cipher: KeyCipher | None = None) -> None:
-        name = parse_uri(url).get("database")
+        parsed = parse_uri(url)
+        name = parsed.get("database")
         if not name:
             raise ValueError("a MongoDB URL names its database: mongodb://host:port/<database>")
         self._alias = f"hub-{uuid.uuid4().hex}"
         # mongoengine keeps the connection (by alias, so that tests can open many
         # storages); tz_aware: instants come back as aware UTC datetimes.
+        defaults = {"serverSelectionTimeoutMS": SERVER_SELECTION_TIMEOUT_MS}
+        given = parsed["options"]  # case-insensitive, as MongoDB URL options are
         self.client = mongoengine.connect(
-            db=name, alias=self._alias, host=url, tz_aware=True,
-            uuidRepresentation="standard", serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS)
+            db=name, alias=self._alias, host=url, tz_aware=True, uuidRepresentation="standard",
+            **{option: value for option, value in defaults.items() if option not in given})
         self.database: Database[Any] = self.client.get_database(name, write_concern=MAJORITY)
         self._handle = MongoHandle(database=self.database, cipher=cipher or KeyCipher())
         self._slices: dict[str, tuple[StorageSlice, object]] = {}
