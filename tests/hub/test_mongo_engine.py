@@ -64,8 +64,9 @@ def test_upgrade_runs_each_step_once_and_records_it(fresh_url):
 
 
 def test_flask_db_upgrade_migrates_a_mongodb_database(fresh_url, tmp_path):
-    app = create_app({"env": "test", "secret_key": "engine-test-secret-" + "x" * 32, "database_url": fresh_url,
-                      "instance_path": str(tmp_path / "instance"), "log_level": "WARNING"})
+    app = create_app({"env": "test", "secret_key": "engine-test-secret-" + "x" * 32,
+                      "database_url": fresh_url, "instance_path": str(tmp_path / "instance"),
+                      "log_level": "WARNING"})
     try:
         result = app.test_cli_runner().invoke(args=["db", "upgrade"])
         assert result.exit_code == 0, result.output
