@@ -71,19 +71,26 @@ def test_storage_depends_on_nothing_above_it():
     assert {m: names for m, names in offenders.items() if names} == {}
 
 
-def in_slice_engine(path: Path) -> bool:
-    """A feature's SQL stores: `<feature>/.../storage/sql/*.py` (issue 18.1)."""
+ENGINES = ("sql", "mongo")
+ENGINE_LIBRARIES = {"sql": ("sqlalchemy", "alembic", "psycopg"),
+                    "mongo": ("pymongo", "mongoengine", "bson")}
+
+
+def in_slice_engine(path: Path, engine: str) -> bool:
+    """A feature's stores on one engine: `<feature>/.../storage/<engine>/*.py` (issue 18.1)."""
     parts = path.relative_to(ROOT).parts
-    return ("storage", "sql") in itertools.pairwise(parts)
+    return ("storage", engine) in itertools.pairwise(parts)
 
 
 @pytest.mark.parametrize("feature", FEATURES)
 def test_features_use_the_storage_contract_not_an_engine_nor_the_factory(feature):
-    """Only a slice's own SQL stores use the SQL engine's helpers (hub.storage.sql)."""
+    """Only a slice's own stores on an engine use that engine's helpers (hub.storage.sql,
+    hub.storage.mongo)."""
     offenders = {module_name(p): sorted(
         n for n in imports_of(p)
-        if within(n, "hub.app", "hub.cli") or (within(n, "hub.storage.sql")
-                                               and not in_slice_engine(p)))
+        if within(n, "hub.app", "hub.cli") or any(
+            within(n, f"hub.storage.{engine}") and not in_slice_engine(p, engine)
+            for engine in ENGINES))
         for p in modules(feature)}
     assert {m: names for m, names in offenders.items() if names} == {}
 
@@ -91,10 +98,28 @@ def test_features_use_the_storage_contract_not_an_engine_nor_the_factory(feature
 @pytest.mark.parametrize("feature", FEATURES)
 def test_operations_see_their_slice_only_through_its_contract(feature):
     """Outside its storage package a feature imports `<slice>.storage` and its contract,
-    never the slice's SQL stores or tables: those are one engine's implementation."""
-    offenders = {module_name(p): sorted(n for n in imports_of(p) if ".storage.sql" in n)
+    never the slice's stores on an engine: those are one engine's implementation."""
+    offenders = {module_name(p): sorted(n for n in imports_of(p)
+                                        if ".storage.sql" in n or ".storage.mongo" in n)
                  for p in modules(feature) if "storage" not in p.relative_to(ROOT).parts}
     assert {m: names for m, names in offenders.items() if names} == {}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_database_library_is_imported_only_by_its_engine(engine):
+    """SQL stays in the SQL engine and its migrations, MongoDB in the MongoDB engine: no
+    SQLAlchemy above the contract or in the MongoDB stores, no pymongo anywhere else."""
+    libraries = ENGINE_LIBRARIES[engine]
+    offenders = {}
+    for path in modules("hub", *FEATURES):
+        parts = path.relative_to(ROOT).parts
+        # Alembic migrations and the shapes they share are SQL's too.
+        own = in_slice_engine(path, engine) or (engine == "sql" and (
+            "migrations" in parts or module_name(path) == "hub.storage.migration_shapes"))
+        names = sorted(n for n in imports_of(path) if within(n, *libraries))
+        if names and not own:
+            offenders[module_name(path)] = names
+    assert offenders == {}
 
 
 def test_each_feature_owns_its_persistence_slice():
