@@ -24,14 +24,17 @@ from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+# A replica set (the engine's transactions need one): SecantusDB as .ci/run starts it.
+DEFAULT_MONGO_SERVER = "mongodb://127.0.0.1:27017/?replicaSet=secantus&directConnection=true"
 _BENCH_DB = re.compile(r"^bench_[0-9a-f]{12}$")
 
 
 # --- databases ---------------------------------------------------------------------
 @contextmanager
 def fresh_database(engine: str, *, postgres_admin: str = DEFAULT_POSTGRES_ADMIN,
+                   mongo_server: str = DEFAULT_MONGO_SERVER,
                    keep: bool = False) -> Iterator[str]:
-    """Yield the SQLAlchemy URL of a new, empty database; remove it afterwards."""
+    """Yield the URL of a new, empty database; remove it afterwards."""
     if engine == "sqlite":
         folder = tempfile.mkdtemp(prefix="hub-bench-")
         try:
@@ -41,6 +44,9 @@ def fresh_database(engine: str, *, postgres_admin: str = DEFAULT_POSTGRES_ADMIN,
                 print(f"kept {folder}/bench.sqlite3", file=sys.stderr)
             else:
                 shutil.rmtree(folder, ignore_errors=True)
+        return
+    if engine == "mongodb":
+        yield from _fresh_mongo_database(mongo_server, keep)
         return
     if engine != "postgresql":
         raise ValueError(f"unknown engine {engine!r}")
@@ -63,12 +69,42 @@ def fresh_database(engine: str, *, postgres_admin: str = DEFAULT_POSTGRES_ADMIN,
             drop_bench_database(admin, name)
 
 
+def _fresh_mongo_database(server: str, keep: bool) -> Iterator[str]:
+    from urllib.parse import urlsplit, urlunsplit
+
+    import pymongo
+
+    parts = urlsplit(server)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"the benchmark only talks to a local MongoDB, not {parts.hostname!r}")
+    name = f"bench_{secrets.token_hex(6)}"
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+    finally:
+        if keep:
+            print(f"kept database {name}", file=sys.stderr)
+        else:
+            client: pymongo.MongoClient = pymongo.MongoClient(server)
+            client.drop_database(name)
+            client.close()
+
+
+def _mongo_database(url: str):  # -> (client, database): pymongo only when asked for
+    import pymongo
+
+    client: pymongo.MongoClient = pymongo.MongoClient(url)
+    return client, client.get_database()
+
+
 @contextmanager
 def existing_database(url: str) -> Iterator[str]:
     """A database an earlier run kept: used as it is, never dropped."""
     if url.startswith("sqlite:///"):
         if not Path(url.removeprefix("sqlite:///")).is_file():
             raise ValueError(f"no SQLite database at {url}")
+    elif url.startswith("mongodb"):
+        if not _BENCH_DB.match(url.split("/")[3].split("?")[0]):
+            raise ValueError("only a bench_<hex> database kept by bench/run.py can be reused")
     elif not _BENCH_DB.match(url.rsplit("/", 1)[-1]) or "@127.0.0.1" not in url:
         raise ValueError("only a local bench_<hex> database kept by bench/run.py can be reused")
     yield url
@@ -89,6 +125,13 @@ def database_size(url: str) -> int | None:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    if url.startswith("mongodb"):
+        client, database = _mongo_database(url)
+        try:
+            stats = database.command("dbStats")
+            return int(stats.get("storageSize", 0) + stats.get("indexSize", 0))
+        finally:
+            client.close()
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -98,9 +141,12 @@ def database_size(url: str) -> int | None:
 
 
 def analyze(url: str) -> float:
-    """Gather planner statistics (PostgreSQL ANALYZE; SQLite ANALYZE into sqlite_stat1)."""
+    """Gather planner statistics (PostgreSQL ANALYZE; SQLite ANALYZE into sqlite_stat1;
+    MongoDB plans from its indexes and keeps no statistics to gather)."""
     from sqlalchemy import create_engine, text
 
+    if url.startswith("mongodb"):
+        return 0.0
     engine = create_engine(url)
     began = time.monotonic()
     try:
@@ -132,6 +178,12 @@ def server_settings(url: str) -> dict[str, str]:
 def count_statements(url: str) -> int:
     from sqlalchemy import create_engine, text
 
+    if url.startswith("mongodb"):
+        client, database = _mongo_database(url)
+        try:
+            return database["statements"].estimated_document_count()
+        finally:
+            client.close()
     engine = create_engine(url)
     try:
         with engine.connect() as conn:

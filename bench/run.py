@@ -3,6 +3,7 @@ hub under gunicorn, on a fresh SQLite or PostgreSQL database.
 
     .venv/bin/python bench/run.py --engine sqlite --statements 100000
     .venv/bin/python bench/run.py --engine postgresql --statements 1000000 --preload
+    .venv/bin/python bench/run.py --engine mongodb --statements 100000 --preload
 
 See bench/README.md; results are printed and written to bench/results/*.json.
 """
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ siblings
 
 import load
 from hub_process import (
+    DEFAULT_MONGO_SERVER,
     DEFAULT_POSTGRES_ADMIN,
     ROOT,
     Gunicorn,
@@ -50,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--engine", choices=("sqlite", "postgresql"), required=True)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "mongodb"), required=True)
     parser.add_argument("--statements", type=int, default=100_000,
                         help="statements stored before the query measurements")
     parser.add_argument("--preload", action="store_true",
@@ -96,6 +98,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="'settled': others keep fewer than this many cores busy")
     parser.add_argument("--postgres-admin", default=DEFAULT_POSTGRES_ADMIN,
                         help="where to CREATE/DROP the bench_<random> database (local only)")
+    parser.add_argument("--mongo-server", default=DEFAULT_MONGO_SERVER,
+                        help="the MongoDB replica set (local only) for --engine mongodb")
     parser.add_argument("--keep-database", action="store_true",
                         help="keep the database afterwards (for EXPLAIN ANALYZE); drop by hand")
     parser.add_argument("--revision",
@@ -183,7 +187,7 @@ def run(args: argparse.Namespace, results: dict) -> dict:
     say(f"hub source: {source} ({commit})")
     database = (existing_database(args.database_url) if reused else
                 fresh_database(args.engine, postgres_admin=args.postgres_admin,
-                               keep=args.keep_database))
+                               mongo_server=args.mongo_server, keep=args.keep_database))
     with database as url:
         env = hub_environment(url, args.transcripts_sync)
         say(f"{args.engine}: migrating {'the kept' if reused else 'a fresh'} database")
