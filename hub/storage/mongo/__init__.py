@@ -101,6 +101,9 @@ class MongoStorage:
             steps = migrations.applied(self.database)
         except PyMongoError as exc:
             return HealthReport(ok=False, engine=self.engine_name, detail={"error": str(exc)})
+        if not steps:  # as on SQL without alembic_version: never migrated
+            return HealthReport(ok=False, engine=self.engine_name, detail={
+                "error": "the database has no schema yet: run flask --app wsgi db upgrade"})
         schema = ",".join(sorted(ids[-1] for ids in steps.values()))
         return HealthReport(ok=True, engine=self.engine_name, detail={"schema": schema})
 
