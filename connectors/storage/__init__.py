@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from connectors.storage.contract import DestinationStore, SourceStore, WorkerStore
 from connectors.storage.import_jobs import ImportJobStore
 from connectors.storage.webhook_contract import WebhookStore
 from hub.storage import current_storage
-from hub.storage.contract import SqlHandle, Storage, StorageSlice
+from hub.storage.contract import MongoHandle, SqlHandle, Storage, StorageSlice
 
 
 class ConnectorStores(Protocol):
@@ -31,8 +32,21 @@ def _open_sql(handle: SqlHandle) -> ConnectorStores:
     return open_sql(handle)
 
 
+def _open_mongo(handle: MongoHandle) -> ConnectorStores:
+    from connectors.storage.mongo import open_mongo  # pymongo only when the engine is MongoDB
+
+    return open_mongo(handle)
+
+
+def _mongo_migrations() -> Sequence[Any]:
+    from connectors.storage.mongo import MIGRATIONS
+
+    return MIGRATIONS
+
+
 SLICE = StorageSlice(name="connectors", migrations=Path(__file__).resolve().parent / "migrations",
-                     open_sql=_open_sql)
+                     open_sql=_open_sql, open_mongo=_open_mongo,
+                     mongo_migrations=_mongo_migrations)
 
 
 def stores(storage: Storage | None = None) -> ConnectorStores:

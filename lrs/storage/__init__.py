@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from hub.storage import current_storage
-from hub.storage.contract import SqlHandle, Storage, StorageSlice
+from hub.storage.contract import MongoHandle, SqlHandle, Storage, StorageSlice
 from lrs.storage.contract import ActivityStore, DocumentStore, StatementStore
 
 
@@ -25,8 +26,21 @@ def _open_sql(handle: SqlHandle) -> LrsStores:
     return open_sql(handle)
 
 
+def _open_mongo(handle: MongoHandle) -> LrsStores:
+    from lrs.storage.mongo import open_mongo  # pymongo only when the engine is MongoDB
+
+    return open_mongo(handle)
+
+
+def _mongo_migrations() -> Sequence[Any]:
+    from lrs.storage.mongo import MIGRATIONS
+
+    return MIGRATIONS
+
+
 SLICE = StorageSlice(name="lrs", migrations=Path(__file__).resolve().parent / "migrations",
-                     open_sql=_open_sql)
+                     open_sql=_open_sql, open_mongo=_open_mongo,
+                     mongo_migrations=_mongo_migrations)
 
 
 def stores(storage: Storage | None = None) -> LrsStores:

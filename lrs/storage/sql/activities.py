@@ -8,7 +8,6 @@ xAPI rule and lives in `lrs.activities.merge_definition`; it arrives here as `me
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.dialects import sqlite
 from hub.storage import json_codec
 from hub.storage.sql.common import aware, connection, write_transaction
 from lrs.storage.contract import DefinitionMerge, StoredActivity
+from lrs.storage.keys import activity_key
 from lrs.storage.sql.tables import activities
 
 
@@ -103,7 +103,3 @@ def _insert_missing(conn: Connection, ids: list[tuple[str, str]], when: datetime
         [{"key": key, "activity_id": activity_id, "definition": {}, "updated": when}
          for key, activity_id in ids],
     )
-
-
-def activity_key(activity_id: str) -> str:
-    return hashlib.sha256(activity_id.encode("utf-8")).hexdigest()

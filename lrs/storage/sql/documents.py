@@ -11,8 +11,6 @@ too, which a row lock cannot do for rows that do not exist yet.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +19,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from hub.storage.sql.common import aware, connection, write_transaction
 from lrs.storage.contract import DocumentContent, DocumentListing, DocumentScope, StoredDocument
+from lrs.storage.keys import document_key, scope_key
 from lrs.storage.sql.tables import documents
 
 
@@ -81,21 +80,6 @@ class SqlDocumentStore:
             result = conn.execute(
                 delete(documents).where(documents.c.scope_key == scope_key(scope)))
         return result.rowcount
-
-
-# --- keys and locking ----------------------------------------------------------
-def scope_key(scope: DocumentScope) -> str:
-    return _digest([scope.kind, scope.activity_id, scope.agent_key, scope.registration])
-
-
-def document_key(scope: DocumentScope, document_id: str) -> str:
-    return _digest([scope.kind, scope.activity_id, scope.agent_key, scope.registration,
-                    document_id])
-
-
-def _digest(parts: list[str | None]) -> str:
-    canonical = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # --- rows ----------------------------------------------------------------------
