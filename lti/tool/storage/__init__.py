@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from hub.storage import current_storage
-from hub.storage.contract import SqlHandle, Storage, StorageSlice
+from hub.storage.contract import MongoHandle, SqlHandle, Storage, StorageSlice
 from hub.storage.signing_keys import LtiKeyStore
 from lti.tool.storage.contract import (
     LtiCatalogueStore,
@@ -15,6 +16,9 @@ from lti.tool.storage.contract import (
     LtiRosterStore,
     LtiSessionStore,
 )
+
+if TYPE_CHECKING:  # pymongo only when the engine is MongoDB
+    from hub.storage.mongo.migrations import MongoMigration
 
 
 class LtiToolStores(Protocol):
@@ -38,8 +42,21 @@ def _open_sql(handle: SqlHandle) -> LtiToolStores:
     return open_sql(handle)
 
 
+def _open_mongo(handle: MongoHandle) -> LtiToolStores:
+    from lti.tool.storage.mongo import open_mongo  # pymongo only when the engine is MongoDB
+
+    return open_mongo(handle)
+
+
+def _mongo_migrations() -> Sequence[MongoMigration]:
+    from lti.tool.storage.mongo import MIGRATIONS
+
+    return MIGRATIONS
+
+
 SLICE = StorageSlice(name="lti_tool", migrations=Path(__file__).resolve().parent / "migrations",
-                     open_sql=_open_sql)
+                     open_sql=_open_sql, open_mongo=_open_mongo,
+                     mongo_migrations=_mongo_migrations)
 
 
 def stores(storage: Storage | None = None) -> LtiToolStores:
