@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Any, Protocol, cast
 
 from hub.storage import current_storage
 from hub.storage.contract import MongoHandle, SqlHandle, Storage, StorageSlice
@@ -14,9 +14,6 @@ from lti.platform.storage.contract import (
     LtiPlatformRosterStore,
     LtiPlatformToolStore,
 )
-
-if TYPE_CHECKING:  # pymongo only when the engine is MongoDB
-    from hub.storage.mongo.migrations import MongoMigration
 
 
 class LtiPlatformStores(Protocol):
@@ -42,7 +39,7 @@ def _open_mongo(handle: MongoHandle) -> LtiPlatformStores:
     return open_mongo(handle)
 
 
-def _mongo_migrations() -> Sequence[MongoMigration]:
+def _mongo_migrations() -> Sequence[Any]:
     from lti.platform.storage.mongo import MIGRATIONS
 
     return MIGRATIONS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Any, Protocol, cast
 
 from hub.storage import current_storage
 from hub.storage.contract import MongoHandle, SqlHandle, Storage, StorageSlice
@@ -16,9 +16,6 @@ from lti.tool.storage.contract import (
     LtiRosterStore,
     LtiSessionStore,
 )
-
-if TYPE_CHECKING:  # pymongo only when the engine is MongoDB
-    from hub.storage.mongo.migrations import MongoMigration
 
 
 class LtiToolStores(Protocol):
@@ -48,7 +45,7 @@ def _open_mongo(handle: MongoHandle) -> LtiToolStores:
     return open_mongo(handle)
 
 
-def _mongo_migrations() -> Sequence[MongoMigration]:
+def _mongo_migrations() -> Sequence[Any]:
     from lti.tool.storage.mongo import MIGRATIONS
 
     return MIGRATIONS
