@@ -83,7 +83,10 @@ def configure_logging(log_format: str, level: str) -> None:
                                 "filters": ["request_id"]}},
         "root": {"level": level.upper(), "handlers": ["stderr"]},
         # Alembic announces its plugins at INFO on every import; only its warnings matter.
-        "loggers": {"alembic.runtime.plugins": {"level": "WARNING"}},
+        "loggers": {"alembic.runtime.plugins": {"level": "WARNING"},
+                    # pymongo logs every command with its documents at DEBUG: statements,
+                    # credential keys and whatever a user typed into a filter.
+                    "pymongo": {"level": "INFO"}},
     })
 
 
