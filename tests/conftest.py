@@ -53,6 +53,8 @@ MONGO_READY = (
 
     # --- lrs -----------------------------------------------------------------------
     "tests/hub/test_statement_store_contract.py",
+    "tests/hub/test_document_store_contract.py",
+    "tests/hub/test_unit_of_work_contract.py",
     # --- end of lrs ----------------------------------------------------------------
 
     # --- transcripts ---------------------------------------------------------------

@@ -84,6 +84,10 @@ class AlreadyExists(Exception):
     """A record with the same natural key is already stored."""
 
 
+class ReadOnlyUnitOfWork(RuntimeError):
+    """A store tried to write inside a unit of work opened with `write=False`."""
+
+
 class Contended(Exception):
     """A concurrent unit of work wrote the same record first and this one was abandoned;
     nothing of it was written, and running the whole unit again may succeed.  SQL

@@ -274,7 +274,15 @@ def test_find_activities_returns_only_known_ones(storage):
         {"http://example.com/a": {"type": "t"}, "http://example.com/b": {}}
 
 
-def test_learning_inside_a_callers_transaction_rolls_back_with_it(storage):
+def sql_only(engine: str) -> None:
+    # The SQL function that learns on a caller's connection; on MongoDB the same promise
+    # is the unit of work's (tests/hub/test_unit_of_work_contract.py).
+    if engine == "mongodb":
+        pytest.skip("learning on a caller's SQL connection: SQL engines only")
+
+
+def test_learning_inside_a_callers_transaction_rolls_back_with_it(storage, engine):
+    sql_only(engine)
     with pytest.raises(Refused), storage.engine.begin() as conn:
         upsert_activity_definitions(conn, {"http://example.com/a": {"type": "t"}}, union)
         raise Refused
@@ -282,7 +290,8 @@ def test_learning_inside_a_callers_transaction_rolls_back_with_it(storage):
     assert storage.activities.get_activity("http://example.com/a") is None
 
 
-def test_learning_inside_a_callers_transaction_commits_with_it(storage):
+def test_learning_inside_a_callers_transaction_commits_with_it(storage, engine):
+    sql_only(engine)
     with storage.engine.begin() as conn:
         upsert_activity_definitions(conn, {"http://example.com/a": {"type": "t"}}, union,
                                     when=T0)

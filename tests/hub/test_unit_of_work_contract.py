@@ -1,4 +1,4 @@
-"""The unit of work (`storage.begin()`), run on every engine (SQLite and PostgreSQL):
+"""The unit of work (`storage.begin()`), run on every engine (SQLite, PostgreSQL, MongoDB):
 every store of every slice takes part in one transaction."""
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub.storage.contract import Credential
-from hub.storage.sql.common import ReadOnlyUnitOfWork
+from hub.storage.contract import Credential, ReadOnlyUnitOfWork
 from lrs.activities import merge_definition
 
 ACTIVITY = "https://hub.test/courses/uow"

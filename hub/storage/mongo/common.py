@@ -25,7 +25,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from hub.storage.contract import AlreadyExists, Contended
+from hub.storage.contract import AlreadyExists, Contended, ReadOnlyUnitOfWork
 
 # An acknowledged write is on a majority of the replica set's journals: it survives the
 # loss of the primary (docs/operations.md "MongoDB").
@@ -36,10 +36,6 @@ WRITE_CONFLICT = 112
 COUNTERS = "counters"  # allocate()
 LOCKS = "locks"  # lock()
 T = TypeVar("T")
-
-
-class ReadOnlyUnitOfWork(RuntimeError):
-    """A store tried to write inside a unit of work opened with `write=False`."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +125,7 @@ def write_transaction(client: MongoClient[Any]) -> Iterator[ClientSession]:
 
 
 def run_transaction(client: MongoClient[Any], work: Callable[[ClientSession], T],
-                    attempts: int = 8) -> T:
+                    attempts: int = 12) -> T:
     """`work(session)` in a transaction, run again (with a short random pause) when a
     concurrent transaction wrote the same document first — the way SQL engines wait on
     a row lock.  Inside an open unit of work it runs once, in that unit: only the whole
@@ -144,7 +140,8 @@ def run_transaction(client: MongoClient[Any], work: Callable[[ClientSession], T]
         except Contended:
             if attempt == attempts - 1:
                 raise
-            time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
+            # Random and growing (to 0.5 s): contenders spread out instead of colliding again.
+            time.sleep(random.uniform(0, min(0.5, 0.005 * 2 ** attempt)))
     raise AssertionError("unreachable")
 
 

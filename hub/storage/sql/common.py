@@ -14,6 +14,8 @@ from typing import overload
 from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from hub.storage.contract import ReadOnlyUnitOfWork
+
 try:
     import fcntl
 except ImportError:  # not POSIX: SQLite's own busy handler alone
@@ -58,10 +60,6 @@ class SqlUnitOfWork:
 # The unit of work open in this thread or task; stores find it here, so they take no
 # connection parameter and behave as before when none is open.
 _CURRENT: ContextVar[SqlUnitOfWork | None] = ContextVar("hub_storage_unit_of_work", default=None)
-
-
-class ReadOnlyUnitOfWork(RuntimeError):
-    """A store tried to write inside a unit of work opened with `write=False`."""
 
 
 def _current(engine: Engine) -> SqlUnitOfWork | None:
