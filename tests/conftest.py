@@ -55,6 +55,21 @@ MONGO_READY = (
     "tests/hub/test_statement_store_contract.py",
     "tests/hub/test_document_store_contract.py",
     "tests/hub/test_unit_of_work_contract.py",
+    "tests/lrs/test_activities.py",
+    "tests/lrs/test_activity_profile.py",
+    "tests/lrs/test_agent_profile.py",
+    "tests/lrs/test_durability.py",
+    "tests/lrs/test_service.py",
+    "tests/lrs/test_state.py",
+    "tests/lrs/test_statement_attachments.py",
+    "tests/lrs/test_statement_validation.py",
+    "tests/lrs/test_statements_api.py",
+    "tests/lrs/test_statements_fuzz.py",
+    "tests/lrs/test_statements_live.py",
+    "tests/lrs/test_stored_as_sent.py",
+    "tests/lrs/test_validation_fast_path.py",
+    "tests/lrs/test_validation_fuzz.py",
+    "tests/lrs/test_voiding_authority.py",
     # --- end of lrs ----------------------------------------------------------------
 
     # --- transcripts ---------------------------------------------------------------

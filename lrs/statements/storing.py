@@ -9,6 +9,7 @@ stored (docs/security.md).  Definitions: `lrs.activities.merge_definition`.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import weakref
@@ -16,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from hub.storage.contract import AlreadyExists, Storage
+from hub.storage.contract import AlreadyExists, Contended, Storage
 from lrs.activities import merge_definition
 from lrs.storage import stores as lrs_stores
 from lrs.storage.contract import (
@@ -25,6 +26,10 @@ from lrs.storage.contract import (
     StatementRecord,
     StatementStore,
 )
+
+# A batch is run again when a concurrent writer got there first (on MongoDB, a write
+# conflict on a shared record such as a newly learned activity; docs/operations.md).
+SAVE_ATTEMPTS = 6
 
 
 def save_statements(storage: Storage, records: Sequence[StatementRecord],
@@ -42,11 +47,17 @@ def save_statements(storage: Storage, records: Sequence[StatementRecord],
     # SQLite has one writer: what can be made before taking its lock is made here.
     prepared = stores.statements.prepare_statement_rows(records)
     learned = _recently_learned(stores.statements)
-    try:
-        fresh, taught = _save_once(storage, records, prepared, attachments, learned)
-    except AlreadyExists:
-        # A concurrent writer stored one of these ids first: compare against it.
-        fresh, taught = _save_once(storage, records, prepared, attachments, learned)
+    for attempt in range(SAVE_ATTEMPTS):
+        try:
+            fresh, taught = _save_once(storage, records, prepared, attachments, learned)
+            break
+        except (AlreadyExists, Contended):
+            # A concurrent writer stored one of these ids first (compare against it), or
+            # (MongoDB) wrote the same record first and this unit was abandoned whole.
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
+            if attempt:
+                time.sleep(random.uniform(0, 0.01 * 2 ** attempt))
     learned.remember(taught)  # only once committed
     return fresh
 
