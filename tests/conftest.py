@@ -67,6 +67,7 @@ MONGO_READY = (
     "tests/lrs/test_statements_fuzz.py",
     "tests/lrs/test_statements_live.py",
     "tests/lrs/test_stored_as_sent.py",
+    "tests/lrs/test_mongo_statement_indexes.py",
     "tests/lrs/test_validation_fast_path.py",
     "tests/lrs/test_validation_fuzz.py",
     "tests/lrs/test_voiding_authority.py",
