@@ -78,6 +78,25 @@ MONGO_READY = (
 
     # --- lti (tool and platform) ---------------------------------------------------
     "tests/lti/test_lti_stores.py",
+    "tests/lti_platform/test_ags_service.py",
+    "tests/lti/test_certification_tool.py",
+    "tests/lti/test_deep_linking.py",
+    "tests/lti/test_grades.py",
+    "tests/lti/test_launch_flow.py",
+    "tests/lti/test_launch_records.py",
+    "tests/lti/test_launch_security.py",
+    "tests/lti/test_lms_admin.py",
+    "tests/lti/test_page_inputs.py",
+    "tests/lti/test_registration.py",
+    "tests/lti/test_registration_management.py",
+    "tests/lti/test_roster.py",
+    "tests/lti_platform/test_broker_end_to_end.py",
+    "tests/lti_platform/test_certification_platform.py",
+    "tests/lti_platform/test_deep_linking.py",
+    "tests/lti_platform/test_end_to_end.py",
+    "tests/lti_platform/test_registration.py",
+    "tests/lti_platform/test_security.py",
+    "tests/lti_platform/test_tool_management.py",
     "tests/lti_platform/test_platform_stores.py",
     # --- end of lti ----------------------------------------------------------------
 
