@@ -29,6 +29,7 @@ from hub.storage.mongo.common import COUNTERS, LOCKS, MAJORITY, MongoUnitOfWork,
 from hub.storage.mongo.credentials import MongoCredentialStore
 from hub.storage.mongo.migrations import MongoMigration
 from hub.storage.mongo.sessions import MongoSessionStore
+from hub.storage.slices import reseal_private_keys_of
 
 SERVER_SELECTION_TIMEOUT_MS = 5_000  # an unreachable server is a 503 in seconds
 
@@ -84,12 +85,7 @@ class MongoStorage:
                           | WTimeoutError | Contended)
 
     def reseal_private_keys(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for _, stores in self._slices.values():
-            reseal = getattr(stores, "reseal_private_keys", None)
-            if reseal is not None:
-                counts.update(reseal())
-        return counts
+        return reseal_private_keys_of(stores for _, stores in self._slices.values())
 
     @property
     def engine_name(self) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from hub.storage.contract import HealthReport, SqlHandle, StorageSlice
 from hub.storage.key_encryption import KeyCipher
+from hub.storage.slices import reseal_private_keys_of
 from hub.storage.sql.common import SqlUnitOfWork, unit_of_work
 from hub.storage.sql.credentials import SqlCredentialStore
 from hub.storage.sql.engine import make_engine
@@ -66,12 +67,7 @@ class SqlStorage:
         return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
     def reseal_private_keys(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for _, stores in self._slices.values():
-            reseal = getattr(stores, "reseal_private_keys", None)
-            if reseal is not None:
-                counts.update(reseal())
-        return counts
+        return reseal_private_keys_of(stores for _, stores in self._slices.values())
 
     @property
     def engine_name(self) -> str:
