@@ -149,8 +149,11 @@ def lock(session: ClientSession, database: Database[Any], name: str) -> None:
     """Serialise transactions on `name` (the advisory lock of the SQL engines): every
     transaction that takes it writes the same document, so of two concurrent ones the
     later is aborted with a write conflict (and `run_transaction` runs it again)."""
-    database[LOCKS].update_one({"_id": name}, {"$inc": {"n": 1}}, upsert=True,
-                               session=session)
+    try:
+        database[LOCKS].update_one({"_id": name}, {"$inc": {"n": 1}}, upsert=True,
+                                   session=session)
+    except DuplicateKeyError as error:  # two first takers raced to create it
+        raise Contended(f"lock {name!r} was created meanwhile") from error
 
 
 def allocate(database: Database[Any], counter: str, count: int) -> int:
@@ -158,11 +161,18 @@ def allocate(database: Database[Any], counter: str, count: int) -> int:
     transaction, so concurrent writers never conflict on the counter: like a PostgreSQL
     sequence, a number of a transaction that aborts is skipped, and numbers may become
     visible out of order (the feed's followers keep gaps, docs/transcripts.md)."""
-    found = database[COUNTERS].find_one_and_update(
-        {"_id": counter}, {"$inc": {"value": count}}, upsert=True,
-        return_document=ReturnDocument.AFTER)
-    assert found is not None  # upsert=True
-    return int(found["value"]) - count + 1
+    for _ in range(5):
+        try:
+            found = database[COUNTERS].find_one_and_update(
+                {"_id": counter}, {"$inc": {"value": count}}, upsert=True,
+                return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:
+            continue  # two first uses raced to create the counter: it exists now
+        # SecantusDB answered a racing first upsert with no document (seen under load;
+        # MongoDB returns the document or the duplicate key): the counter exists now too.
+        if found is not None:
+            return int(found["value"]) - count + 1
+    raise RuntimeError(f"counter {counter!r} could not be incremented")
 
 
 @contextmanager
