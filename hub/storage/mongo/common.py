@@ -112,18 +112,6 @@ def writing(client: MongoClient[Any]) -> ClientSession | None:
     return uow.session if uow is not None else None
 
 
-@contextmanager
-def write_transaction(client: MongoClient[Any]) -> Iterator[ClientSession]:
-    """A transaction for writes of several documents that must land together: the open
-    unit of work's, or one of their own."""
-    session = writing(client)
-    if session is not None:
-        yield session
-        return
-    with unit_of_work(client, write=True) as uow:
-        yield uow.session
-
-
 def run_transaction(client: MongoClient[Any], work: Callable[[ClientSession], T],
                     attempts: int = 12) -> T:
     """`work(session)` in a transaction, run again (with a short random pause) when a
