@@ -21,7 +21,7 @@ from connectors.storage.contract import (
     Destination,
     ForwardFilter,
 )
-from connectors.storage.mongo.partner_rows import partner_values, remote_auth_of, reseal_secrets
+from connectors.storage.mongo.partner_rows import partner_values, remote_auth_of
 from connectors.storage.mongo.records import DeadLetterRecord, DeliveryRecord, DestinationRecord
 from hub.storage.key_encryption import KeyCipher
 from hub.storage.mongo.common import (
@@ -34,6 +34,7 @@ from hub.storage.mongo.common import (
     writing,
 )
 from hub.storage.mongo.records import from_bson, to_bson
+from hub.storage.mongo.sealed import reseal_secrets
 from lrs.service import FeedState
 
 DEAD_LETTER_IDS = "connector_dead_letters"  # the allocate() counter

@@ -15,7 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from connectors.storage.contract import PullConflict, PullState, Source
-from connectors.storage.mongo.partner_rows import partner_values, remote_auth_of, reseal_secrets
+from connectors.storage.mongo.partner_rows import partner_values, remote_auth_of
 from connectors.storage.mongo.records import PullConflictRecord, PullRecord, SourceRecord
 from hub.storage import json_codec
 from hub.storage.contract import Contended
@@ -30,6 +30,7 @@ from hub.storage.mongo.common import (
     writing,
 )
 from hub.storage.mongo.records import from_bson, to_bson
+from hub.storage.mongo.sealed import reseal_secrets
 
 CONFLICT_IDS = "connector_pull_conflicts"  # the allocate() counter
 _BATCH = 500

@@ -21,7 +21,6 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from connectors.storage.mongo.partner_rows import reseal_secrets
 from connectors.storage.mongo.records import OutboxRecord, SubscriptionRecord
 from connectors.storage.webhook_contract import (
     AttemptOutcome,
@@ -44,6 +43,7 @@ from hub.storage.mongo.common import (
     writing,
 )
 from hub.storage.mongo.records import from_bson, to_bson
+from hub.storage.mongo.sealed import reseal_secrets
 from lrs.service import FeedState
 
 OUTBOX_IDS = "webhook_outbox"  # the allocate() counter

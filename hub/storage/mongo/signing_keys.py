@@ -21,6 +21,7 @@ from hub.storage.mongo.common import (
     writing,
 )
 from hub.storage.mongo.records import SigningKeyRecord, from_bson, to_bson
+from hub.storage.mongo.sealed import reseal_secrets
 from hub.storage.signing_keys import ToolKey
 
 
@@ -78,18 +79,7 @@ class MongoLtiKeyStore:
         return run_transaction(self._client, activate)
 
     def reseal_private_keys(self) -> int:
-        def reseal(session: ClientSession) -> int:
-            changed = 0
-            for son in self._collection.find({}, {"private_pem": 1}, session=session):
-                resealed = self._cipher.reseal(son["private_pem"])
-                if resealed is not None:
-                    self._collection.update_one({"_id": son["_id"]},
-                                                {"$set": {"private_pem": resealed}},
-                                                session=session)
-                    changed += 1
-            return changed
-
-        return run_transaction(self._client, reseal)
+        return reseal_secrets(self._collection, self._cipher, "private_pem")
 
 
 def _son(key: ToolKey, cipher: KeyCipher) -> dict[str, Any]:
