@@ -21,6 +21,7 @@ from connectors.storage.contract import (
     Destination,
     ForwardFilter,
 )
+from connectors.storage.mongo.feed import gaps_bson, gaps_of
 from connectors.storage.mongo.partner_rows import partner_values, remote_auth_of
 from connectors.storage.mongo.records import DeadLetterRecord, DeliveryRecord, DestinationRecord
 from hub.storage.key_encryption import KeyCipher
@@ -94,8 +95,7 @@ class MongoDestinationStore:
         if son is None:
             return None
         record = from_bson(DeliveryRecord, son)
-        gaps = {int(seq): instant(when) for seq, when in record.gaps}
-        return DeliveryState(feed=FeedState(cursor=record.cursor, gaps=gaps),
+        return DeliveryState(feed=FeedState(cursor=record.cursor, gaps=gaps_of(record.gaps)),
                              attempts=record.attempts, retry_at=instant(record.retry_at),
                              last_error=record.last_error, delivered=record.delivered)
 
@@ -169,7 +169,7 @@ class MongoDestinationStore:
 
 def _state_values(state: DeliveryState) -> dict[str, Any]:
     return {"cursor": state.feed.cursor,
-            "gaps": [[seq, micros(when)] for seq, when in sorted(state.feed.gaps.items())],
+            "gaps": gaps_bson(state.feed.gaps),
             "attempts": state.attempts, "retry_at": micros(state.retry_at),
             "last_error": state.last_error, "delivered": state.delivered}
 

@@ -21,6 +21,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from connectors.storage.mongo.feed import gaps_bson, gaps_of
 from connectors.storage.mongo.records import OutboxRecord, SubscriptionRecord
 from connectors.storage.webhook_contract import (
     AttemptOutcome,
@@ -301,12 +302,11 @@ def _filter_values(value: StatementFilter) -> dict[str, str]:
 
 def _feed_values(state: FeedState) -> dict[str, Any]:
     return {"feed_cursor": state.cursor,
-            "feed_gaps": [[seq, micros(when)] for seq, when in sorted(state.gaps.items())]}
+            "feed_gaps": gaps_bson(state.gaps)}
 
 
 def _feed_of(son: dict[str, Any]) -> FeedState:
-    gaps = {int(seq): instant(when) for seq, when in son.get("feed_gaps") or []}
-    return FeedState(cursor=son["feed_cursor"], gaps=gaps)
+    return FeedState(cursor=son["feed_cursor"], gaps=gaps_of(son.get("feed_gaps")))
 
 
 def _entry(son: dict[str, Any]) -> OutboxEntry:
